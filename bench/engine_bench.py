@@ -1,0 +1,183 @@
+"""Engine speed and memory at 1k, 10k and 100k offerings, next to plain BM25 (bm25s), same run.
+
+For each size a fresh process generates the seeded synthetic catalogue (bench/synthetic.py),
+builds the engine's index (timed), then answers the same needs with ``Engine.recommend`` and
+with a bare bm25s retrieval (top 10) over the same offering texts (name, summary, capability
+labels). Reported: p50/p99 latency of each, their ratio, index build time, peak RSS.
+
+It also measures the engine on the real 1,348-offering self-hosted catalogue of ../shared/eval
+(median ``recommend`` over the 806 dev needs, ``referral batch`` wall time including start-up,
+and ``referral eval`` quality next to the BM25 baseline).
+
+    python -m bench engine                 # all of it
+    python -m bench engine --sizes 1000    # one size
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+EVAL = ROOT.parent / "shared" / "eval" / "selfhosted"
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "p50_ms": round(statistics.median(ordered), 3),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 3),
+        "mean_ms": round(statistics.fmean(ordered), 3),
+    }
+
+
+def measure_size(size: int, needs: int) -> dict[str, Any]:
+    """One size, measured in this process (run it in a fresh one for a clean peak RSS)."""
+    import bm25s
+
+    from bench.synthetic import generate
+    from referral_api.curation import load_rules
+    from referral_api.curation.snapshot import catalog_from_snapshot
+    from referral_api.domain import Need
+    from referral_api.matching import Engine
+
+    synthetic = generate(size, n_needs=needs)
+    rules = load_rules(ROOT / "rules").require()
+    catalog = catalog_from_snapshot(synthetic.documents)
+    del synthetic.documents["offerings/synthetic.yaml"]  # the catalogue holds it now
+    started = time.perf_counter()
+    engine = Engine(catalog, rules)
+    build = time.perf_counter() - started
+    gc.collect()
+    gc.freeze()  # as a serving worker does once its index is built
+    asked = [Need(n["need"]) for n in synthetic.needs]
+    for need in asked[:20]:
+        engine.recommend(need)
+    engine_ms = []
+    for need in asked:
+        t = time.perf_counter()
+        engine.recommend(need, limit=5)
+        engine_ms.append((time.perf_counter() - t) * 1000)
+
+    texts = [
+        " ".join(
+            [o.name, o.summary or "", *(catalog.capabilities[c].label for c in o.capabilities)]
+        )
+        for o in catalog.offerings
+    ]
+    started = time.perf_counter()
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
+    bm25_build = time.perf_counter() - started
+    bm25_ms = []
+    for need in asked:
+        t = time.perf_counter()
+        tokens = bm25s.tokenize([need.text], stopwords="en", show_progress=False)
+        retriever.retrieve(tokens, k=10, show_progress=False)
+        bm25_ms.append((time.perf_counter() - t) * 1000)
+    engine_stats, bm25_stats = _percentiles(engine_ms), _percentiles(bm25_ms)
+    return {
+        "offerings": size,
+        "needs": len(asked),
+        "index_build_s": round(build, 2),
+        "engine": engine_stats,
+        "bm25s": {**bm25_stats, "index_build_s": round(bm25_build, 2)},
+        "ratio_p50": round(engine_stats["p50_ms"] / bm25_stats["p50_ms"], 2),
+        "p99_over_p50": round(engine_stats["p99_ms"] / engine_stats["p50_ms"], 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+
+
+def measure_selfhosted() -> dict[str, Any]:
+    """The real catalogue: in-process latency, batch wall time, and quality."""
+    from referral_api.curation import load_catalog, load_rules
+    from referral_api.domain import Need
+    from referral_api.matching import Engine
+    from referral_api.matching.evaluation import constraints_from, read_cases
+
+    rules = load_rules(ROOT / "rules").require()
+    catalog = load_catalog(EVAL / "catalog", rules).require()
+    engine = Engine(catalog, rules)
+    cases = list(read_cases((EVAL / "dev.jsonl").read_text().splitlines()))
+    needs = [Need(c.need, constraints_from(c.constraints)) for c in cases]
+    for need in needs[:50]:
+        engine.recommend(need)
+    samples = []
+    for need in needs:
+        t = time.perf_counter()
+        engine.recommend(need, limit=10)
+        samples.append((time.perf_counter() - t) * 1000)
+    referral = str(Path(sys.executable).parent / "referral")
+    catalog_args = ["--catalog", str(EVAL / "catalog"), "--rules", str(ROOT / "rules")]
+    started = time.perf_counter()
+    with (EVAL / "dev.jsonl").open() as stdin:
+        subprocess.run(
+            [referral, "batch", *catalog_args], stdin=stdin, stdout=subprocess.DEVNULL, check=True
+        )
+    batch_wall = time.perf_counter() - started
+    cases = ["--cases", str(EVAL / "dev.jsonl")]
+    quality = subprocess.run(
+        [referral, "eval", *cases, *catalog_args, "--baseline", "--json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    rows = json.loads(quality.stdout)
+    return {
+        "offerings": len(catalog.offerings),
+        "needs": len(needs),
+        "recommend": _percentiles(samples),
+        "batch_wall_s": round(batch_wall, 2),
+        "quality": {name: rows[name]["overall"] for name in rows},
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench engine")
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--needs", type=int, default=300)
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child process: one size
+    parser.add_argument("--skip-selfhosted", action="store_true")
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(measure_size(args.one, args.needs)))
+        return 0
+    sizes = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        child = ["-m", "bench", "engine", "--one", str(size), "--needs", str(args.needs)]
+        done = subprocess.run(
+            [sys.executable, *child], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        sizes.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    report: dict[str, Any] = {"synthetic": sizes}
+    if not args.skip_selfhosted and EVAL.is_dir():
+        report["selfhosted"] = measure_selfhosted()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "engine.json").write_text(json.dumps(report, indent=2))
+    print(f"{'offerings':>9} {'build s':>7} {'p50 ms':>7} {'p99 ms':>7} {'p99/p50':>7} "
+          f"{'bm25 p50':>8} {'ratio':>6} {'RSS MB':>7}")  # fmt: skip
+    for row in sizes:
+        print(
+            f"{row['offerings']:>9} {row['index_build_s']:>7} {row['engine']['p50_ms']:>7} "
+            f"{row['engine']['p99_ms']:>7} {row['p99_over_p50']:>7} {row['bm25s']['p50_ms']:>8} "
+            f"{row['ratio_p50']:>6} {row['peak_rss_mb']:>7}"
+        )
+    if "selfhosted" in report:
+        shown = report["selfhosted"]
+        print(
+            f"self-hosted ({shown['offerings']} offerings, {shown['needs']} needs): recommend "
+            f"p50 {shown['recommend']['p50_ms']} ms, p99 {shown['recommend']['p99_ms']} ms; "
+            f"batch {shown['batch_wall_s']} s wall"
+        )
+        for name, row in shown["quality"].items():
+            print(f"  {name:<7} p@1 {row['p@1']:.3f}  nDCG@10 {row['ndcg@10']:.3f}  "
+                  f"MRR@10 {row['mrr@10']:.3f}  violations {row['violations']:.3f}")  # fmt: skip
+    print(f"results: {RESULTS / 'engine.json'}")
+    return 0

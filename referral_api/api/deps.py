@@ -1,0 +1,109 @@
+"""Named dependencies: declared once, used by every route."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from referral_api.api.runtime import EngineHolder, LoadedEngine
+from referral_api.api.security import Principal, Scope, authenticate
+from referral_api.config import Settings
+from referral_api.errors import RateLimited
+from referral_api.store.db import Database
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: committed when the route returns, rolled back if it raises."""
+    write = request.method not in ("GET", "HEAD", "OPTIONS")
+    with get_database(request).session(write=write) as session:
+        yield session
+
+
+def get_engine_holder(request: Request) -> EngineHolder:
+    holder: EngineHolder = request.app.state.engines
+    return holder
+
+
+def get_engine(request: Request) -> LoadedEngine:
+    """The engine for the active catalogue (503 until one is loaded)."""
+    return get_engine_holder(request).current
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
+# scope="function": commit before the response is sent, so a failed commit is never a 2xx
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+EngineDep = Annotated[LoadedEngine, Depends(get_engine)]
+EngineHolderDep = Annotated[EngineHolder, Depends(get_engine_holder)]
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key: `Authorization: Bearer rk_…` (or `pk_…` from a widget's origin).",
+)
+
+
+def cross_origin(request: Request) -> str | None:
+    """The request's Origin when it is another site than this one (browsers send it)."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return None
+    own = f"{request.url.scheme}://{request.headers.get('host', '')}".lower()
+    return None if origin.lower() == own else origin
+
+
+def get_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """The caller's key, checked for origin and rate limit (in units of work of their own)."""
+    settings = get_settings(request)
+    origin = cross_origin(request)
+    try:
+        principal = authenticate(
+            get_database(request),
+            credentials.credentials if credentials else None,
+            origin=origin,
+            sent_origin=request.headers.get("origin"),
+            default_rate_limit=settings.rate_limit_per_minute,
+            admission=request.app.state.admission,
+            now=request.app.state.clock(),
+        )
+    except RateLimited:
+        if origin is not None:  # the origin passed its check: let a widget read the 429
+            request.state.cors_origin = origin
+        raise
+    if origin is not None:
+        request.state.cors_origin = origin  # the key allows it: CORS may answer
+    return principal
+
+
+def requires(*scopes: Scope) -> Callable[[Principal], Principal]:
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        principal.require(*scopes)
+        return principal
+
+    return check
+
+
+AnyKey = Annotated[Principal, Depends(get_principal)]
+RecommendKey = Annotated[Principal, Depends(requires(Scope.RECOMMEND, Scope.ADVOCATE))]
+CuratorKey = Annotated[Principal, Depends(requires(Scope.CURATOR))]
+InsightsKey = Annotated[Principal, Depends(requires(Scope.INSIGHTS))]
+CatalogReadKey = Annotated[
+    Principal, Depends(requires(Scope.CURATOR, Scope.INSIGHTS, Scope.ADVOCATE))
+]

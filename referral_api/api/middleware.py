@@ -1,0 +1,199 @@
+"""Pure ASGI middleware: body size limit, CORS for keys' allowed origins, Prometheus metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import anyio
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from referral_api.api.problems import problem_response
+from referral_api.api.recording import BufferState
+from referral_api.errors import PayloadTooLarge
+
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies over ``max_bytes`` with 413, counting bytes (chunked bodies too).
+
+    The body is read here, up to the limit, and replayed to the app: a too-large body never
+    reaches a route, and the 413 is the same problem+json as every other error.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        too_large = PayloadTooLarge(f"request bodies are limited to {self.max_bytes} bytes")
+        declared = Headers(scope=scope).get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await problem_response(too_large, scope["path"])(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await problem_response(too_large, scope["path"])(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+class CorsMiddleware:
+    """CORS that answers only for origins API keys allow.
+
+    A preflight carries no key, so it is answered for any origin some active key allows; the
+    actual request is then checked against its own key's origins (see ``deps.get_principal``),
+    which marks ``state.cors_origin`` when the key allows it.
+    """
+
+    def __init__(self, app: ASGIApp, *, allowed_origins: Callable[[], set[str]]) -> None:
+        self.app = app
+        self.allowed_origins = allowed_origins
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        if (
+            scope["method"] == "OPTIONS"
+            and origin is not None
+            and "access-control-request-method" in headers
+        ):
+            await self._preflight(origin, headers, scope, receive, send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start" and origin is not None:
+                allowed = scope.get("state", {}).get("cors_origin")
+                response_headers = MutableHeaders(scope=message)
+                response_headers.add_vary_header("Origin")
+                if allowed is not None and allowed == origin:
+                    response_headers["Access-Control-Allow-Origin"] = origin
+                    response_headers["Access-Control-Expose-Headers"] = "Retry-After"
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+
+    async def _preflight(
+        self, origin: str, headers: Headers, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        allowed = await anyio.to_thread.run_sync(self.allowed_origins)
+        response_headers = {"Vary": "Origin"}
+        status = 403
+        if origin.lower() in allowed:
+            status = 204
+            response_headers |= {
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type",
+                "Access-Control-Max-Age": "600",
+            }
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(k.lower().encode(), v.encode()) for k, v in response_headers.items()],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
+
+
+class Metrics:
+    """The app's Prometheus metrics, in a registry of its own (one per app instance)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "referral_http_requests",
+            "HTTP requests by route template, method and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "referral_http_request_duration_seconds",
+            "HTTP request latency by route template and method.",
+            ["method", "route"],
+            registry=self.registry,
+        )
+        self.recommendations = Counter(
+            "referral_recommendations",
+            "Recommendations made, by the relationship of the winning offering (none: no fit).",
+            ["winner_relationship"],
+            registry=self.registry,
+        )
+        self.records_buffered = Gauge(
+            "referral_records_buffered",
+            "Recommendation records waiting in memory for the database to answer.",
+            registry=self.registry,
+        )
+        self.records_dropped = Gauge(
+            "referral_records_dropped",
+            "Records dropped because the buffer was full while the database did not answer.",
+            registry=self.registry,
+        )
+        self.database_up = Gauge(
+            "referral_database_up",
+            "1 when the database answered the last write, 0 when it did not.",
+            registry=self.registry,
+        )
+        self.database_up.set(1)
+
+    def record_buffer(self, state: BufferState) -> None:
+        self.records_buffered.set(state.buffered)
+        self.records_dropped.set(state.dropped)
+        self.database_up.set(1 if state.database_ok else 0)
+
+
+class MetricsMiddleware:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = scope["method"]
+            self.metrics.requests.labels(method, route, str(status)).inc()
+            self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)

@@ -1,0 +1,143 @@
+"""Every error, in one shape: ``application/problem+json`` (RFC 9457), rendered by one function.
+
+The service's own errors (:mod:`referral_api.errors`), FastAPI's request validation, Starlette's
+HTTP errors (unknown route, wrong method), database contention and anything unexpected all
+end in :func:`problem_response`; the body-size middleware uses it too.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from referral_api.errors import (
+    Forbidden,
+    InputError,
+    NotFound,
+    RateLimited,
+    ReferralError,
+    Unauthenticated,
+    Unavailable,
+)
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("referral_api.api")
+
+
+class MethodNotAllowed(ReferralError):
+    status = 405
+    slug = "method-not-allowed"
+    title = "Method not allowed"
+
+
+def problem_body(error: ReferralError, instance: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": error.type_uri,
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+        "instance": instance,
+    }
+    if error.fields:
+        body["errors"] = error.fields
+    if isinstance(error, RateLimited | Unavailable):
+        body["retry_after"] = error.retry_after
+    return body
+
+
+def problem_response(
+    error: ReferralError, instance: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The one rendering of an error."""
+    extra = dict(headers or {})
+    if isinstance(error, RateLimited | Unavailable):
+        extra["Retry-After"] = str(error.retry_after)
+    if isinstance(error, Unauthenticated):
+        extra["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(
+        problem_body(error, instance),
+        status_code=error.status,
+        headers=extra,
+        media_type=PROBLEM_JSON,
+    )
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    """``("body", "constraints", "must_have", 0)`` → ``constraints.must_have[0]``."""
+    parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or (str(loc[0]) if loc else "body")
+
+
+def validation_error(exc: RequestValidationError) -> InputError:
+    fields = []
+    for error in exc.errors():
+        loc = tuple(error.get("loc", ()))
+        message = str(error.get("msg", "invalid"))
+        if error.get("type") == "json_invalid":
+            message = f"not valid JSON: {error.get('ctx', {}).get('error', message)}"
+        fields.append({"field": _location(loc), "message": message})
+    first = fields[0] if fields else {"field": "body", "message": "invalid"}
+    return InputError(
+        f"{len(fields)} invalid field(s); first: {first['field']}: {first['message']}",
+        fields=fields,
+    )
+
+
+def http_error(exc: StarletteHTTPException) -> ReferralError:
+    detail = str(exc.detail)
+    if exc.status_code == 404:
+        return NotFound("no such resource" if detail == "Not Found" else detail)
+    if exc.status_code == 405:
+        return MethodNotAllowed(detail)
+    if exc.status_code == 401:
+        return Unauthenticated(detail)
+    if exc.status_code == 403:
+        return Forbidden(detail)
+    if 400 <= exc.status_code < 500:
+        error = InputError(detail)
+        error.status = exc.status_code  # type: ignore[misc]
+        return error
+    return ReferralError(detail)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Route every exception through :func:`problem_response`."""
+
+    async def referral(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ReferralError)
+        return problem_response(exc, request.url.path)
+
+    async def validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return problem_response(validation_error(exc), request.url.path)
+
+    async def http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        headers = (
+            {"Allow": exc.headers["Allow"]} if exc.headers and "Allow" in exc.headers else None
+        )
+        return problem_response(http_error(exc), request.url.path, headers)
+
+    async def database_busy(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable: %s", exc)
+        error = Unavailable("the database is busy or unreachable; try again", retry_after=2)
+        return problem_response(error, request.url.path)
+
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return problem_response(ReferralError("unexpected error"), request.url.path)
+
+    app.add_exception_handler(ReferralError, referral)
+    app.add_exception_handler(RequestValidationError, validation)
+    app.add_exception_handler(StarletteHTTPException, http)
+    app.add_exception_handler(OperationalError, database_busy)
+    app.add_exception_handler(Exception, unexpected)

@@ -1,0 +1,107 @@
+"""Recommendations: ask, look up a past one exactly as it was made, record what happened."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Path, Request, Response
+
+from referral_api.api import services
+from referral_api.api.deps import (
+    AnyKey,
+    EngineDep,
+    RecommendKey,
+    SessionDep,
+    SettingsDep,
+)
+from referral_api.api.schemas import (
+    OutcomeCreate,
+    OutcomePublic,
+    RecommendationCreate,
+    RecommendationPublic,
+)
+from referral_api.api.security import Scope
+from referral_api.api.services import make_recommendation, stored_recommendation
+from referral_api.errors import Forbidden
+
+router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
+RECORD_HEADER = "X-Record"
+
+RecordId = Annotated[
+    str,
+    Path(
+        description="Recommendation id.",
+        examples=["rec_3f9a"],
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+    ),
+]
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=RecommendationPublic,
+    responses={
+        201: {
+            "headers": {
+                RECORD_HEADER: {
+                    "description": "stored, or buffered while the database does not answer "
+                    "(written when it does), or dropped when the buffer is full",
+                    "schema": {"type": "string", "enum": ["stored", "buffered", "dropped"]},
+                }
+            }
+        }
+    },
+)
+def create_recommendation(
+    body: RecommendationCreate,
+    request: Request,
+    principal: RecommendKey,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> Response:
+    """Recommend the best-fitting offerings for a need, with reasons and disclosures."""
+    recorded = make_recommendation(
+        engine,
+        body,
+        channel=principal.channel.value,
+        key_id=principal.key_id,
+        redact_needs=settings.redact_needs,
+    )
+    # the database may be away: the answer is served, its record stored now or buffered
+    status = request.app.state.records.record(recorded.record)
+    results = recorded.recommendation.results
+    winner = results[0].offering.relationship.value if results else "none"
+    request.app.state.metrics.recommendations.labels(winner).inc()
+    # the body is the public model already serialised for the record: send it as it is
+    return Response(
+        orjson.dumps(recorded.body),
+        status_code=201,
+        media_type="application/json",
+        headers={RECORD_HEADER: status},
+    )
+
+
+@router.get("/{record_id}")
+def get_recommendation(
+    record_id: RecordId, principal: AnyKey, session: SessionDep
+) -> RecommendationPublic:
+    """A past recommendation, exactly as it was made (with its outcome, if recorded)."""
+    record, public = stored_recommendation(session, record_id)
+    if not principal.has(Scope.ADVOCATE, Scope.INSIGHTS) and record.api_key_id != principal.key_id:
+        raise Forbidden("this key reads only the recommendations it asked for")
+    return public
+
+
+@router.post("/{record_id}/outcome", status_code=201)
+def record_outcome(
+    record_id: RecordId, body: OutcomeCreate, principal: RecommendKey, session: SessionDep
+) -> OutcomePublic:
+    """Record what the customer did after a recommendation (once per recommendation)."""
+    record, _ = stored_recommendation(session, record_id)
+    if not principal.has(Scope.ADVOCATE) and record.api_key_id != principal.key_id:
+        raise Forbidden("a recommend-only key records outcomes of its own recommendations only")
+    outcome = services.record_outcome(session, record, body, recorded_by=principal.name)
+    return OutcomePublic.model_validate(outcome)

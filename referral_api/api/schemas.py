@@ -1,0 +1,822 @@
+"""The v1 wire format: the single source of the API's shapes, and the one mapping from the engine.
+
+Families are named alike: ``XCreate`` / ``XUpdate`` (bodies, unknown fields refused),
+``XPublic`` (responses), ``XsPublic{data, count}`` (lists). Every field has a description and
+an example, so the committed OpenAPI reads as documentation. :func:`recommendation_public` is
+the only translation from a domain :class:`~referral_api.domain.Recommendation` to the wire; the
+CLI's ``--json`` output uses it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from referral_api.domain import (
+    Constraints,
+    ConstraintVerdict,
+    CoverageLevel,
+    CoverageStatus,
+    Fit,
+    Need,
+    Offering,
+    OfferingStatus,
+    PriceModel,
+    Recommendation,
+    Relationship,
+    Rules,
+    StatedConstraint,
+)
+
+MAX_LIMIT = 50
+NEED_MAX = 2000
+
+Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+NeedText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NEED_MAX)
+]
+
+
+def F(description: str, example: Any, **kwargs: Any) -> Any:
+    """A field with its description and one example (both land in the OpenAPI document)."""
+    return Field(description=description, examples=[example], **kwargs)
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are refused, so nothing can be mass-assigned.
+
+    NUL characters are refused anywhere in it: no store keeps them faithfully (PostgreSQL
+    text refuses them), and no customer means one.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        where = _nul_path(data, "")
+        if where is not None:
+            raise ValueError(f"NUL characters are not allowed (at {where or 'body'})")
+        return data
+
+
+def _nul_path(value: Any, path: str) -> str | None:
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            found = inner if "\x00" in str(key) else _nul_path(item, inner)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_path(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+# --- recommendations: request ------------------------------------------------------------------
+
+
+class ConstraintsCreate(Body):
+    budget_monthly: float | None = F(
+        "Most the customer will pay per month (hard).", 50, default=None, ge=0, le=1e9
+    )
+    currency: str | None = F(
+        "ISO 4217 currency of the budget.", "USD", default=None, pattern="^[A-Za-z]{3}$"
+    )
+    region: str | None = F(
+        "Where the customer is: ISO 3166 alpha-2 code or a region group (hard).",
+        "DE",
+        default=None,
+        min_length=2,
+        max_length=40,
+    )
+    platforms: list[Word] = F(
+        "Platforms the offering must run on (hard).", ["ios"], default=[], max_length=20
+    )
+    excluded_platforms: list[Word] = F(
+        "Platforms the customer will not use (hard).", ["windows"], default=[], max_length=20
+    )
+    segment: Word | None = F("Customer segment (soft).", "small", default=None)
+    must_have: list[Word] = F(
+        "Capability ids every fit must cover (hard).", ["invoicing"], default=[], max_length=20
+    )
+    compliance: list[Word] = F(
+        "Compliance the offering must hold (hard).", ["gdpr"], default=[], max_length=20
+    )
+    languages: list[Word] = F(
+        "Languages the customer prefers (soft).", ["de"], default=[], max_length=20
+    )
+    price_models: list[PriceModel] = F(
+        "Only these price models (hard).", ["subscription"], default=[], max_length=5
+    )
+    excluded_price_models: list[PriceModel] = F(
+        "Price models the customer refuses (hard).", ["usage"], default=[], max_length=5
+    )
+
+
+class RecommendationCreate(Body):
+    need: NeedText = F(
+        "The customer's need in their own words (1–2,000 characters).",
+        "We need to send invoices and take card payments, on iPhone, under $50 a month.",
+    )
+    constraints: ConstraintsCreate = F(
+        "Structured constraints; they override what the text states for the same field.",
+        {"region": "DE", "must_have": ["invoicing"]},
+        default_factory=ConstraintsCreate,
+    )
+    limit: int = F("How many ranked results to return.", 5, default=5, ge=1, le=MAX_LIMIT)
+
+    def to_need(self) -> Need:
+        c = self.constraints
+        return Need(
+            text=self.need,
+            constraints=Constraints(
+                budget_monthly=c.budget_monthly,
+                currency=c.currency.upper() if c.currency else None,
+                region=c.region,
+                platforms=tuple(c.platforms),
+                excluded_platforms=tuple(c.excluded_platforms),
+                segment=c.segment,
+                must_have=tuple(c.must_have),
+                compliance=tuple(c.compliance),
+                languages=tuple(c.languages),
+                price_models=tuple(c.price_models),
+                excluded_price_models=tuple(c.excluded_price_models),
+            ),
+        )
+
+
+# --- recommendations: response -----------------------------------------------------------------
+
+
+class SpanPublic(Schema):
+    start: int = F("First character of the need text (0-based).", 8)
+    end: int = F("One past the last character.", 16)
+
+
+class CapabilityReadPublic(Schema):
+    id: str = F("Capability id.", "invoicing")
+    label: str = F("Capability label.", "Invoicing")
+    matched: str = F("The words of the need that requested it.", "invoices")
+    confidence: float = F("How sure the reading is, 0–1.", 0.93)
+    source: str = F("What matched: label, synonym, example, trigger, fuzzy, request.", "synonym")
+    must_have: bool = F("Whether it is a hard requirement.", False)
+    span: SpanPublic | None = F("Where in the need text it was read.", {"start": 8, "end": 16})
+
+
+class StatedConstraintPublic(Schema):
+    name: str = F("Constraint name.", "platform")
+    value: str = F("Canonical value.", "ios")
+    matched: str = F("The words that stated it.", "on iPhone")
+    negated: bool = F('Whether the need excludes it ("not on Windows").', False)
+    source: str = F("text (read in the need) or request (structured).", "text")
+    overridden: bool = F("Whether a structured constraint replaced it.", False)
+
+
+class ConstraintsPublic(Schema):
+    budget_monthly: float | None = F("Monthly budget ceiling.", 50)
+    currency: str | None = F("Currency of the budget.", "USD")
+    region: str | None = F("Region the customer is in.", "DE")
+    platforms: list[str] = F("Required platforms.", ["ios"])
+    excluded_platforms: list[str] = F("Excluded platforms.", ["windows"])
+    segment: str | None = F("Customer segment.", "small")
+    must_have: list[str] = F("Required capability ids.", ["invoicing"])
+    compliance: list[str] = F("Required compliance.", ["gdpr"])
+    languages: list[str] = F("Preferred languages.", ["de"])
+    price_models: list[PriceModel] = F("Allowed price models.", ["subscription"])
+    excluded_price_models: list[PriceModel] = F("Excluded price models.", ["usage"])
+    soft: list[str] = F("Constraints treated as preferences.", ["segment"])
+
+
+class InterpretationPublic(Schema):
+    capabilities: list[CapabilityReadPublic] = F(
+        "Capabilities read in the need.",
+        [{"id": "invoicing", "label": "Invoicing", "matched": "invoices", "confidence": 0.93,
+          "source": "synonym", "must_have": False, "span": None}],
+    )  # fmt: skip
+    constraints: ConstraintsPublic = F(
+        "The effective constraints (text and structured, merged).",
+        {"region": "DE", "platforms": ["ios"], "budget_monthly": 50, "currency": "USD",
+         "excluded_platforms": [], "segment": None, "must_have": [], "compliance": [],
+         "languages": [], "price_models": [], "excluded_price_models": [], "soft": []},
+    )  # fmt: skip
+    stated: list[StatedConstraintPublic] = F(
+        "Every constraint read or given, with the words that stated it.",
+        [{"name": "platform", "value": "ios", "matched": "on iPhone", "negated": False,
+          "source": "text", "overridden": False}],
+    )  # fmt: skip
+    negations: list[StatedConstraintPublic] = F(
+        "The stated constraints that exclude something.",
+        [{"name": "price_model", "value": "subscription", "matched": "no subscription",
+          "negated": True, "source": "text", "overridden": False}],
+    )  # fmt: skip
+    not_understood: list[str] = F("Parts of the need nothing matched.", ["blockchain"])
+
+
+class OfferingRef(Schema):
+    id: str = F("Offering id.", "ledgerly-books")
+    name: str = F("Offering name.", "Ledgerly Books")
+    provider: str | None = F("Who provides it.", "Ledgerly")
+    relationship: Relationship = F("Our relationship to it (never a ranking input).", "own")
+    url: str | None = F("Where to find it.", "https://example.com")
+
+
+class CoveragePublic(Schema):
+    capability: str = F("Requested capability id.", "invoicing")
+    status: CoverageStatus = F("How the offering serves it.", "full")
+    credit: float = F("Credit given for it, 0–1.", 1.0)
+    via: str | None = F("The capability that served it, when not itself.", None)
+
+
+class VerdictPublic(Schema):
+    name: str = F("Constraint name.", "region")
+    ok: bool = F("Whether the offering meets it.", True)
+    hard: bool = F("Whether failing it disqualifies.", True)
+    detail: str = F("In plain words.", "Available in DE")
+
+
+class DisclosurePublic(Schema):
+    relationship: Relationship = F("Our relationship to the offering.", "competitor")
+    fee: bool = F("Whether we may receive a fee or commission.", False)
+    text: str = F(
+        "The disclosure to show with the result.",
+        "Competitor product: we have no commercial relationship.",
+    )
+
+
+class ScorePartsPublic(Schema):
+    coverage: float = F("Share of the score from capability coverage.", 0.62)
+    similarity: float = F("Share from text similarity.", 0.29)
+    penalty: float = F("Lost to unmet preferences.", 0.0)
+    total: float = F("The score.", 0.91)
+
+
+class FitPublic(Schema):
+    rank: int = F("Position, from 1.", 1)
+    score: float = F("Fit score, 0–1.", 0.91)
+    offering: OfferingRef = F(
+        "The offering.",
+        {"id": "ledgerly-books", "name": "Ledgerly Books", "provider": "Ledgerly",
+         "relationship": "own", "url": "https://example.com"},
+    )  # fmt: skip
+    coverage: list[CoveragePublic] = F(
+        "Each requested capability against it.",
+        [{"capability": "invoicing", "status": "full", "credit": 1.0, "via": None}],
+    )
+    constraints: list[VerdictPublic] = F(
+        "Each constraint against it.",
+        [{"name": "region", "ok": True, "hard": True, "detail": "Available in DE"}],
+    )
+    reasons: list[str] = F("Why it fits, from the evidence that scored it.", ["Covers invoicing."])
+    caveats: list[str] = F("What to check.", ["Partial bank feeds."])
+    reviewed: dt.date | None = F("When a curator last checked its facts.", "2026-10-01")
+    disclosure: DisclosurePublic = F(
+        "The relationship behind it.",
+        {"relationship": "own", "fee": False, "text": "Our own product."},
+    )
+    score_parts: ScorePartsPublic = F(
+        "The terms of the score.",
+        {"coverage": 0.62, "similarity": 0.29, "penalty": 0.0, "total": 0.91},
+    )
+
+
+class RejectedPublic(Schema):
+    score: float = F("What it would have scored.", 0.8)
+    offering: OfferingRef = F(
+        "The offering.",
+        {"id": "pay-rival", "name": "Pay Rival", "provider": "Rival", "relationship": "competitor",
+         "url": "https://example.com"},
+    )  # fmt: skip
+    does_not_meet: list[VerdictPublic] = F(
+        "The hard constraints it fails.",
+        [{"name": "region", "ok": False, "hard": True, "detail": "Not available in DE"}],
+    )
+    reasons: list[str] = F("What it would have offered.", ["Covers invoicing."])
+    disclosure: DisclosurePublic = F(
+        "The relationship behind it.",
+        {"relationship": "competitor", "fee": False, "text": "Competitor product."},
+    )
+
+
+class BestOwnPublic(Schema):
+    offering_id: str = F("Our best offering for the need.", "ledgerly-books")
+    rank: int | None = F("Its rank among the results, if it is one.", 3)
+    comparison: str = F(
+        "An honest comparison with the best fit.",
+        "Ledgerly Books covers invoicing but not card payments; Pay Rival covers both.",
+    )
+
+
+class BundlePublic(Schema):
+    offerings: list[str] = F("Offering ids that together cover the need.", ["a", "b"])
+    covers: list[str] = F("Capabilities the bundle covers.", ["invoicing", "payroll"])
+    reasons: list[str] = F("Why this bundle.", ["a integrates with b."])
+    score: float = F("Bundle score, 0–1.", 0.8)
+
+
+class UnmetPublic(Schema):
+    capability: str = F("A requested capability nothing covers.", "payroll")
+    detail: str = F("In plain words.", "No active offering covers payroll in DE.")
+
+
+class RelaxationPublic(Schema):
+    relax: list[str] = F("Constraints to relax.", ["budget_monthly"])
+    admits: list[str] = F("Offerings that would then fit.", ["ledgerly-books"])
+    detail: str = F("In plain words.", "Raising the budget to $60 admits Ledgerly Books.")
+
+
+class ConsideredPublic(Schema):
+    own: int = F("Own offerings considered.", 8)
+    partner: int = F("Partner offerings considered.", 15)
+    competitor: int = F("Competitor offerings considered.", 110)
+    other: int = F("Independent offerings considered.", 12)
+
+
+class MarketCoveragePublic(Schema):
+    catalog: str = F("Which catalogue answered.", "Ledgerly")
+    version: str = F("Its version.", "2026.11")
+    date: dt.date | None = F("Its date.", "2026-11-01")
+    considered: ConsideredPublic = F(
+        "How many offerings of each relationship were considered.",
+        {"own": 8, "partner": 15, "competitor": 110, "other": 12},
+    )
+
+
+class OutcomeKind(StrEnum):
+    ACCEPTED = "accepted"
+    REFERRED_ELSEWHERE = "referred_elsewhere"
+    DECLINED = "declined"
+    NO_ANSWER = "no_answer"
+
+
+class OutcomeCreate(Body):
+    outcome: OutcomeKind = F("What the customer did.", "accepted")
+    offering_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = F(
+        "The offering they chose, if any.", "ledgerly-books", default=None
+    )
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = F(
+        "A short note.", "Signed up for the trial.", default=None
+    )
+
+
+class OutcomePublic(Schema):
+    outcome: OutcomeKind = F("What the customer did.", "accepted")
+    offering_id: str | None = F("The offering they chose.", "ledgerly-books")
+    note: str | None = F("A short note.", "Signed up for the trial.")
+    recorded_by: str = F("Name of the key that recorded it.", "support console")
+    recorded_at: dt.datetime = F("When.", "2026-11-23T10:00:00Z")
+
+
+class RecommendationPublic(Schema):
+    id: str | None = F("Record id (null only in CLI output, which stores nothing).", "rec_3f9a")
+    created_at: dt.datetime | None = F("When it was made.", "2026-11-23T10:00:00Z")
+    channel: str | None = F("api, advocate or widget.", "api")
+    interpreted: InterpretationPublic = F(
+        "What was understood.",
+        {"capabilities": [], "constraints": {}, "stated": [], "negations": [],
+         "not_understood": []},
+    )  # fmt: skip
+    results: list[FitPublic] = F("Ranked fits (only offerings meeting every hard constraint).", [])
+    rejected: list[RejectedPublic] = F("Close candidates that fail a hard constraint.", [])
+    best_own: BestOwnPublic | None = F(
+        "Our best offering, compared honestly.",
+        {"offering_id": "ledgerly-books", "rank": 3, "comparison": "…"},
+    )
+    bundles: list[BundlePublic] = F("Sets that together cover what no single fit does.", [])
+    unmet: list[UnmetPublic] = F("Requested capabilities nothing covers.", [])
+    relaxations: list[RelaxationPublic] = F("Smallest relaxations that would admit a fit.", [])
+    coverage: MarketCoveragePublic = F(
+        "Which catalogue answered and what it considered.",
+        {"catalog": "Ledgerly", "version": "2026.11", "date": None,
+         "considered": {"own": 8, "partner": 15, "competitor": 110, "other": 12}},
+    )  # fmt: skip
+    summary: str = F("One plain sentence.", "Pay Rival fits best; ours misses card payments.")
+    catalog_version_id: int | None = F("The stored catalogue version that answered.", 3)
+    rules_version: str = F("Rules version.", "2026.11+5b736be56c59")
+    engine_version: str = F("Engine version.", "1.0.0")
+    outcome: OutcomePublic | None = F("The recorded outcome, if any.", None, default=None)
+
+
+def _constraints(c: Constraints) -> ConstraintsPublic:
+    return ConstraintsPublic(
+        budget_monthly=c.budget_monthly,
+        currency=c.currency,
+        region=c.region,
+        platforms=list(c.platforms),
+        excluded_platforms=list(c.excluded_platforms),
+        segment=c.segment,
+        must_have=list(c.must_have),
+        compliance=list(c.compliance),
+        languages=list(c.languages),
+        price_models=list(c.price_models),
+        excluded_price_models=list(c.excluded_price_models),
+        soft=list(c.soft),
+    )
+
+
+def _stated(s: StatedConstraint) -> StatedConstraintPublic:
+    return StatedConstraintPublic(
+        name=s.name,
+        value=s.value,
+        matched=s.matched,
+        negated=s.negated,
+        source=s.source,
+        overridden=s.overridden,
+    )
+
+
+def offering_ref(offering: Offering) -> OfferingRef:
+    return OfferingRef(
+        id=offering.id,
+        name=offering.name,
+        provider=offering.provider,
+        relationship=offering.relationship,
+        url=offering.url,
+    )
+
+
+def _verdict(v: ConstraintVerdict) -> VerdictPublic:
+    return VerdictPublic(name=v.name, ok=v.ok, hard=v.hard, detail=v.detail)
+
+
+def _disclosure(fit: Fit) -> DisclosurePublic:
+    d = fit.disclosure
+    return DisclosurePublic(relationship=d.relationship, fee=d.fee, text=d.text)
+
+
+def recommendation_public(
+    recommendation: Recommendation,
+    *,
+    record_id: str | None = None,
+    created_at: dt.datetime | None = None,
+    channel: str | None = None,
+    catalog_version_id: int | None = None,
+) -> RecommendationPublic:
+    """The v1 response for an engine :class:`Recommendation` (the only such mapping)."""
+    interpretation = recommendation.interpretation
+    considered = recommendation.coverage.considered
+    return RecommendationPublic(
+        id=record_id,
+        created_at=created_at,
+        channel=channel,
+        interpreted=InterpretationPublic(
+            capabilities=[
+                CapabilityReadPublic(
+                    id=c.id,
+                    label=c.label,
+                    matched=c.matched,
+                    confidence=round(c.confidence, 4),
+                    source=c.source,
+                    must_have=c.must_have,
+                    span=SpanPublic(start=c.span.start, end=c.span.end) if c.span else None,
+                )
+                for c in interpretation.capabilities
+            ],
+            constraints=_constraints(interpretation.constraints),
+            stated=[_stated(s) for s in interpretation.stated],
+            negations=[_stated(s) for s in interpretation.stated if s.negated],
+            not_understood=list(interpretation.not_understood),
+        ),
+        results=[
+            FitPublic(
+                rank=fit.rank if fit.rank is not None else index,
+                score=round(fit.score, 4),
+                offering=offering_ref(fit.offering),
+                coverage=[
+                    CoveragePublic(
+                        capability=c.capability,
+                        status=c.status,
+                        credit=round(c.credit, 4),
+                        via=c.via,
+                    )
+                    for c in fit.coverage
+                ],
+                constraints=[_verdict(v) for v in fit.constraints],
+                reasons=list(fit.reasons),
+                caveats=list(fit.caveats),
+                reviewed=fit.offering.reviewed,
+                disclosure=_disclosure(fit),
+                score_parts=ScorePartsPublic(
+                    coverage=round(fit.parts.coverage, 4),
+                    similarity=round(fit.parts.similarity, 4),
+                    penalty=round(fit.parts.penalty, 4),
+                    total=round(fit.parts.total, 4),
+                ),
+            )
+            for index, fit in enumerate(recommendation.results, start=1)
+        ],
+        rejected=[
+            RejectedPublic(
+                score=round(fit.score, 4),
+                offering=offering_ref(fit.offering),
+                does_not_meet=[_verdict(v) for v in fit.failed],
+                reasons=list(fit.reasons),
+                disclosure=_disclosure(fit),
+            )
+            for fit in recommendation.rejected
+        ],
+        best_own=BestOwnPublic(
+            offering_id=recommendation.best_own.offering_id,
+            rank=recommendation.best_own.rank,
+            comparison=recommendation.best_own.comparison,
+        )
+        if recommendation.best_own
+        else None,
+        bundles=[
+            BundlePublic(
+                offerings=list(b.offerings),
+                covers=list(b.covers),
+                reasons=list(b.reasons),
+                score=round(b.score, 4),
+            )
+            for b in recommendation.bundles
+        ],
+        unmet=[UnmetPublic(capability=u.capability, detail=u.detail) for u in recommendation.unmet],
+        relaxations=[
+            RelaxationPublic(relax=list(r.relax), admits=list(r.admits), detail=r.detail)
+            for r in recommendation.relaxations
+        ],
+        coverage=MarketCoveragePublic(
+            catalog=recommendation.coverage.catalog,
+            version=recommendation.coverage.version,
+            date=recommendation.coverage.date,
+            considered=ConsideredPublic(
+                **{r.value: int(considered.get(r, 0)) for r in Relationship}
+            ),
+        ),
+        summary=recommendation.summary,
+        catalog_version_id=catalog_version_id,
+        rules_version=recommendation.rules_version,
+        engine_version=recommendation.engine_version,
+    )
+
+
+# --- offerings ---------------------------------------------------------------------------------
+
+
+class PriceSchema(Schema):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    model: PriceModel = F("How it is charged.", "subscription")
+    monthly_from: float | None = F("Lowest monthly price.", 15, default=None, ge=0)
+    monthly_to: float | None = F("Highest monthly price.", 60, default=None, ge=0)
+    currency: str | None = F("ISO 4217 currency.", "USD", default=None, pattern="^[A-Za-z]{3}$")
+    free_tier: bool = F("Whether a free tier exists.", False, default=False)
+    one_time: float | None = F("One-time price.", None, default=None, ge=0)
+
+
+class ReferralSchema(Schema):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    fee: bool = F("Whether we may receive a fee or commission.", False, default=False)
+    disclosure: str | None = F(
+        "Disclosure text shown with every result.", "No commercial relationship.", default=None
+    )
+
+
+Url = Annotated[str, StringConstraints(pattern=r"^https?://", max_length=2000)]
+
+
+class OfferingUpdate(Body):
+    """An offering as the catalogue file format has it (the id comes from the path)."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = F(
+        "Offering name.", "Ledgerly Books"
+    )
+    relationship: Relationship = F("own, partner, competitor or other.", "own")
+    capabilities: dict[Word, CoverageLevel] = F(
+        "Capability id → full or partial.", {"invoicing": "full"}, max_length=200
+    )
+    provider: str | None = F("Who provides it.", "Ledgerly", default=None, max_length=200)
+    summary: str | None = F(
+        "One or two sentences.", "Cloud bookkeeping.", default=None, max_length=2000
+    )
+    price: PriceSchema | None = F(
+        "What it costs.", {"model": "subscription", "monthly_from": 15}, default=None
+    )
+    segments: list[Word] = F("Segments served.", ["small"], default=[], max_length=20)
+    regions: list[Word] = F("Region codes or global.", ["US", "CA"], default=[], max_length=300)
+    platforms: list[Word] = F("Platforms.", ["web", "ios"], default=[], max_length=50)
+    compliance: list[Word] = F("Compliance held.", ["soc2"], default=[], max_length=50)
+    languages: list[Word] = F("Interface languages.", ["en"], default=[], max_length=100)
+    integrations: list[Word] = F("Offering ids it integrates with.", [], default=[], max_length=100)
+    licenses: list[Word] = F("Licences.", ["MIT"], default=[], max_length=20)
+    url: Url | None = F("Where to find it.", "https://example.com", default=None)
+    status: OfferingStatus = F("active or retired.", "active", default=OfferingStatus.ACTIVE)
+    reviewed: dt.date | None = F("When its facts were last checked.", "2026-10-01", default=None)
+    sources: list[Url] = F(
+        "Where the facts come from.", ["https://example.com/pricing"], default=[], max_length=20
+    )
+    referral: ReferralSchema | None = F(
+        "The commercial side.", {"fee": False, "disclosure": "No commercial relationship."},
+        default=None,
+    )  # fmt: skip
+
+    def document(self) -> dict[str, Any]:
+        """The catalogue document (file format) for this offering."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        return {key: value for key, value in data.items() if value != []}
+
+
+class OfferingPublic(Schema):
+    id: str = F("Offering id.", "ledgerly-books")
+    name: str = F("Offering name.", "Ledgerly Books")
+    relationship: Relationship = F("Our relationship to it.", "own")
+    provider: str | None = F("Who provides it.", "Ledgerly")
+    summary: str | None = F("One or two sentences.", "Cloud bookkeeping.")
+    capabilities: dict[str, CoverageLevel] = F("Capability → level.", {"invoicing": "full"})
+    price: PriceSchema | None = F("What it costs.", {"model": "subscription", "monthly_from": 15})
+    segments: list[str] = F("Segments served.", ["small"])
+    regions: list[str] = F("Regions.", ["US"])
+    platforms: list[str] = F("Platforms.", ["web"])
+    compliance: list[str] = F("Compliance.", ["soc2"])
+    languages: list[str] = F("Languages.", ["en"])
+    integrations: list[str] = F("Integrates with.", ["stripe-payments"])
+    licenses: list[str] = F("Licences.", [])
+    url: str | None = F("Where to find it.", "https://example.com")
+    status: OfferingStatus = F("active or retired.", "active")
+    reviewed: dt.date | None = F("Last checked.", "2026-10-01")
+    sources: list[str] = F("Where the facts come from.", ["https://example.com/pricing"])
+    disclosure: DisclosurePublic = F(
+        "The disclosure shown with it.",
+        {"relationship": "own", "fee": False, "text": "Our own product."},
+    )
+
+
+def offering_public(offering: Offering, rules: Rules) -> OfferingPublic:
+    referral = offering.referral
+    fee = referral.fee if referral else False
+    text = (referral.disclosure if referral else None) or rules.policy.disclosure_for(
+        offering.relationship, fee
+    )
+    price = offering.price
+    return OfferingPublic(
+        id=offering.id,
+        name=offering.name,
+        relationship=offering.relationship,
+        provider=offering.provider,
+        summary=offering.summary,
+        capabilities=dict(offering.capabilities),
+        price=PriceSchema.model_validate(price) if price else None,
+        segments=list(offering.segments),
+        regions=list(offering.regions),
+        platforms=list(offering.platforms),
+        compliance=list(offering.compliance),
+        languages=list(offering.languages),
+        integrations=list(offering.integrations),
+        licenses=list(offering.licenses),
+        url=offering.url,
+        status=offering.status,
+        reviewed=offering.reviewed,
+        sources=list(offering.sources),
+        disclosure=DisclosurePublic(
+            relationship=offering.relationship, fee=fee, text=text or offering.relationship.value
+        ),
+    )
+
+
+class OfferingsPublic(Schema):
+    data: list[OfferingPublic] = F("This page of offerings, by id.", [])
+    count: int = F("How many offerings match the filters.", 133)
+    next_cursor: str | None = F("Pass as cursor for the next page; null on the last.", "b2Zm")
+
+
+class CatalogChangePublic(Schema):
+    action: str = F("What changed.", "replace_offering")
+    offering_id: str = F("The offering.", "ledgerly-books")
+    catalog_version_id: int = F("The new active catalogue version.", 4)
+    offering: OfferingPublic | None = F("The offering as stored (null after delete).", None)
+
+
+# --- capabilities, ranking, catalogue versions -------------------------------------------------
+
+
+class CapabilityPublic(Schema):
+    id: str = F("Capability id.", "invoicing")
+    label: str = F("Label.", "Invoicing")
+    description: str | None = F("Description.", "Sending bills to clients.")
+    synonyms: list[str] = F("Other words for it.", ["invoices", "billing clients"])
+    broader: list[str] = F("Broader capabilities (graph neighbours).", ["accounting"])
+    narrower: list[str] = F("Narrower capabilities.", ["recurring-invoices"])
+    related: list[str] = F("Related capabilities.", ["online-payments"])
+    requires: list[str] = F("Capabilities it requires.", [])
+    offerings: int = F("Active offerings covering it.", 12)
+
+
+class CapabilitiesPublic(Schema):
+    data: list[CapabilityPublic] = F("Every capability.", [])
+    count: int = F("How many.", 40)
+
+
+class RankingParameter(Schema):
+    name: str = F("Parameter.", "coverage")
+    value: str = F("Its current value.", "full 1.0, partial 0.6")
+    explanation: str = F(
+        "What it does, in plain words.", "How much of what you asked for the offering covers."
+    )
+
+
+class DisclosurePolicyPublic(Schema):
+    relationship: str = F("own, partner, partner_fee, competitor or other.", "partner_fee")
+    text: str = F("The disclosure shown.", "Partner product: we may receive a referral fee.")
+
+
+class RankingPublic(Schema):
+    summary: str = F(
+        "How results are ranked, in one paragraph.", "Offerings are ranked by how well they fit…"
+    )
+    ownership: str = F(
+        "How ownership is treated.", "Who owns an offering is never an input to its score."
+    )
+    parameters: list[RankingParameter] = F("The main parameters, with current values.", [])
+    tie_break: list[str] = F("What orders equal scores, in order.", ["coverage", "price"])
+    disclosures: list[DisclosurePolicyPublic] = F("Disclosure texts by relationship.", [])
+    staleness_days: int = F("Facts older than this get a caveat.", 365)
+    rules_version: str = F("Rules version these values come from.", "2026.11+5b736be56c59")
+    catalog_version_id: int = F("Active catalogue version.", 3)
+
+
+class CatalogVersionPublic(Schema):
+    id: int = F("Version id.", 3)
+    catalog_version: str = F("The catalogue's own version.", "2026.11")
+    rules_version: str = F("Rules version.", "2026.11+5b736be56c59")
+    company: str = F("Company.", "Ledgerly")
+    offering_count: int = F("Offerings in it.", 145)
+    loaded_by: str = F("Who loaded it.", "cli:alice")
+    loaded_at: dt.datetime = F("When.", "2026-11-23T10:00:00Z")
+    active: bool = F("Whether workers serve it.", True)
+    note: str = F("Note.", "")
+
+
+class CatalogChangeLogPublic(Schema):
+    id: int = F("Entry id.", 12)
+    at: dt.datetime = F("When.", "2026-11-23T10:00:00Z")
+    actor: str = F("Who: cli:<user> or key:<key name>.", "key:curator")
+    action: str = F("load, create_offering, replace_offering, delete_offering or activate.", "load")
+    catalog_version_id: int | None = F("The version it made active.", 4)
+    offering_id: str | None = F("The offering it changed, if one.", "ledgerly-books")
+    detail: dict[str, Any] = F("Versions involved.", {"previous_version_id": 3})
+
+
+class CatalogChangesPublic(Schema):
+    data: list[CatalogChangeLogPublic] = F("Newest first (100 at most).", [])
+    count: int = F("How many are shown.", 12)
+
+
+class CatalogVersionsPublic(Schema):
+    data: list[CatalogVersionPublic] = F("Newest first.", [])
+    count: int = F("How many versions exist.", 3)
+
+
+# --- insights, operations ----------------------------------------------------------------------
+
+
+class AuditFindingPublic(Schema):
+    recommendation_id: str = F("The record.", "rec_3f9a")
+    created_at: dt.datetime = F("When it was made.", "2026-11-23T10:00:00Z")
+    ranking: list[str] = F("Offering ids as ranked.", ["a", "b"])
+    masked_ranking: list[str] = F("As ranked with relationships masked.", ["b", "a"])
+
+
+class AuditPublic(Schema):
+    since: dt.datetime | None = F("Records from this time on.", "2026-11-01T00:00:00Z")
+    checked: int = F("Records re-ranked.", 120)
+    identical: int = F("Rankings unchanged by masking.", 120)
+    differing: int = F("Rankings that changed (expected: 0).", 0)
+    skipped: int = F("Records that could not be re-ranked.", 0)
+    not_reproducible: int = F(
+        "Records whose unmasked re-ranking differs from what was recorded.", 0
+    )
+    findings: list[AuditFindingPublic] = F("Every differing ranking.", [])
+
+
+class HealthPublic(Schema):
+    status: str = F("ok when the process answers.", "ok")
+
+
+class ReadyPublic(Schema):
+    status: str = F(
+        "ready, or degraded: serving from memory while the database does not answer "
+        "(records are buffered and written when it does).",
+        "ready",
+    )
+    database: str = F("ok, or unreachable.", "ok")
+    records_buffered: int = F("Records waiting for the database.", 0)
+    records_dropped: int = F("Records dropped since start because the buffer was full.", 0)
+    catalog_version_id: int = F("Catalogue version served.", 3)
+    catalog_version: str = F("Its own version.", "2026.11")
+    rules_version: str = F("Rules version.", "2026.11+5b736be56c59")
+    worker: int = F(
+        "Process id of the worker that answered (several workers share one port).", 4242
+    )

@@ -1,0 +1,97 @@
+"""A customer's need and what the engine understood of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from referral_api.domain.catalog import PriceModel, SourceRef
+
+
+@dataclass(frozen=True, slots=True)
+class Constraints:
+    """Constraints on a need. Empty fields constrain nothing.
+
+    Hard (an offering failing one is never a fit): ``budget_monthly``, ``region``,
+    ``platforms``, ``excluded_platforms``, ``compliance``, ``must_have``, ``price_models``,
+    ``excluded_price_models``. Soft (lower the score, with a caveat): ``segment``,
+    ``languages``, and whatever ``soft`` names — a field (``"budget_monthly"``) or one value of
+    a field (``"platforms=ios"``): a constraint stated in passing or with a hedge ("ideally
+    on iPhone").
+    """
+
+    budget_monthly: float | None = None
+    currency: str | None = None
+    region: str | None = None
+    platforms: tuple[str, ...] = ()
+    excluded_platforms: tuple[str, ...] = ()
+    segment: str | None = None
+    must_have: tuple[str, ...] = ()
+    compliance: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    price_models: tuple[PriceModel, ...] = ()
+    excluded_price_models: tuple[PriceModel, ...] = ()
+    soft: tuple[str, ...] = ()
+
+    def is_empty(self) -> bool:
+        return self == Constraints()
+
+    def is_soft(self, name: str, value: object = None) -> bool:
+        """Whether the constraint ``name`` (or its ``value``) is only a preference."""
+        return name in self.soft or (value is not None and f"{name}={value}" in self.soft)
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """What the customer asked for: their own words plus optional structured constraints.
+
+    Structured constraints override what the text states for the same field.
+    """
+
+    text: str
+    constraints: Constraints = field(default_factory=Constraints)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open character range ``[start, end)`` of the need text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class RequestedCapability:
+    """A capability the engine read in the need, with the words that triggered it."""
+
+    id: str
+    label: str
+    matched: str
+    confidence: float
+    source: str  # label | synonym | example | trigger | fuzzy | vocabulary | request
+    span: Span | None = None
+    must_have: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StatedConstraint:
+    """A constraint read in the need text (or given in the request), e.g. ``platform=ios``."""
+
+    name: str
+    value: str
+    matched: str
+    negated: bool = False
+    source: str = "text"  # text | request
+    span: Span | None = None
+    overridden: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Interpretation:
+    """What the engine understood: capabilities, the effective constraints, and what it did not."""
+
+    capabilities: tuple[RequestedCapability, ...]
+    constraints: Constraints
+    stated: tuple[StatedConstraint, ...] = ()
+    not_understood: tuple[str, ...] = ()
+    terms: tuple[str, ...] = field(default=(), compare=False)
+    origin: SourceRef | None = field(default=None, compare=False, repr=False)

@@ -1,0 +1,1 @@
+"""Analytics over recorded requests: pure functions over domain values."""

@@ -1,0 +1,337 @@
+"""Constraint verdicts: one offering against each constraint of a need, with a plain detail.
+
+A verdict is *hard* when failing it disqualifies the offering (it is then never shown as a fit),
+*soft* when failing it only costs score and adds a caveat. Which constraints are hard is decided
+by :class:`~referral_api.domain.need.Constraints` (structured constraints and firmly stated ones
+are hard; preferences are soft). The relationship of the offering is never looked at here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import lru_cache
+
+import pycountry
+
+from referral_api.domain import (
+    Constraints,
+    ConstraintVerdict,
+    CoverageLevel,
+    Offering,
+    PriceModel,
+    Rules,
+)
+
+#: verdict names, shown to users and used by relaxations
+REGION = "region"
+PLATFORM = "platforms"
+EXCLUDED_PLATFORM = "excluded_platforms"
+BUDGET = "budget_monthly"
+PRICE_MODEL = "price_models"
+EXCLUDED_PRICE_MODEL = "excluded_price_models"
+COMPLIANCE = "compliance"
+MUST_HAVE = "must_have"
+SEGMENT = "segment"
+LANGUAGE = "languages"
+
+_DISPLAY_NAMES = {
+    "ios": "iOS",
+    "macos": "macOS",
+    "self_hosted": "self-hosting",
+    "api": "an API",
+    "web": "the web",
+    "pci_dss": "PCI DSS",
+    "soc2": "SOC 2",
+    "iso27001": "ISO 27001",
+    "nodejs": "Node.js",
+    "dotnet": ".NET",
+    "javascript": "JavaScript",
+}
+_MODEL_NAMES = {
+    PriceModel.FREE: "free",
+    PriceModel.ONE_TIME: "a one-off payment",
+    PriceModel.SUBSCRIPTION: "a subscription",
+    PriceModel.USAGE: "usage-based pricing",
+    PriceModel.QUOTE: "pricing on request",
+}
+
+
+def nice(value: str, *, acronym: bool = False) -> str:
+    """A display name for a vocabulary value: ``ios`` → iOS, ``hipaa`` → HIPAA (``acronym``)."""
+    if value in _DISPLAY_NAMES:
+        return _DISPLAY_NAMES[value]
+    if acronym or len(value) <= 3:
+        return value.replace("_", " ").upper()
+    return value.replace("_", " ").capitalize()
+
+
+@lru_cache(maxsize=512)
+def region_name(code: str) -> str:
+    country = pycountry.countries.get(alpha_2=code)
+    if country is None:
+        return code
+    return str(getattr(country, "common_name", None) or country.name)
+
+
+@lru_cache(maxsize=4096)
+def money(amount: float, currency: str) -> str:
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}.get(currency)
+    text = f"{amount:,.0f}" if amount == int(amount) else f"{amount:,.2f}"
+    return f"{symbol}{text}" if symbol else f"{text} {currency}"
+
+
+class ConstraintChecker:
+    """Checks offerings against one need's effective constraints."""
+
+    def __init__(self, constraints: Constraints, rules: Rules, default_currency: str) -> None:
+        self.c = constraints
+        self.rules = rules
+        self.default_currency = default_currency
+        self.currency = constraints.currency or default_currency
+        self._checks: list[Callable[[Offering], Iterator[ConstraintVerdict]]] = [
+            self._must_have,
+            self._region,
+            self._platforms,
+            self._excluded_platforms,
+            self._compliance,
+            self._budget,
+            self._price_models,
+            self._excluded_price_models,
+            self._segment,
+            self._languages,
+        ]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The constraint names this need states (the candidates for relaxation)."""
+        c = self.c
+        present = {
+            MUST_HAVE: bool(c.must_have),
+            REGION: c.region is not None,
+            PLATFORM: bool(c.platforms),
+            EXCLUDED_PLATFORM: bool(c.excluded_platforms),
+            COMPLIANCE: bool(c.compliance),
+            BUDGET: c.budget_monthly is not None,
+            PRICE_MODEL: bool(c.price_models),
+            EXCLUDED_PRICE_MODEL: bool(c.excluded_price_models),
+        }
+        return tuple(name for name, given in present.items() if given)
+
+    def verdicts(self, offering: Offering) -> tuple[ConstraintVerdict, ...]:
+        return tuple(v for check in self._checks for v in check(offering))
+
+    def _hard(self, name: str, value: object = None) -> bool:
+        return not self.c.is_soft(name, value)
+
+    # hard by default ------------------------------------------------------------------------
+    def _must_have(self, offering: Offering) -> Iterator[ConstraintVerdict]:
+        for cap in self.c.must_have:
+            level = offering.capabilities.get(cap)
+            ok = level is not None
+            detail = (
+                f"Covers {cap} {'fully' if level is CoverageLevel.FULL else 'partly'}"
+                if ok
+                else f"Does not cover {cap}, which you must have"
+            )
+            yield ConstraintVerdict(f"{MUST_HAVE}:{cap}", ok, self._hard(MUST_HAVE, cap), detail)
+
+    def _region(self, offering: Offering) -> Iterator[ConstraintVerdict]:
+        region = self.c.region
+        if region is None:
+            return
+        name = region_name(region)
+        hard = self._hard(REGION)
+        if not offering.regions:
+            yield ConstraintVerdict(REGION, False, hard, f"Availability in {name} is not stated")
+            return
+        groups = self.rules.region_groups
+        ok = (
+            "global" in offering.regions
+            or region in offering.regions
+            or any(region in groups.get(r, ()) for r in offering.regions)
+            or (region in groups and set(groups[region]) <= set(offering.regions))
+        )
+        detail = f"Available in {name}" if ok else f"Not available in {name}"
+        yield ConstraintVerdict(REGION, ok, hard, detail)
+
+    def _platforms(self, offering: Offering) -> Iterator[ConstraintVerdict]:
+        for platform in self.c.platforms:
+            ok = platform in offering.platforms
+            label = nice(platform)
+            if ok:
+                detail = f"Runs on {label}" if platform not in {"api"} else "Has an API"
+            elif "web" in offering.platforms and platform in self.rules.interchangeable_platforms:
+                detail = f"No {label} app (web only)"
+            else:
+                detail = f"Does not run on {label}"
+            yield ConstraintVerdict(
+                f"{PLATFORM}:{platform}", ok, self._hard(PLATFORM, platform), detail
+            )
+
+    def _excluded_platforms(self, offering: Offering) -> Iterator[ConstraintVerdict]:
+        interchangeable = self.rules.interchangeable_platforms
+        for platform in self.c.excluded_platforms:
+            label = nice(platform)
+            if platform in interchangeable:
+                # "not on Windows": only offerings that run nowhere else are ruled out
+                others = [p for p in offering.platforms if p != platform]
+                ok = bool(others) or not offering.platforms
+                detail = f"Runs on more than {label}" if ok else f"Only runs on {label}"
+            else:
+                ok = platform not in offering.platforms
+                detail = f"Does not need {label}" if ok else f"Needs {label}"
+            yield ConstraintVerdict(
+                f"{EXCLUDED_PLATFORM}:{platform}",
+                ok,
+                self._hard(EXCLUDED_PLATFORM, platform),
+                detail,
+            )
+
+    def _compliance(self, offering: Offering) -> Iterator[ConstraintVerdict]:
+        for standard in self.c.compliance:
+            ok = standard in offering.compliance
+            label = nice(standard, acronym=True)
+            detail = f"{label} compliant" if ok else f"Not stated to be {label} compliant"
+            yield ConstraintVerdict(
+                f"{COMPLIANCE}:{standard}", ok, self._hard(COMPLIANCE, standard), detail
+            )
+
+    def convert(self, amount: float, currency: str | None) -> float | None:
+        """``amount`` from ``currency`` into the need's currency, at the rules' rates."""
+        source = currency or self.default_currency
+        if source == self.currency:
+            return amount
+        rates = self.rules.exchange_rates
+        if source not in rates or self.currency not in rates:
+            return None
+        return amount * rates[source] / rates[self.currency]
+
+    def monthly_cost(self, offering: Offering) -> float | None:
+        """The lowest monthly cost in the need's currency (a one-off price spread over a year)."""
+        price = offering.price
+        if price is None:
+            return None
+        if price.model is PriceModel.FREE or price.free_tier:
+            return 0.0
+        if price.model is PriceModel.ONE_TIME and price.one_time is not None:
+            return self.convert(price.one_time / 12, price.currency)
+        if price.monthly_from is None:
+            return None
+        return self.convert(price.monthly_from, price.currency)
+
+    def _budget(self, offering: Offering) -> Iterator[ConstraintVerdict]:
+        budget = self.c.budget_monthly
+        if budget is None:
+            return
+        hard = self._hard(BUDGET)
+        limit = money(budget, self.currency)
+        price = offering.price
+        if price is None or price.model is PriceModel.QUOTE:
+            yield ConstraintVerdict(
+                BUDGET, False, hard, f"Price not published (your limit {limit})"
+            )
+            return
+        if price.model is PriceModel.FREE:
+            yield ConstraintVerdict(BUDGET, True, hard, "Free")
+            return
+        cost = self.monthly_cost(offering)
+        if cost is None:
+            yield ConstraintVerdict(
+                BUDGET, False, hard, f"Price in {price.currency} cannot be compared with {limit}"
+            )
+            return
+        shown = self._price_text(offering)
+        if price.free_tier:
+            detail = "Has a free plan"
+        elif cost <= budget:
+            detail = f"{shown} is within your {limit} budget"
+        else:
+            detail = f"{shown} is over your {limit} budget"
+        yield ConstraintVerdict(BUDGET, cost <= budget, hard, detail)
+
+    def _price_text(self, offering: Offering) -> str:
+        price = offering.price
+        assert price is not None
+        currency = price.currency or self.default_currency
+        if price.model is PriceModel.ONE_TIME and price.one_time is not None:
+            return f"{money(price.one_time, currency)} once"
+        low = price.monthly_from or 0.0
+        if price.model is PriceModel.USAGE and low == 0:
+            return "Usage-based with no monthly fee"
+        text = f"From {money(low, currency)}/month"
+        if price.model is PriceModel.USAGE:
+            text = f"Usage-based, from {money(low, currency)}/month"
+        if currency != self.currency:
+            converted = self.convert(low, currency)
+            if converted is not None:
+                text += f" (≈ {money(round(converted, 2), self.currency)})"
+        return text
+
+    def _price_models(self, offering: Offering) -> Iterator[ConstraintVerdict]:
+        if not self.c.price_models:
+            return
+        wanted = set(self.c.price_models)
+        price = offering.price
+        models: set[PriceModel] = set()
+        if price is not None:
+            models.add(price.model)
+            if price.free_tier:
+                models.add(PriceModel.FREE)
+        ok = bool(models & wanted)
+        names = " or ".join(_MODEL_NAMES[m] for m in sorted(wanted))
+        free_plan = price is not None and price.free_tier and price.model is not PriceModel.FREE
+        if ok:
+            detail = (
+                "Has a free plan"
+                if PriceModel.FREE in wanted and free_plan
+                else f"Priced as {names}"
+            )
+        elif price is None:
+            detail = f"Price model not published (you asked for {names})"
+        else:
+            detail = f"Sold as {_MODEL_NAMES[price.model]}, not {names}"
+        hard = any(self._hard(PRICE_MODEL, m.value) for m in wanted)
+        yield ConstraintVerdict(PRICE_MODEL, ok, hard, detail)
+
+    def _excluded_price_models(self, offering: Offering) -> Iterator[ConstraintVerdict]:
+        price = offering.price
+        for model in self.c.excluded_price_models:
+            ok = price is None or price.model is not model
+            detail = (
+                f"Not {_MODEL_NAMES[model]}"
+                if ok
+                else f"Sold as {_MODEL_NAMES[model]}, which you ruled out"
+            )
+            yield ConstraintVerdict(
+                f"{EXCLUDED_PRICE_MODEL}:{model.value}",
+                ok,
+                self._hard(EXCLUDED_PRICE_MODEL, model.value),
+                detail,
+            )
+
+    # always soft ------------------------------------------------------------------------------
+    def _segment(self, offering: Offering) -> Iterator[ConstraintVerdict]:
+        segment = self.c.segment
+        if segment is None or not offering.segments:
+            return
+        ok = segment in offering.segments
+        made_for = ", ".join(offering.segments)
+        detail = f"Made for {segment} businesses" if ok else f"Made for {made_for}, not {segment}"
+        if segment == "individual":
+            detail = "Made for individuals" if ok else f"Made for {made_for} businesses"
+        yield ConstraintVerdict(SEGMENT, ok, False, detail)
+
+    def _languages(self, offering: Offering) -> Iterator[ConstraintVerdict]:
+        if not self.c.languages or not offering.languages:
+            return
+        wanted = [lang for lang in self.c.languages if lang in offering.languages]
+        names = ", ".join(_language_name(lang) for lang in self.c.languages)
+        ok = bool(wanted)
+        detail = f"Available in {names}" if ok else f"Not available in {names}"
+        yield ConstraintVerdict(LANGUAGE, ok, False, detail)
+
+
+@lru_cache(maxsize=256)
+def _language_name(code: str) -> str:
+    language = pycountry.languages.get(alpha_2=code)
+    return str(language.name) if language is not None else code

@@ -1,0 +1,330 @@
+"""The engine: interpret → expand → retrieve → score → bundle → explain, over one catalogue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Sequence
+
+from referral_api import ENGINE_VERSION
+from referral_api.domain import (
+    BestOwn,
+    Bundle,
+    Catalog,
+    Fit,
+    Interpretation,
+    MarketCoverage,
+    Need,
+    Recommendation,
+    Relationship,
+    Relaxation,
+    RequestedCapability,
+    Rules,
+    TieBreak,
+    Unmet,
+)
+from referral_api.matching.bundle import find_bundles
+from referral_api.matching.constraints import ConstraintChecker
+from referral_api.matching.explain import WHO, Explainer, best_own_comparison, join
+from referral_api.matching.index import MatchingIndex
+from referral_api.matching.interpret import NeedInterpreter
+from referral_api.matching.relax import describer, find_relaxations
+from referral_api.matching.retrieve import BOUND_SLACK, Scan
+from referral_api.matching.score import Scored
+
+BUNDLE_POOL = 10
+BUNDLE_PER_CAPABILITY = 3
+REJECTED_SHOWN = 3
+RELAXATION_CANDIDATES = 60
+MAX_LIMIT = 50
+
+
+class Engine:
+    """Recommendations over one catalogue and rules set; build once, call from many threads.
+
+    Building indexes the catalogue (phrases, vocabularies, BM25 postings, graph neighbourhoods);
+    ``recommend`` then costs time in proportion to the need and the offerings it reaches.
+    """
+
+    def __init__(self, catalog: Catalog, rules: Rules) -> None:
+        self.catalog = catalog
+        self.rules = rules
+        self.index = MatchingIndex(catalog, rules)
+        self.interpreter = NeedInterpreter(self.index)
+
+    def interpret(self, need: Need) -> Interpretation:
+        """What the engine understands of ``need`` (see :mod:`referral_api.matching.interpret`)."""
+        return self.interpreter.interpret(need)
+
+    def recommend(
+        self, need: Need, *, limit: int = 5, today: dt.date | None = None
+    ) -> Recommendation:
+        """Recommend for ``need``: ranked fits with reasons, disclosure, bundles and relaxations.
+
+        Parameters
+        ----------
+        need
+            The customer's words and optional structured constraints (which override the same
+            constraints stated in the words).
+        limit
+            How many fits to return (1–50).
+        today
+            The date staleness is judged against (defaults to today).
+
+        Returns
+        -------
+        Recommendation
+            Fits ranked by score (ownership-blind), close candidates that fail a hard constraint
+            (``rejected``), our best own offering compared honestly, bundles, unmet capabilities,
+            minimal relaxations when nothing fits, and the market coverage of the answer.
+
+        Raises
+        ------
+        InputError
+            When a structured constraint names an unknown capability, region or currency.
+        """
+        return self.rank(need, self.interpret(need), limit=limit, today=today)
+
+    def rank(
+        self,
+        need: Need,
+        interpretation: Interpretation,
+        *,
+        limit: int = 5,
+        today: dt.date | None = None,
+    ) -> Recommendation:
+        """Score and explain for an interpretation already made (recommend without reading)."""
+        limit = max(1, min(MAX_LIMIT, limit))
+        today = today or dt.date.today()
+        index, rules = self.index, self.rules
+        requested = interpretation.capabilities
+        constraints = interpretation.constraints
+        checker = ConstraintChecker(constraints, rules, self.catalog.info.currency)
+
+        scan = Scan(index, interpretation, checker, rules.thresholds.min_score)
+        order = self._order(checker)
+        scored = sorted(
+            (s for s in scan.top(limit) if s.score >= rules.thresholds.min_score), key=order
+        )
+        fits = [s for s in scored if s.meets_hard_constraints]
+        failing = [s for s in scored if not s.meets_hard_constraints]
+
+        unknown = [name for name in constraints.soft if name in _DIMENSION_WORDS]
+        explainer = Explainer(
+            index, requested, need.text, [_DIMENSION_WORDS[n] for n in unknown], today
+        )
+        results = tuple(explainer.fit(s, rank) for rank, s in enumerate(fits[:limit], start=1))
+        floor = results[-1].score if results else 0.0
+        shown_rejected = [s for s in failing if s.score >= floor][:REJECTED_SHOWN]
+        rejected = tuple(explainer.fit(s, None) for s in shown_rejected)
+        best_own = self._best_own(scan, fits, results, requested, explainer)
+
+        labels = {c.id: c.label.lower() for c in requested}
+        bundles: tuple[Bundle, ...] = ()
+        if len(requested) >= 2:
+            bundles = find_bundles(
+                self._bundle_pool(scan, fits, requested, order),
+                [c.id for c in requested],
+                rules.weights,
+                rules.thresholds.max_bundle_size,
+                labels,
+            )
+        unmet = tuple(self._unmet(requested_ids=[c.id for c in requested]))
+        relaxations: tuple[Relaxation, ...] = ()
+        if not results and failing:
+            relaxations = find_relaxations(
+                failing[:RELAXATION_CANDIDATES],
+                describer(
+                    constraints.region, checker.currency, lambda s: checker.monthly_cost(s.offering)
+                ),
+                rules.thresholds.relaxation_budget_ms,
+            )
+        return Recommendation(
+            need=need,
+            interpretation=interpretation,
+            results=results,
+            rejected=rejected,
+            best_own=best_own,
+            bundles=bundles,
+            unmet=unmet,
+            relaxations=relaxations,
+            coverage=self.market_coverage(),
+            summary=_summary(results, rejected, unmet, relaxations, interpretation, self.catalog),
+            rules_version=rules.version,
+            engine_version=ENGINE_VERSION,
+        )
+
+    def score_all(self, interpretation: Interpretation) -> list[Scored]:
+        """Every active offering the need reaches at all, scored (in bound order, unfiltered)."""
+        checker = ConstraintChecker(
+            interpretation.constraints, self.rules, self.catalog.info.currency
+        )
+        return Scan(self.index, interpretation, checker, 0.0).everything()
+
+    def _best_own(
+        self,
+        scan: Scan,
+        fits: list[Scored],
+        results: tuple[Fit, ...],
+        requested: Sequence[RequestedCapability],
+        explainer: Explainer,
+    ) -> BestOwn | None:
+        """Our best offering, its exact rank among all fits, or our best that fails."""
+        own = Relationship.OWN
+        order = self._order(scan.checker)
+        best = next((s for s in fits if s.offering.relationship is own), None)
+        if best is None:
+            for position in scan.in_bound_order(self.index.own_positions):
+                if best is not None and scan.bound[position] + BOUND_SLACK < best.score:
+                    break
+                candidate = scan.score(position)
+                if scan.is_fit(candidate) and (best is None or order(candidate) < order(best)):
+                    best = candidate
+        own_fits: list[Fit] = list(results)
+        if best is not None and all(f.offering.id != best.offering.id for f in results):
+            scan.down_to(best.score)
+            above = sum(1 for s in scan.scanned() if scan.is_fit(s) and order(s) < order(best))
+            own_fits.append(explainer.fit(best, above + 1))
+        own_failing: list[Fit] = []
+        if best is None:
+            failing = sorted(
+                (s for s in scan.scanned() if s.offering.relationship is own), key=order
+            )
+            own_failing = [explainer.fit(s, None) for s in failing[:1]]
+        return best_own_comparison(own_fits, own_failing, requested, explainer)
+
+    def _bundle_pool(
+        self,
+        scan: Scan,
+        fits: list[Scored],
+        requested: Sequence[RequestedCapability],
+        order: Callable[[Scored], tuple[object, ...]],
+    ) -> list[Scored]:
+        """The best fits overall plus the best few that cover each requested capability
+        themselves (ownership-blind: only scores and coverage choose)."""
+        pool = {s.position: s for s in fits[:BUNDLE_POOL]}
+        for cap in requested:
+            for scored in scan.first_fits(
+                BUNDLE_PER_CAPABILITY, self.index.direct_providers(cap.id)
+            ):
+                pool.setdefault(scored.position, scored)
+        return sorted(pool.values(), key=order)
+
+    def market_coverage(self) -> MarketCoverage:
+        info = self.catalog.info
+        return MarketCoverage(
+            catalog=info.name or f"{info.company} catalogue",
+            version=info.version,
+            date=info.date,
+            considered={r: self.index.considered[r] for r in Relationship},
+        )
+
+    def _order(self, checker: ConstraintChecker):  # type: ignore[no-untyped-def]
+        """Score first; then the policy's fit-related tie-breaks; then id. Never relationship."""
+        tie_break = self.rules.policy.tie_break
+
+        def key(s: Scored) -> tuple[object, ...]:
+            parts: list[object] = [-s.score]
+            for rule in tie_break:
+                if rule is TieBreak.COVERAGE:
+                    parts.append(-s.parts.coverage)
+                elif rule is TieBreak.CONSTRAINTS_MET:
+                    parts.append(-sum(1 for v in s.verdicts if v.ok))
+                elif rule is TieBreak.PRICE:
+                    cost = checker.monthly_cost(s.offering)
+                    parts.append(float("inf") if cost is None else cost)
+                elif rule is TieBreak.REVIEWED:
+                    parts.append(-(s.offering.reviewed.toordinal() if s.offering.reviewed else 0))
+                elif rule is TieBreak.NAME:
+                    parts.append(s.offering.name.casefold())
+            parts.append(s.offering.id)
+            return tuple(parts)
+
+        return key
+
+    def _unmet(self, requested_ids: Sequence[str]) -> list[Unmet]:
+        """Requested capabilities no active offering covers, itself or through a narrower one."""
+        out = []
+        for cap_id in requested_ids:
+            narrower = [
+                n.capability
+                for n in self.index.neighbours.get(cap_id, ())
+                if n.status == "via-narrower"
+            ]
+            if any(self.index.active_providers.get(c, 0) for c in (cap_id, *narrower)):
+                continue
+            label = self.catalog.capabilities[cap_id].label
+            retired = self.index.providers.get(cap_id, ())
+            detail = (
+                f"Only a retired offering covered {label.lower()}; no active offering does"
+                if retired
+                else f"No offering in the catalogue covers {label.lower()}"
+            )
+            out.append(Unmet(cap_id, detail))
+        return out
+
+
+_DIMENSION_WORDS = {
+    "region": "where offerings are available",
+    "platforms": "platforms",
+    "excluded_platforms": "platforms",
+    "compliance": "compliance",
+    "budget_monthly": "prices",
+    "price_models": "price models",
+    "excluded_price_models": "price models",
+}
+
+
+def _summary(
+    results: Sequence[Fit],
+    rejected: Sequence[Fit],
+    unmet: Sequence[Unmet],
+    relaxations: Sequence[object],
+    interpretation: Interpretation,
+    catalog: Catalog,
+) -> str:
+    unmet_labels = join([catalog.capabilities[u.capability].label.lower() for u in unmet])
+    if results:
+        best = results[0]
+        who = WHO[best.offering.relationship]
+        count = f"{len(results)} offerings fit" if len(results) > 1 else "1 offering fits"
+        text = f"{count}; the best is {best.offering.name} ({who})."
+        if unmet:
+            text += f" Nothing covers {unmet_labels}."
+        return text
+    if rejected or relaxations:
+        return "Nothing meets all your must-haves; see what relaxing one would change."
+    if not interpretation.capabilities and not interpretation.terms:
+        return "We could not tell what you need; try describing what it should do."
+    if unmet:
+        return f"Nothing in the catalogue covers {unmet_labels}."
+    return "Nothing in the catalogue matches this need."
+
+
+_engine_lock = threading.Lock()
+_last_engine: Engine | None = None
+
+
+def recommend(need: Need, catalog: Catalog, rules: Rules, limit: int = 5) -> Recommendation:
+    """Recommend for ``need`` over ``catalog`` (the engine for the last catalogue is reused).
+
+    Parameters
+    ----------
+    need
+        The customer's words and optional structured constraints.
+    catalog, rules
+        What to choose from and how to read and weigh (see :class:`Engine`).
+    limit
+        How many fits to return (1–50).
+
+    Returns
+    -------
+    Recommendation
+        See :meth:`Engine.recommend`.
+    """
+    global _last_engine
+    with _engine_lock:
+        engine = _last_engine
+        if engine is None or engine.catalog is not catalog or engine.rules is not rules:
+            engine = _last_engine = Engine(catalog, rules)
+    return engine.recommend(need, limit=limit)

@@ -1,0 +1,601 @@
+"""The in-memory matching index, built once per catalogue and rules; read-only afterwards.
+
+It holds everything a request needs so that per-request work grows with the words of the need
+and the offerings those words reach, not with the size of the catalogue:
+
+- phrase tables for capabilities (labels, synonyms, examples, rule triggers) and for constraint
+  vocabularies, keyed by stem;
+- BM25 postings over offerings' own text (name, summary), as numpy arrays per term;
+- BM25 postings over *capability documents* — each capability's words plus the words of the
+  offerings that provide it — so needs in a customer's own vocabulary still find capabilities;
+- capability postings (which offerings provide each capability, at which level) and the graph
+  neighbourhoods used by expansion.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from itertools import chain
+
+import numpy as np
+import numpy.typing as npt
+import pycountry
+
+from referral_api.domain import (
+    Catalog,
+    ConstraintKind,
+    Coverage,
+    CoverageLevel,
+    CoverageStatus,
+    EdgeKind,
+    Offering,
+    Relationship,
+    Rules,
+)
+from referral_api.domain.catalog import CapabilityGraph
+from referral_api.domain.rules import CueKind
+from referral_api.matching.text import (
+    content_stems,
+    fold,
+    folded_words,
+    phrase_folds,
+    phrase_stems,
+    stem,
+)
+from referral_api.memory import bulk_build
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int32]
+
+_NEIGHBOUR_STATUS = {
+    "via-narrower": CoverageStatus.VIA_NARROWER,
+    "via-broader": CoverageStatus.VIA_BROADER,
+    "related": CoverageStatus.RELATED,
+}
+
+BM25_K1 = 1.2
+BM25_B = 0.75
+LABEL_REPEAT = 3  # a capability's label says more about it than one offering's summary
+SYNONYM_REPEAT = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A phrase that names a capability, as stems of its content words."""
+
+    stems: tuple[str, ...]
+    capability: str
+    source: str  # label | synonym | example | trigger
+    confidence: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class VocabularyEntry:
+    """A phrase that names a constraint value, as folded words."""
+
+    words: tuple[str, ...]
+    kind: ConstraintKind
+    value: str
+
+
+class Postings:
+    """BM25 term weights over a fixed set of documents, as arrays per term.
+
+    Built from parallel arrays — one entry per word occurrence (``term_ids[i]`` occurs in
+    ``doc_ids[i]``, ``counts[i]`` times) — so that building scales with numpy, not Python.
+    """
+
+    def __init__(
+        self,
+        vocabulary: Sequence[str],
+        term_ids: npt.NDArray[np.int64],
+        doc_ids: npt.NDArray[np.int64],
+        counts: npt.NDArray[np.float64],
+        size: int,
+    ) -> None:
+        self.size = size
+        keys, inverse = np.unique(term_ids * max(size, 1) + doc_ids, return_inverse=True)
+        tf = np.bincount(inverse, weights=counts).astype(np.float32)
+        terms = keys // max(size, 1)
+        docs = (keys % max(size, 1)).astype(np.int32)
+        lengths = np.bincount(docs, weights=tf, minlength=size).astype(np.float32)
+        average = float(lengths.mean()) if size and lengths.sum() else 1.0
+        df = np.bincount(terms, minlength=len(vocabulary))
+        idf = np.log(1 + (size - df + 0.5) / (df + 0.5)).astype(np.float32)
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[docs] / average)
+        weights = (idf[terms] * tf * (BM25_K1 + 1) / (tf + norm)).astype(np.float32)
+        starts = np.concatenate([[0], np.cumsum(df)]).tolist()
+        self.terms: dict[str, tuple[IntArray, FloatArray]] = {
+            term: (docs[starts[i] : starts[i + 1]], weights[starts[i] : starts[i + 1]])
+            for i, term in enumerate(vocabulary)
+            if df[i]
+        }
+
+    def idf_known(self, term: str) -> bool:
+        return term in self.terms
+
+    def ideal(self, terms: Iterable[str]) -> float:
+        """The score of an average-length document holding each query term once."""
+        total = 0.0
+        for term in dict.fromkeys(terms):
+            hit = self.terms.get(term)
+            if hit is not None:
+                df = len(hit[0])
+                total += math.log(1 + (self.size - df + 0.5) / (df + 0.5))
+        return total
+
+    def scores(self, terms: Iterable[str]) -> FloatArray:
+        """BM25 score of every document for the (unique) query terms."""
+        hits = [self.terms[t] for t in dict.fromkeys(terms) if t in self.terms]
+        if not hits:
+            return np.zeros(self.size, dtype=np.float32)
+        docs = np.concatenate([h[0] for h in hits])
+        weights = np.concatenate([h[1] for h in hits])
+        return np.bincount(docs, weights, minlength=self.size).astype(np.float32)
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """A capability reachable from a requested one, and how it serves the request."""
+
+    capability: str
+    status: str  # via-narrower | via-broader | related
+    hops: int
+
+
+_STATUS_CODES = (
+    CoverageStatus.FULL,
+    CoverageStatus.PARTIAL,
+    CoverageStatus.VIA_NARROWER,
+    CoverageStatus.VIA_BROADER,
+    CoverageStatus.RELATED,
+)
+_CODE = {status: code for code, status in enumerate(_STATUS_CODES)}
+
+
+@dataclass(frozen=True, slots=True)
+class CreditRow:
+    """What requesting one capability earns each offering that serves it, directly or not.
+
+    Parallel arrays sorted by offering position: the credit, how it is earned (an index into
+    the coverage statuses) and through which capability (``-1`` when directly).
+    """
+
+    capability: str
+    positions: npt.NDArray[np.int64]
+    credits: npt.NDArray[np.float64]
+    statuses: npt.NDArray[np.int8]
+    via: npt.NDArray[np.int64]
+
+    def coverage(self, position: int, capability_ids: Sequence[str]) -> Coverage | None:
+        """The coverage the offering at ``position`` earns, if any."""
+        at = int(np.searchsorted(self.positions, position))
+        if at >= len(self.positions) or self.positions[at] != position:
+            return None
+        via = int(self.via[at])
+        return Coverage(
+            self.capability,
+            _STATUS_CODES[int(self.statuses[at])],
+            float(self.credits[at]),
+            capability_ids[via] if via >= 0 else None,
+        )
+
+
+class MatchingIndex:
+    """Everything the engine needs about one catalogue and rules set, precomputed."""
+
+    def __init__(self, catalog: Catalog, rules: Rules) -> None:
+        with bulk_build():
+            self._build(catalog, rules)
+
+    def _build(self, catalog: Catalog, rules: Rules) -> None:
+        self.catalog = catalog
+        self.rules = rules
+        self.stopwords = rules.stopwords
+        # Phrase matching skips only short function words ("of", "the", "app"); longer stopwords
+        # such as "online" still tell "online payments" from "payments".
+        self.function_words = frozenset(w for w in rules.stopwords if len(w) <= 4)
+        self.offerings: tuple[Offering, ...] = catalog.offerings
+        self.position = {o.id: i for i, o in enumerate(self.offerings)}
+        # ties are broken by offering id, never by where an offering sits in the files
+        self.id_rank = np.empty(len(self.offerings), dtype=np.int64)
+        self.id_rank[sorted(range(len(self.offerings)), key=lambda i: self.offerings[i].id)] = (
+            np.arange(len(self.offerings))
+        )
+        active = [o.active for o in self.offerings]
+        self.active = np.array(active, dtype=bool)
+        self._is_active = active  # the same, for Python loops
+        self._build_capability_phrases()
+        self._build_vocabularies()
+        self._build_text_postings()
+        self._build_capability_postings()
+        self._build_neighbourhoods()
+        self._build_dimensions()
+        self._credit_rows: dict[str, CreditRow] = {}
+        self._direct: dict[str, npt.NDArray[np.intp]] = {}
+
+    # capabilities ---------------------------------------------------------------------------
+    def _build_capability_phrases(self) -> None:
+        phrases: list[Phrase] = []
+        for cap in self.catalog.capabilities.values():
+            phrases.append(self._phrase(cap.label, cap.id, "label", 0.95))
+            phrases += [self._phrase(s, cap.id, "synonym", 0.9) for s in cap.synonyms]
+            phrases += [
+                self._phrase(e, cap.id, "example", 0.8)
+                for e in cap.examples
+                if len(phrase_stems(e, self.stopwords)) <= 4
+            ]
+        for trigger in self.rules.capability_triggers:
+            if trigger.capability in self.catalog.capabilities:
+                phrases += [
+                    self._phrase(p, trigger.capability, "trigger", trigger.confidence)
+                    for p in trigger.patterns
+                ]
+        by_stem: dict[str, list[Phrase]] = defaultdict(list)
+        for phrase in self._disambiguate_phrases(phrases):
+            if phrase.stems:
+                by_stem[phrase.stems[0]].append(phrase)
+        self.phrases_by_first = dict(by_stem)
+        self.phrase_vocabulary = sorted({s for p in phrases for s in p.stems if len(s) >= 4})
+
+    def _phrase(self, text: str, capability: str, source: str, confidence: float) -> Phrase:
+        return Phrase(phrase_stems(text, self.function_words), capability, source, confidence, text)
+
+    def _disambiguate_phrases(self, phrases: list[Phrase]) -> list[Phrase]:
+        """A phrase naming several capabilities names the most general of them, less surely.
+
+        "payments" may be the label of ``payments`` and a synonym of ``online-payments``; it
+        then requests ``payments`` (expansion credits every narrower kind). A phrase shared by
+        unrelated capabilities ("pay") requests each with confidence divided by √k.
+        """
+        graph = self.catalog.graph
+        targets: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for phrase in phrases:
+            targets[phrase.stems].add(phrase.capability)
+        kept: list[Phrase] = []
+        for phrase in phrases:
+            group = targets[phrase.stems]
+            if len(group) == 1:
+                kept.append(phrase)
+                continue
+            ancestors = self._broader_closure(graph, phrase.capability)
+            if ancestors & group:
+                continue
+            general = [c for c in group if not (self._broader_closure(graph, c) & group)]
+            confidence = phrase.confidence / math.sqrt(len(general))
+            kept.append(replace(phrase, confidence=confidence))
+        return kept
+
+    @staticmethod
+    def _broader_closure(graph: CapabilityGraph, capability: str) -> set[str]:
+        seen: set[str] = set()
+        frontier = [capability]
+        while frontier:
+            node = frontier.pop()
+            for _, target, data in graph.out_edges(node, data=True):
+                if data["kind"] is EdgeKind.BROADER and target not in seen:
+                    seen.add(target)
+                    frontier.append(target)
+        return seen
+
+    # constraint vocabularies ----------------------------------------------------------------
+    def _build_vocabularies(self) -> None:
+        entries: list[VocabularyEntry] = []
+        region_words: dict[tuple[str, ...], str] = {}
+        for country in pycountry.countries:
+            for attr in ("name", "common_name"):
+                name = getattr(country, attr, None)
+                if name:
+                    region_words[phrase_folds(name)] = country.alpha_2
+        for words, code in region_words.items():
+            entries.append(VocabularyEntry(words, ConstraintKind.REGION, code))
+        coded = (ConstraintKind.REGION, ConstraintKind.LANGUAGE, ConstraintKind.CURRENCY)
+        for kind, values in self.rules.vocabularies.items():
+            for canonical, aliases in values.items():
+                # people write "Italy" or "Italian", not "it"; codes are read separately
+                names = aliases if kind in coded else (canonical, *aliases)
+                for alias in names:
+                    words = phrase_folds(alias) or (fold(alias),)
+                    entries.append(VocabularyEntry(words, kind, canonical))
+        by_first: dict[str, list[VocabularyEntry]] = defaultdict(list)
+        for entry in entries:
+            by_first[entry.words[0]].append(entry)
+        # longest phrases first, so "new zealand" wins over "new"
+        self.vocabulary_by_first = {
+            k: sorted(v, key=lambda e: -len(e.words)) for k, v in by_first.items()
+        }
+        # cue phrases by their last word (to look back from a mention) and first word (ahead)
+        self.cues_ending: dict[CueKind, dict[str, list[tuple[str, ...]]]] = {}
+        self.cues_starting: dict[CueKind, dict[str, list[tuple[str, ...]]]] = {}
+        for cue_kind, phrases in self.rules.cues.items():
+            ending: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+            starting: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+            for words in sorted({phrase_folds(p) for p in phrases} - {()}, key=lambda w: -len(w)):
+                ending[words[-1]].append(words)
+                starting[words[0]].append(words)
+            self.cues_ending[cue_kind] = dict(ending)
+            self.cues_starting[cue_kind] = dict(starting)
+
+    # offering text --------------------------------------------------------------------------
+    def content_stems(self, text: str) -> list[str]:
+        return content_stems(text, self.stopwords)
+
+    def _term_id(self, stem: str) -> int:
+        return self._vocabulary.setdefault(stem, len(self._vocabulary))
+
+    def _build_text_postings(self) -> None:
+        self._vocabulary: dict[str, int] = {}
+        texts = [folded_words(f"{o.name}. {o.summary or ''}") for o in self.offerings]
+        # each distinct word is stemmed once; stopwords map to -1 and are dropped below
+        stopwords, term_id = self.stopwords, self._term_id
+        word_ids = {
+            word: -1 if word in stopwords else term_id(stem(word))
+            for word in sorted(set().union(*texts))  # sorted: term ids do not depend on order
+        }
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        words = chain.from_iterable(texts)
+        ids = np.fromiter(map(word_ids.__getitem__, words), dtype=np.int64, count=lengths.sum())
+        docs = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        kept = ids >= 0
+        # kept, word occurrences in offering order, to assemble capability documents below
+        self._offering_terms, self._offering_docs = ids[kept], docs[kept]
+        self.text = Postings(
+            list(self._vocabulary),
+            self._offering_terms,
+            self._offering_docs,
+            np.ones(len(self._offering_terms)),
+            len(self.offerings),
+        )
+
+    def offering_stems(self, position: int) -> list[str]:
+        """The stems of an offering's own text (name and summary), stopwords left out."""
+        offering = self.offerings[position]
+        return self.content_stems(f"{offering.name}. {offering.summary or ''}")
+
+    # capability documents and postings --------------------------------------------------------
+    def _build_capability_postings(self) -> None:
+        self.capability_ids: tuple[str, ...] = tuple(self.catalog.capabilities)
+        self.capability_position = {c: i for i, c in enumerate(self.capability_ids)}
+        ids = np.array(self.capability_ids, dtype=object)
+        self.capability_id_rank = np.argsort(np.argsort(ids))
+        providers: dict[str, list[tuple[int, CoverageLevel]]] = defaultdict(list)
+        for index, offering in enumerate(self.offerings):
+            for cap, level in offering.capabilities.items():
+                providers[cap].append((index, level))
+        self.providers: Mapping[str, tuple[tuple[int, CoverageLevel], ...]] = {
+            cap: tuple(hits) for cap, hits in providers.items()
+        }
+        self.own_positions = np.array(
+            [i for i, o in enumerate(self.offerings) if o.relationship is Relationship.OWN],
+            dtype=np.intp,
+        )
+        is_active = self._is_active
+        self.active_providers = {
+            cap: sum(1 for i, _ in hits if is_active[i]) for cap, hits in self.providers.items()
+        }
+        self.capability_text = self._capability_documents()
+        del self._offering_terms, self._offering_docs, self._vocabulary
+        # offering × capability membership, for neighbour votes
+        self.offering_capabilities: list[tuple[tuple[int, float], ...]] = [
+            tuple(
+                (self.capability_position[c], 1.0 if lvl is CoverageLevel.FULL else 0.5)
+                for c, lvl in o.capabilities.items()
+                if c in self.capability_position
+            )
+            for o in self.offerings
+        ]
+
+    def _capability_documents(self) -> Postings:
+        """BM25 over one document per capability: its own words (label thrice, synonyms twice,
+        examples, description) and the words of every active offering that provides it."""
+        terms: list[int] = []
+        docs: list[int] = []
+        for position, capability in enumerate(self.catalog.capabilities.values()):
+            own = (
+                self.content_stems(capability.label) * LABEL_REPEAT
+                + [s for syn in capability.synonyms for s in self.content_stems(syn)]
+                * SYNONYM_REPEAT
+                + [
+                    s
+                    for text in (*capability.examples, capability.description or "")
+                    for s in self.content_stems(text)
+                ]
+            )
+            terms.extend(self._term_id(stem) for stem in own)
+            docs.extend([position] * len(own))
+        # every (capability, active provider) pair contributes all of the provider's words
+        members = [
+            (self.capability_position[cap], position)
+            for cap, hits in self.providers.items()
+            if cap in self.capability_position
+            for position, _level in hits
+            if self._is_active[position]
+        ]
+        words = self._offering_terms
+        starts = np.searchsorted(self._offering_docs, np.arange(len(self.offerings) + 1))
+        if members:
+            caps, offerings = (np.array(x, dtype=np.int64) for x in zip(*members, strict=True))
+            lengths = starts[offerings + 1] - starts[offerings]
+            total = int(lengths.sum())
+            ends = np.cumsum(lengths)
+            picks = np.repeat(starts[offerings] - (ends - lengths), lengths) + np.arange(total)
+            member_terms, member_docs = words[picks], np.repeat(caps, lengths)
+        else:
+            member_terms = member_docs = np.zeros(0, dtype=np.int64)
+        all_terms = np.concatenate([np.array(terms, dtype=np.int64), member_terms])
+        all_docs = np.concatenate([np.array(docs, dtype=np.int64), member_docs])
+        return Postings(
+            list(self._vocabulary),
+            all_terms,
+            all_docs,
+            np.ones(len(all_terms)),
+            len(self.capability_ids),
+        )
+
+    def _build_neighbourhoods(self) -> None:
+        graph = self.catalog.graph
+        max_hops = self.rules.thresholds.max_hops
+        broader: dict[str, list[str]] = defaultdict(list)
+        narrower: dict[str, list[str]] = defaultdict(list)
+        related: dict[str, set[str]] = defaultdict(set)
+        for u, v, data in graph.edges(data=True):
+            if data["kind"] is EdgeKind.BROADER:
+                broader[u].append(v)
+                narrower[v].append(u)
+            elif data["kind"] is EdgeKind.RELATED:
+                related[u].add(v)
+                related[v].add(u)
+        self.neighbours: dict[str, tuple[Neighbour, ...]] = {}
+        for cap in self.catalog.capabilities:
+            found: dict[str, Neighbour] = {}
+            for status, step in (("via-narrower", narrower), ("via-broader", broader)):
+                frontier, hops = [cap], 0
+                while frontier and hops < max_hops:
+                    hops += 1
+                    frontier = [n for c in frontier for n in step.get(c, ())]
+                    for n in frontier:
+                        if n != cap and n not in found:
+                            found[n] = Neighbour(n, status, hops)
+            for n in sorted(related.get(cap, ())):
+                if n != cap and n not in found:
+                    found[n] = Neighbour(n, "related", 1)
+            self.neighbours[cap] = tuple(found.values())
+
+    def _build_dimensions(self) -> None:
+        """Which constraint kinds this catalogue records at all (for honest 'unknown' verdicts)."""
+        active = [o for o in self.offerings if o.active]
+        self.records = {
+            "region": any(o.regions for o in active),
+            "platform": any(o.platforms for o in active),
+            "compliance": any(o.compliance for o in active),
+            "segment": any(o.segments for o in active),
+            "language": any(o.languages for o in active),
+            "price": any(o.price is not None for o in active),
+        }
+        self.considered = Counter(o.relationship for o in active)
+        for relationship in Relationship:
+            self.considered.setdefault(relationship, 0)
+
+    # coverage credit ------------------------------------------------------------------------
+    def credit_row(self, capability: str) -> CreditRow:
+        """The credit every offering earns when ``capability`` is requested (cached)."""
+        row = self._credit_rows.get(capability)
+        if row is None:
+            row = self._credit_rows[capability] = self._build_credit_row(capability)
+        return row
+
+    def _build_credit_row(self, capability: str) -> CreditRow:
+        """Direct providers earn full or partial credit; providers of a graph neighbour earn
+        that neighbour's (decayed) credit — the best one per offering, the nearest neighbour
+        on a tie — and a direct provider never earns less than its direct credit."""
+        weights = self.rules.weights
+        partial_ratio = weights.partial / weights.full if weights.full else 0.0
+        base = {
+            "via-narrower": weights.via_narrower,
+            "via-broader": weights.via_broader,
+            "related": weights.related,
+        }
+        positions, full = self._provider_arrays(capability)
+        parts = [
+            (
+                positions,
+                np.where(full, weights.full, weights.partial),
+                np.where(full, _CODE[CoverageStatus.FULL], _CODE[CoverageStatus.PARTIAL]),
+                np.full(len(positions), -1),
+                np.zeros(len(positions)),
+            )
+        ]
+        for nearness, neighbour in enumerate(self.neighbours.get(capability, ()), start=1):
+            hits, hit_full = self._provider_arrays(neighbour.capability)
+            credit = base[neighbour.status] * weights.hop_decay ** (neighbour.hops - 1)
+            parts.append(
+                (
+                    hits,
+                    np.where(hit_full, credit, credit * partial_ratio),
+                    np.full(len(hits), _CODE[_NEIGHBOUR_STATUS[neighbour.status]]),
+                    np.full(len(hits), self.capability_position[neighbour.capability]),
+                    np.full(len(hits), nearness),
+                )
+            )
+        columns = [np.concatenate(column) for column in zip(*parts, strict=True)]
+        all_positions, credits, statuses, via, order = columns
+        direct = order == 0
+        # per offering: direct first, then the highest credit, then the nearest neighbour
+        ranked = np.lexsort((order, -credits, ~direct, all_positions))
+        first = np.unique(all_positions[ranked], return_index=True)[1]
+        chosen = ranked[first]
+        return CreditRow(
+            capability,
+            all_positions[chosen].astype(np.int64),
+            credits[chosen].astype(np.float64),
+            statuses[chosen].astype(np.int8),
+            via[chosen].astype(np.int64),
+        )
+
+    def _provider_arrays(
+        self, capability: str
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        hits = self.providers.get(capability, ())
+        positions = np.fromiter((p for p, _ in hits), dtype=np.int64, count=len(hits))
+        full = np.fromiter(
+            (lvl is CoverageLevel.FULL for _, lvl in hits), dtype=bool, count=len(hits)
+        )
+        return positions, full
+
+    def direct_providers(self, capability: str) -> npt.NDArray[np.intp]:
+        """Positions of offerings that provide ``capability`` themselves (fully or partly)."""
+        found = self._direct.get(capability)
+        if found is None:
+            hits = self.providers.get(capability, ())
+            found = self._direct[capability] = np.array([p for p, _ in hits], dtype=np.intp)
+        return found
+
+    # lookups --------------------------------------------------------------------------------
+    def correct(self, word_stem: str) -> tuple[str, float] | None:
+        """A known phrase stem close to an unknown one (a typo), with the similarity (0–1)."""
+        from rapidfuzz import fuzz, process
+
+        if len(word_stem) < 4 or not self.phrase_vocabulary:
+            return None
+        match = process.extractOne(
+            word_stem,
+            self.phrase_vocabulary,
+            scorer=fuzz.ratio,
+            score_cutoff=self.rules.thresholds.fuzzy_min,
+        )
+        if match is None:
+            return None
+        return str(match[0]), float(match[1]) / 100.0
+
+    def best_first(
+        self,
+        values: npt.NDArray[np.float64] | FloatArray,
+        positions: npt.NDArray[np.intp] | None = None,
+        *,
+        count: int | None = None,
+    ) -> npt.NDArray[np.intp]:
+        """Positions (all, or the given ones) by descending value, ties by offering id.
+
+        With ``count``, only the best ``count`` (and any tied with the last of them), found
+        without sorting everything.
+        """
+        if positions is None:
+            positions = np.arange(len(values))
+        chosen = values[positions]
+        if count is not None and count < len(positions):
+            cut = np.partition(chosen, len(chosen) - count)[len(chosen) - count]
+            keep = chosen >= cut
+            positions, chosen = positions[keep], chosen[keep]
+        return positions[np.lexsort((self.id_rank[positions], -chosen))]
+
+    def knows(self, word_stem: str) -> bool:
+        """Whether any offering or capability text uses this stem."""
+        return self.text.idf_known(word_stem) or self.capability_text.idf_known(word_stem)
+
+
+def stems_of(words: Iterable[str]) -> list[str]:
+    return [stem(fold(w)) for w in words]

@@ -1,0 +1,97 @@
+"""Nothing fits: the smallest sets of hard constraints whose relaxation would let something fit.
+
+A minimal-diagnosis search in the spirit of FastDiag, made exact by the engine's evidence: each
+relevant offering already knows which hard constraints it fails, so a relaxation that admits it
+is exactly that set, and the *minimal* relaxations are the sets no smaller one is contained in.
+The search is bounded in time; nothing is ever relaxed silently — it is only proposed.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+
+from referral_api.domain import Relaxation
+from referral_api.matching.constraints import money, nice, region_name
+from referral_api.matching.explain import join
+from referral_api.matching.score import Scored
+
+SHOWN = 3
+ADMITTED = 3
+RELEVANT_SHARE = 0.6
+
+
+def find_relaxations(
+    candidates: Sequence[Scored],
+    describe: Callable[[str, Sequence[Scored]], str],
+    budget_ms: float,
+) -> tuple[Relaxation, ...]:
+    """Minimal relaxations, smallest first, each naming the best offerings it would admit.
+
+    ``candidates`` are relevant offerings in rank order; ``describe`` words one relaxed
+    constraint given the offerings it admits ("a budget of €40/month").
+    """
+    deadline = time.perf_counter() + budget_ms / 1000
+    if not candidates:
+        return ()
+    # only offerings that would be worth recommending once admitted
+    relevant = [s for s in candidates if s.score >= RELEVANT_SHARE * candidates[0].score]
+    failed_sets: dict[frozenset[str], list[Scored]] = {}
+    for scored in relevant:
+        failed = frozenset(scored.failed)
+        if failed:
+            failed_sets.setdefault(failed, []).append(scored)
+        if time.perf_counter() > deadline:
+            break
+    minimal: list[frozenset[str]] = []
+    for failed in sorted(failed_sets, key=lambda s: (len(s), -failed_sets[s][0].score, sorted(s))):
+        if not any(kept <= failed for kept in minimal):
+            minimal.append(failed)
+        if len(minimal) == SHOWN:
+            break
+    relaxations = []
+    for relaxed in minimal:
+        admitted = [s for s in relevant if s.failed and frozenset(s.failed) <= relaxed][:ADMITTED]
+        names = join([a.offering.name for a in admitted])
+        verb = "fits" if len(admitted) == 1 else "fit"
+        changes = join([describe(name, admitted) for name in sorted(relaxed)])
+        relaxations.append(
+            Relaxation(
+                relax=tuple(sorted(relaxed)),
+                admits=tuple(a.offering.id for a in admitted),
+                detail=f"{changes[0].upper()}{changes[1:]}, {names} {verb}.",
+            )
+        )
+    return tuple(relaxations)
+
+
+def describer(
+    region: str | None, currency: str, cost: Callable[[Scored], float | None]
+) -> Callable[[str, Sequence[Scored]], str]:
+    """Words for relaxing one constraint, e.g. "if €40/month is possible"."""
+
+    def describe(name: str, admitted: Sequence[Scored]) -> str:
+        field, _, value = name.partition(":")
+        if field == "budget_monthly":
+            costs = [c for c in (cost(s) for s in admitted) if c is not None]
+            if costs:
+                return f"if {money(math.ceil(min(costs)), currency)}/month is possible"
+            return "without the budget limit"
+        if field == "region":
+            return f"if it need not be available in {region_name(region or '')}"
+        if field == "platforms":
+            return f"without the {nice(value)} requirement"
+        if field == "excluded_platforms":
+            return f"if {nice(value)} is acceptable after all"
+        if field == "compliance":
+            return f"without {nice(value, acronym=True)} compliance"
+        if field == "must_have":
+            return f"without must-have {value}"
+        if field == "price_models":
+            return "if another price model is acceptable"
+        if field == "excluded_price_models":
+            return f"if {value.replace('_', ' ')} pricing is acceptable"
+        return f"without {name}"
+
+    return describe

@@ -1,0 +1,85 @@
+"""Words and phrases: tokenising with character spans, folding and stemming.
+
+Matching compares *stems* of folded words ("Invoices" → "invoic"), so plurals and inflections
+meet, while every token keeps its span in the customer's original text for explanations.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+# Words with inner apostrophes, dots and plus signs ("don't", "node.js", "c++", "c#"), and
+# currency symbols. Hyphens separate words, so "Python-based" holds "Python" and "self-hosted"
+# meets "self hosted".
+_TOKEN = re.compile(r"[^\W_]+(?:['’.+#][^\W_]+)*[+#]*|[$€£¥₹]", re.UNICODE)
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One word of the need: its original text, folded form, stem and character span."""
+
+    text: str
+    folded: str
+    stem: str
+    start: int
+    end: int
+    index: int
+
+
+def fold(text: str) -> str:
+    """Case-fold and strip accents: "Café" → "cafe"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The stem of a folded word (cached: the vocabulary is small, the calls are many)."""
+    if not word.isalpha():
+        return word
+    if len(word) <= 4:
+        # Short words are often acronyms ("paye", "ach"): only a plural "s" comes off.
+        return word[:-1] if len(word) > 3 and word.endswith("s") and word[-2] != "s" else word
+    return str(_STEMMER.stemWord(word))
+
+
+def tokenize(text: str) -> list[Token]:
+    """The words of ``text`` with folded forms, stems and spans."""
+    tokens = []
+    for index, match in enumerate(_TOKEN.finditer(text)):
+        folded = fold(match.group())
+        tokens.append(Token(match.group(), folded, stem(folded), match.start(), match.end(), index))
+    return tokens
+
+
+def folded_words(text: str) -> list[str]:
+    """The folded words of ``text`` (what :func:`tokenize` folds, without building tokens)."""
+    if text.isascii():  # folding plain ASCII is case-folding; no accents to strip
+        return _TOKEN.findall(text.casefold())
+    return [t.folded for t in tokenize(text)]
+
+
+def content_stems(text: str, stopwords: frozenset[str]) -> list[str]:
+    """The stems of ``text``'s words that are not stopwords (the same as :func:`tokenize` gives,
+    without building tokens: used for every offering when an index is built)."""
+    if text.isascii():  # folding plain ASCII is case-folding; no accents to strip
+        return [stem(word) for word in _TOKEN.findall(text.casefold()) if word not in stopwords]
+    return [t.stem for t in tokenize(text) if t.folded not in stopwords]
+
+
+def phrase_stems(phrase: str, stopwords: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The stems of a phrase's content words (all words when every one is a stopword)."""
+    tokens = tokenize(phrase)
+    content = tuple(t.stem for t in tokens if t.folded not in stopwords)
+    return content or tuple(t.stem for t in tokens)
+
+
+def phrase_folds(phrase: str) -> tuple[str, ...]:
+    """The folded words of a phrase, every word kept (for vocabulary and cue matching)."""
+    return tuple(t.folded for t in tokenize(phrase))

@@ -1,0 +1,140 @@
+"""Engines and sessions: one :class:`Database` per process, one unit of work per request.
+
+SQLite (the embedded default) runs in WAL mode with a busy timeout so that several readers and
+one writer at a time share the file; transactions are begun explicitly so that SAVEPOINTs work
+(pysqlite's own transaction handling does not support them). PostgreSQL goes through psycopg 3.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+IMMEDIATE = "referral_sqlite_immediate"
+_HOLDS_LOCK = "referral_holds_write_lock"
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    """An engine for ``url``; a SQLite file's directory is created when missing.
+
+    JSON columns go through orjson: a 100,000-offering catalogue snapshot is ~70 MB of JSON,
+    which the standard library parses in seconds and orjson in a fraction of one.
+    """
+    options.setdefault("json_serializer", _dumps)
+    options.setdefault("json_deserializer", orjson.loads)
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        options.setdefault("pool_pre_ping", True)
+        return create_engine(url, **options)
+    database = parsed.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # the WAL default: no fsync per commit
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    # SQLite has one writer at a time and makes waiting writers poll with sleeps of up to 100 ms;
+    # this process's writers queue on a lock first, taken when a write transaction begins (not
+    # when a unit of work opens, so that work before the first write — a recommendation being
+    # computed — never holds it) and released when it ends.
+    write_lock = threading.Lock()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # A transaction that will write takes SQLite's write lock up front: upgrading a read
+        # transaction to a write one fails at once (no busy wait) when another writer
+        # committed in between, which under load turns into spurious "database is locked".
+        immediate = connection.get_execution_options().get(IMMEDIATE, False)
+        if immediate and write_lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            connection.info[_HOLDS_LOCK] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        except BaseException:
+            _release(connection.info)
+            raise
+
+    def _release(info: dict[Any, Any]) -> None:
+        if info.pop(_HOLDS_LOCK, False):
+            write_lock.release()
+
+    for name in ("commit", "rollback"):
+        event.listen(engine, name, lambda connection: _release(connection.info))
+    event.listen(engine, "checkin", lambda _dbapi, record: _release(record.info))
+    return engine
+
+
+class Database:
+    """The process's engine and session factory.
+
+    :meth:`session` is the unit of work: it commits when the block succeeds and rolls back
+    when it raises. Repositories only flush; they never commit.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        sessions: sessionmaker[Session],
+        write_sessions: sessionmaker[Session] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.sessions = sessions
+        self.write_sessions = write_sessions or sessions
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        engine = make_engine(url)
+        writer = engine.execution_options(**{IMMEDIATE: True})
+        return cls(
+            engine,
+            sessionmaker(engine, expire_on_commit=False),
+            sessionmaker(writer, expire_on_commit=False),
+        )
+
+    @classmethod
+    def for_connection(cls, connection: Connection) -> Database:
+        """Sessions that join ``connection``'s transaction through SAVEPOINTs (tests)."""
+        sessions = sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+        return cls(connection.engine, sessions)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on error, always close.
+
+        ``write=False`` declares a read-only unit, which on SQLite does not take the write lock.
+        """
+        with (self.write_sessions if write else self.sessions)() as session:
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+            session.commit()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,239 @@
+"""Repositories: the only place with SQL. Bound to a session; they flush, never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Executable, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from referral_api.errors import Conflict
+from referral_api.store.models import (
+    ApiKey,
+    CatalogChange,
+    CatalogVersion,
+    Outcome,
+    RateLimitWindow,
+    RecommendationRecord,
+    utcnow,
+)
+
+
+class Repository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+
+class CatalogVersionRepository(Repository):
+    """Catalogue snapshots; exactly one is active (a partial unique index holds it)."""
+
+    def active(self) -> CatalogVersion | None:
+        return self.session.scalars(select(CatalogVersion).where(CatalogVersion.active)).first()
+
+    def active_id(self) -> int | None:
+        return self.session.scalars(select(CatalogVersion.id).where(CatalogVersion.active)).first()
+
+    def get(self, version_id: int) -> CatalogVersion | None:
+        return self.session.get(CatalogVersion, version_id)
+
+    def list(self, *, limit: int = 50) -> Sequence[CatalogVersion]:
+        query = select(CatalogVersion).order_by(CatalogVersion.id.desc()).limit(limit)
+        return self.session.scalars(query).all()
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(CatalogVersion)) or 0
+
+    def add_active(self, version: CatalogVersion) -> CatalogVersion:
+        """Store ``version`` as the active one, deactivating the previous one, in this unit."""
+        self._deactivate_all()
+        version.active = True
+        self.session.add(version)
+        self._flush_or_conflict()
+        return version
+
+    def activate(self, version: CatalogVersion) -> None:
+        self._deactivate_all()
+        version.active = True
+        self._flush_or_conflict()
+
+    def _deactivate_all(self) -> None:
+        self.session.execute(
+            update(CatalogVersion).where(CatalogVersion.active).values(active=False)
+        )
+
+    def _flush_or_conflict(self) -> None:
+        try:
+            with self.session.begin_nested():
+                self.session.flush()
+        except IntegrityError as exc:
+            raise Conflict("another catalogue version was activated at the same time") from exc
+
+
+class CatalogChangeRepository(Repository):
+    """The audit log of catalogue changes."""
+
+    def record(
+        self,
+        *,
+        actor: str,
+        action: str,
+        version_id: int | None,
+        offering_id: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> CatalogChange:
+        change = CatalogChange(
+            actor=actor,
+            action=action,
+            catalog_version_id=version_id,
+            offering_id=offering_id,
+            detail=detail or {},
+            at=utcnow(),
+        )
+        self.session.add(change)
+        self.session.flush()
+        return change
+
+    def list(self, *, limit: int = 100) -> Sequence[CatalogChange]:
+        query = select(CatalogChange).order_by(CatalogChange.id.desc()).limit(limit)
+        return self.session.scalars(query).all()
+
+
+class ApiKeyRepository(Repository):
+    def add(self, key: ApiKey) -> ApiKey:
+        self.session.add(key)
+        self.session.flush()
+        return key
+
+    def get(self, key_id: str) -> ApiKey | None:
+        return self.session.get(ApiKey, key_id)
+
+    def list(self, *, include_revoked: bool = False) -> Sequence[ApiKey]:
+        query = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)
+        if not include_revoked:
+            query = query.where(ApiKey.revoked_at.is_(None))
+        return self.session.scalars(query).all()
+
+    def has_active(self) -> bool:
+        query = select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1)
+        return self.session.scalars(query).first() is not None
+
+    def allowed_origins(self) -> set[str]:
+        """Every origin some active key allows (CORS preflights carry no key)."""
+        query = select(ApiKey.origins).where(ApiKey.revoked_at.is_(None))
+        return {origin for origins in self.session.scalars(query) for origin in origins}
+
+    def mark_used(self, key_id: str, now: dt.datetime) -> None:
+        """Record that the key was used (callers do it at most once a minute per worker)."""
+        self.session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+
+    def revoke(self, key: ApiKey, now: dt.datetime) -> None:
+        if key.revoked_at is None:
+            key.revoked_at = now
+            self.session.flush()
+
+
+class RateLimitRepository(Repository):
+    """Fixed-window counters, incremented atomically so that every worker sees the same count."""
+
+    def hit(self, key_id: str, window: int, requests: int = 1) -> int:
+        """Count ``requests`` more in ``window``, atomically; the count including them."""
+        values = {"key_id": key_id, "window": window, "count": requests}
+        keys = [RateLimitWindow.key_id, RateLimitWindow.window]
+        increment = {"count": RateLimitWindow.count + requests}
+        upsert: Executable
+        if self.session.get_bind().dialect.name == "postgresql":
+            pg = pg_insert(RateLimitWindow).values(values)
+            upsert = pg.on_conflict_do_update(index_elements=keys, set_=increment).returning(
+                RateLimitWindow.count
+            )
+        else:
+            lite = sqlite_insert(RateLimitWindow).values(values)
+            upsert = lite.on_conflict_do_update(index_elements=keys, set_=increment).returning(
+                RateLimitWindow.count
+            )
+        return int(self.session.execute(upsert).scalar_one())
+
+    def purge_before(self, window: int) -> int:
+        result = self.session.execute(
+            delete(RateLimitWindow).where(RateLimitWindow.window < window)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class RecommendationRepository(Repository):
+    def add(self, record: RecommendationRecord) -> RecommendationRecord:
+        self.session.add(record)
+        self.session.flush()
+        return record
+
+    def get(self, record_id: str) -> RecommendationRecord | None:
+        query = (
+            select(RecommendationRecord)
+            .where(RecommendationRecord.id == record_id)
+            .options(selectinload(RecommendationRecord.outcome))
+        )
+        return self.session.scalars(query).first()
+
+    def since(
+        self, since: dt.datetime | None, *, limit: int | None = None
+    ) -> Iterator[RecommendationRecord]:
+        """Records oldest first, from ``since`` on."""
+        query = select(RecommendationRecord).order_by(
+            RecommendationRecord.created_at, RecommendationRecord.id
+        )
+        if since is not None:
+            query = query.where(RecommendationRecord.created_at >= since)
+        if limit is not None:
+            query = query.limit(limit)
+        yield from self.session.scalars(query)
+
+    def recent(
+        self, *, key_id: str, channel: str, since: dt.datetime, limit: int = 20
+    ) -> Sequence[RecommendationRecord]:
+        """A key's records on one channel from ``since`` on, newest first, with outcomes."""
+        query = (
+            select(RecommendationRecord)
+            .where(
+                RecommendationRecord.api_key_id == key_id,
+                RecommendationRecord.channel == channel,
+                RecommendationRecord.created_at >= since,
+            )
+            .order_by(RecommendationRecord.created_at.desc(), RecommendationRecord.id.desc())
+            .limit(limit)
+            .options(selectinload(RecommendationRecord.outcome))
+        )
+        return self.session.scalars(query).all()
+
+    def purge_before(self, before: dt.datetime) -> int:
+        """Delete records (and their outcomes) created before ``before``; how many."""
+        old = select(RecommendationRecord.id).where(RecommendationRecord.created_at < before)
+        self.session.execute(delete(Outcome).where(Outcome.recommendation_id.in_(old)))
+        result = self.session.execute(
+            delete(RecommendationRecord).where(RecommendationRecord.created_at < before)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class OutcomeRepository(Repository):
+    def get_for(self, record_id: str) -> Outcome | None:
+        query = select(Outcome).where(Outcome.recommendation_id == record_id)
+        return self.session.scalars(query).first()
+
+    def add(self, outcome: Outcome) -> Outcome:
+        """Record an outcome; :class:`Conflict` when the recommendation already has one."""
+        if self.get_for(outcome.recommendation_id) is not None:
+            raise Conflict(f"recommendation {outcome.recommendation_id} already has an outcome")
+        try:
+            with self.session.begin_nested():
+                self.session.add(outcome)
+                self.session.flush()
+        except IntegrityError as exc:  # recorded concurrently by another request
+            raise Conflict(
+                f"recommendation {outcome.recommendation_id} already has an outcome"
+            ) from exc
+        return outcome

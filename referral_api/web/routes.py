@@ -1,0 +1,180 @@
+"""Page routes: sign-in and sign-out, the advocate console, the support widget and its demo.
+
+Not part of the API's OpenAPI document. Every page carries the security headers of
+:mod:`referral_api.web.rendering`; every form post is CSRF-checked (:mod:`.session`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import FileResponse, Response
+
+from referral_api.api.deps import EngineDep, EngineHolderDep, SessionDep, SettingsDep
+from referral_api.errors import ReferralError
+from referral_api.web import console
+from referral_api.web.forms import FormProblems, LookUpForm, OutcomeForm
+from referral_api.web.rendering import STATIC_DIR, render_page, secure_page, see_other
+from referral_api.web.session import (
+    AdvocateForm,
+    AdvocatePage,
+    PageFormDep,
+    check_sign_in_token,
+    end_session,
+    keep_sign_in_token,
+    landing_page,
+    sign_in,
+    sign_in_token,
+    start_session,
+)
+
+router = APIRouter(include_in_schema=False)
+
+RecordId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+NextPath = Annotated[str | None, Query(max_length=500)]
+WIDGET_HEADERS = {
+    "Cache-Control": "public, max-age=3600",
+    "X-Content-Type-Options": "nosniff",
+    # host pages on any site load it, including pages that isolate themselves (COEP)
+    "Cross-Origin-Resource-Policy": "cross-origin",
+}
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, next: NextPath = None) -> Response:
+    """The sign-in form (console and gap report)."""
+    return _sign_in_form(request, next or "", None, 200)
+
+
+def _sign_in_form(request: Request, next_path: str, error: str | None, status: int) -> Response:
+    token = sign_in_token(request)
+    context = {"next": next_path, "error": error, "sign_in_token": token}
+    response = render_page(request, "sign_in.html", context, page=None, status_code=status)
+    keep_sign_in_token(request, response, token)
+    return secure_page(response, private=True)
+
+
+@router.post("/sign-in")
+def sign_in_submit(
+    request: Request,
+    key: Annotated[str, Form(max_length=500)] = "",
+    next: Annotated[str, Form(max_length=500)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Exchange a key for a session cookie, then go to the page asked for."""
+    try:
+        check_sign_in_token(request, csrf_token)
+        principal = sign_in(request, key)
+    except ReferralError as exc:
+        return _sign_in_form(request, next, exc.detail, exc.status)
+    response = see_other(landing_page(principal, next))
+    start_session(request, response, principal)
+    return response
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, page: PageFormDep) -> Response:
+    """End the session (the cookie is cleared) and return to the sign-in form."""
+    response = see_other("/sign-in")
+    end_session(request, response)
+    return response
+
+
+@router.get("/console")
+def console_page(
+    request: Request, page: AdvocatePage, session: SessionDep, holder: EngineHolderDep
+) -> Response:
+    """The advocate console: the look-up form and this session's look-ups."""
+    context = console.console_context(session, page, catalog=console.current_catalog(holder))
+    return render_page(request, "console.html", context, page=page)
+
+
+@router.post("/console/look-up")
+def console_look_up(
+    request: Request,
+    form: Annotated[LookUpForm, Form()],
+    page: AdvocateForm,
+    session: SessionDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> Response:
+    """Look up a recommendation for a customer's need (channel advocate), then show it."""
+    body, problems = form.to_request()
+    if body is not None:
+        try:
+            public = console.look_up(
+                session, engine, page, body, redact_needs=settings.redact_needs
+            )
+        except ReferralError as exc:
+            if exc.status != 422:
+                raise
+            problems = FormProblems.of(exc)
+        else:
+            return see_other(f"/console/r/{public.id}#result")
+    context = console.console_context(
+        session, page, catalog=engine.catalog, form=form, problems=problems
+    )
+    return render_page(request, "console.html", context, page=page, status_code=problems.status)
+
+
+@router.get("/console/r/{record_id}")
+def console_result(
+    request: Request,
+    record_id: RecordId,
+    page: AdvocatePage,
+    session: SessionDep,
+    holder: EngineHolderDep,
+    recorded: bool = False,
+) -> Response:
+    """One look-up: cards, comparison, message for the customer, and its outcome."""
+    result = console.read_look_up(session, record_id)
+    notice = "Outcome recorded." if recorded and result.outcome else None
+    context = console.console_context(
+        session, page, catalog=console.current_catalog(holder), result=result, notice=notice
+    )
+    return render_page(request, "console.html", context, page=page)
+
+
+@router.post("/console/r/{record_id}/outcome")
+def console_outcome(
+    request: Request,
+    record_id: RecordId,
+    form: Annotated[OutcomeForm, Form()],
+    page: AdvocateForm,
+    session: SessionDep,
+    holder: EngineHolderDep,
+) -> Response:
+    """Record what the customer did, in one click, then show the look-up again."""
+    problems = console.save_outcome(session, page, record_id, form)
+    if not problems:
+        return see_other(f"/console/r/{record_id}?recorded=true#outcome")
+    result = console.read_look_up(session, record_id)
+    context = console.console_context(
+        session,
+        page,
+        catalog=console.current_catalog(holder),
+        result=result,
+        outcome_problems=problems,
+    )
+    return render_page(request, "console.html", context, page=page, status_code=problems.status)
+
+
+@router.get("/widget.js")
+def widget_script() -> Response:
+    """The support widget: one script tag embeds it (see /widget-demo)."""
+    return FileResponse(
+        STATIC_DIR / "widget.js",
+        media_type="text/javascript; charset=utf-8",
+        headers=WIDGET_HEADERS,
+    )
+
+
+@router.get("/widget-demo")
+def widget_demo(
+    request: Request, key: Annotated[str | None, Query(max_length=200)] = None
+) -> Response:
+    """A sample host page that embeds the widget with a publishable key."""
+    publishable = key if key and key.startswith("pk_") else None
+    context = {"key": publishable, "given": key, "origin": str(request.base_url).rstrip("/")}
+    return render_page(request, "widget_demo.html", context, page=None)

@@ -1,0 +1,159 @@
+"""Offerings, capabilities, ranking transparency, catalogue versions and worker reloads."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from referral_api.store.catalogs import store_snapshot
+from referral_api.store.db import Database
+from tests.api.conftest import Keys
+from tests.factories import make_offering, make_snapshot
+
+
+class TestOfferings:
+    def test_filters(self, client: TestClient, keys: Keys) -> None:
+        def ids(**params: str) -> list[str]:
+            response = client.get("/v1/offerings", params=params, headers=keys.auth(keys.advocate))
+            assert response.status_code == 200, response.text
+            return [o["id"] for o in response.json()["data"]]
+
+        assert ids(relationship="competitor") == ["pay-rival"]
+        assert ids(capability="invoicing") == ["books-partner", "free-other", "ledger-own"]
+        assert ids(region="US") == ["books-partner", "ledger-own", "pay-rival"]
+        assert ids(platform="iPhone") == ["pay-rival"]  # canonicalised by the rules
+        assert ids(q="RIVAL") == ["pay-rival"]
+
+    def test_cursor_pagination_visits_every_offering_once(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params = {"limit": "3"} | ({"cursor": cursor} if cursor else {})
+            page = client.get("/v1/offerings", params=params, headers=keys.auth(keys.admin)).json()
+            assert page["count"] == 4
+            seen += [o["id"] for o in page["data"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == sorted(seen)
+        assert len(seen) == 4
+
+    def test_detail_carries_the_disclosure(self, client: TestClient, keys: Keys) -> None:
+        body = client.get("/v1/offerings/books-partner", headers=keys.auth(keys.admin)).json()
+        assert body["disclosure"] == {
+            "relationship": "partner", "fee": True, "text": "We may receive a referral fee.",
+        }  # fmt: skip
+
+    def test_put_is_mass_assignment_safe_and_creates_a_version(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        document = make_offering(id="ignored", relationship="partner")
+        del document["id"]
+        sneaky = client.put(
+            "/v1/offerings/new-one", json=document | {"active": True, "id": "x"},
+            headers=keys.auth(keys.curator),
+        )  # fmt: skip
+        assert sneaky.status_code == 422
+        assert {e["field"] for e in sneaky.json()["errors"]} == {"active", "id"}
+        created = client.put(
+            "/v1/offerings/new-one", json=document, headers=keys.auth(keys.curator)
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["offering"]["relationship"] == "partner"
+        versions = client.get("/v1/catalog/versions", headers=keys.auth(keys.curator)).json()
+        assert versions["count"] == 2
+        assert versions["data"][0]["active"] is True
+        assert versions["data"][0]["loaded_by"] == "key:curator"
+        changes = client.get("/v1/catalog/changes", headers=keys.auth(keys.curator)).json()
+        assert [c["action"] for c in changes["data"]] == ["create_offering", "load"]
+        assert changes["data"][0]["offering_id"] == "new-one"
+
+    def test_the_worker_serves_the_new_version_after_a_refresh(
+        self, app: FastAPI, client: TestClient, keys: Keys
+    ) -> None:
+        document = make_offering(id="x", relationship="other")
+        del document["id"]
+        client.put("/v1/offerings/brand-new", json=document, headers=keys.auth(keys.curator))
+        assert (
+            client.get("/v1/offerings/brand-new", headers=keys.auth(keys.admin)).status_code == 404
+        )
+        assert app.state.engines.refresh() is True  # what the poller does every few seconds
+        assert (
+            client.get("/v1/offerings/brand-new", headers=keys.auth(keys.admin)).status_code == 200
+        )
+        assert app.state.engines.refresh() is False  # nothing new: no rebuild
+
+    def test_rollback_by_activating_an_old_version(
+        self, app: FastAPI, client: TestClient, keys: Keys
+    ) -> None:
+        client.delete("/v1/offerings/free-other", headers=keys.auth(keys.curator))
+        versions = client.get("/v1/catalog/versions", headers=keys.auth(keys.curator)).json()
+        oldest = versions["data"][-1]["id"]
+        response = client.post(
+            f"/v1/catalog/versions/{oldest}/activate", headers=keys.auth(keys.curator)
+        )
+        assert response.status_code == 200
+        app.state.engines.refresh()
+        assert (
+            client.get("/v1/offerings/free-other", headers=keys.auth(keys.admin)).status_code == 200
+        )
+
+
+class TestTransparency:
+    def test_capabilities_carry_graph_neighbours(self, client: TestClient, keys: Keys) -> None:
+        body = client.get("/v1/capabilities", headers=keys.auth(keys.admin)).json()
+        caps = {c["id"]: c for c in body["data"]}
+        assert caps["accounting"]["narrower"] == ["invoicing"]
+        assert caps["invoicing"]["broader"] == ["accounting"]
+        assert caps["invoicing"]["offerings"] == 3
+
+    def test_ranking_is_public_and_says_ownership_is_no_input(self, client: TestClient) -> None:
+        body = client.get("/v1/ranking").json()
+        assert "never an input" in body["ownership"]
+        assert body["tie_break"][-1] == "offering id"
+        assert "relationship" not in body["tie_break"]
+        assert {d["relationship"] for d in body["disclosures"]} >= {"own", "partner", "competitor"}
+
+
+class TestOperations:
+    def test_health_and_readiness(self, client: TestClient) -> None:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        ready = client.get("/readyz").json()
+        assert ready["status"] == "ready"
+        assert ready["catalog_version"] == "test-1"
+
+    def test_metrics_count_routes_and_winners(self, client: TestClient, keys: Keys) -> None:
+        client.post("/v1/recommendations", json={"need": "payroll"}, headers=keys.auth(keys.admin))
+        client.get("/v1/offerings/nope", headers=keys.auth(keys.admin))
+        text = client.get("/metrics", headers=keys.auth(keys.insights)).text
+        assert 'referral_recommendations_total{winner_relationship="competitor"} 1.0' in text
+        assert 'route="/v1/offerings/{offering_id}",status="404"' in text
+        assert client.get("/metrics", headers=keys.auth(keys.recommend)).status_code == 403
+
+
+class TestLimitsAcrossWorkers:
+    def test_two_apps_on_one_database_share_a_key_limit(
+        self, database: Database, keys: Keys, app: FastAPI, settings: object
+    ) -> None:
+        from referral_api.api import create_app
+        from tests.api.conftest import fixed_clock
+
+        other = create_app(settings, database=database, poll=False, clock=fixed_clock)  # type: ignore[arg-type]
+        with TestClient(app) as first, TestClient(other) as second:
+            headers = keys.auth(keys.limited)  # 2 requests a minute
+            assert first.get("/v1/capabilities", headers=headers).status_code == 200
+            assert second.get("/v1/capabilities", headers=headers).status_code == 200
+            assert first.get("/v1/capabilities", headers=headers).status_code == 429
+
+    def test_a_new_active_version_stored_elsewhere_is_picked_up(
+        self, database: Database, app: FastAPI, client: TestClient, keys: Keys
+    ) -> None:
+        with database.session() as session:
+            offerings = [make_offering(id="only-one")]
+            store_snapshot(
+                session, make_snapshot(offerings=offerings, version="t2"), actor="x", action="load"
+            )
+        app.state.engines.refresh()
+        assert client.get("/readyz").json()["catalog_version"] == "t2"

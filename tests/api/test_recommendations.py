@@ -1,0 +1,153 @@
+"""POST/GET recommendations and outcomes: the v1 shape, records, redaction, outcomes."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from referral_api.api.security import create_key
+from referral_api.store.db import Database
+from tests.api.conftest import WIDGET_ORIGIN, Keys
+
+NEED = {"need": "We send invoices and run payroll", "constraints": {"region": "DE"}, "limit": 5}
+
+
+class TestRecommend:
+    def test_returns_the_v1_shape_and_stores_a_record(self, client: TestClient, keys: Keys) -> None:
+        response = client.post("/v1/recommendations", json=NEED, headers=keys.auth(keys.recommend))
+        assert response.status_code == 201, response.text
+        body = response.json()
+        for field in (
+            "id",
+            "interpreted",
+            "results",
+            "best_own",
+            "bundles",
+            "unmet",
+            "relaxations",
+            "coverage",
+            "summary",
+            "rules_version",
+            "engine_version",
+        ):
+            assert field in body
+        assert body["channel"] == "api"
+        first = body["results"][0]
+        assert set(first) >= {
+            "rank",
+            "score",
+            "offering",
+            "coverage",
+            "constraints",
+            "reasons",
+            "caveats",
+            "reviewed",
+            "disclosure",
+        }
+        stored = client.get(f"/v1/recommendations/{body['id']}", headers=keys.auth(keys.advocate))
+        assert stored.status_code == 200
+        assert stored.json() == body | {"outcome": None}
+
+    def test_need_text_is_redacted_before_it_is_stored(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        need = {"need": "invoices please, mail me at jo@example.com or +49 151 2345 6789"}
+        body = client.post("/v1/recommendations", json=need, headers=keys.auth(keys.admin)).json()
+        record = client.get(f"/v1/recommendations/{body['id']}", headers=keys.auth(keys.admin))
+        text = record.json()["interpreted"]
+        assert "jo@example.com" not in str(record.json())
+        assert text is not None
+
+    def test_widget_key_works_from_its_origin_only(self, client: TestClient, keys: Keys) -> None:
+        headers = keys.auth(keys.widget) | {"Origin": WIDGET_ORIGIN}
+        ok = client.post("/v1/recommendations", json=NEED, headers=headers)
+        assert ok.status_code == 201
+        assert ok.headers["access-control-allow-origin"] == WIDGET_ORIGIN
+        assert ok.json()["channel"] == "widget"
+        elsewhere = client.post(
+            "/v1/recommendations",
+            json=NEED,
+            headers=keys.auth(keys.widget) | {"Origin": "https://evil.example"},
+        )
+        assert elsewhere.status_code == 403
+        assert "access-control-allow-origin" not in elsewhere.headers
+
+    def test_preflight_answers_only_for_allowed_origins(self, client: TestClient) -> None:
+        ask = {"Access-Control-Request-Method": "POST"}
+        ok = client.options("/v1/recommendations", headers=ask | {"Origin": WIDGET_ORIGIN})
+        assert ok.status_code == 204
+        assert ok.headers["access-control-allow-origin"] == WIDGET_ORIGIN
+        no = client.options("/v1/recommendations", headers=ask | {"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in no.headers
+
+
+class TestWidgetKeyOrigins:
+    """Widget keys are checked against the Origin a browser sends, wherever the page is."""
+
+    @staticmethod
+    def widget_key(database: Database, origin: str, **options: object) -> str:
+        with database.session() as session:
+            return create_key(
+                session, name="w", scopes=["recommend"], publishable=True, origins=[origin],
+                **options,  # type: ignore[arg-type]
+            ).secret  # fmt: skip
+
+    def test_a_widget_on_the_api_s_own_site_works_when_that_site_is_allowed(
+        self, client: TestClient, database: Database, keys: Keys
+    ) -> None:
+        own = "http://testserver"  # TestClient's origin
+        secret = self.widget_key(database, own)
+        ok = client.post(
+            "/v1/recommendations", json=NEED, headers=keys.auth(secret) | {"Origin": own}
+        )
+        assert ok.status_code == 201, ok.text
+        assert ok.json()["channel"] == "widget"
+        # a key for another site stays refused here, and without any Origin at all
+        other = client.post(
+            "/v1/recommendations", json=NEED, headers=keys.auth(keys.widget) | {"Origin": own}
+        )
+        assert other.status_code == 403
+        bare = client.post("/v1/recommendations", json=NEED, headers=keys.auth(secret))
+        assert bare.status_code == 403
+
+    def test_a_cross_origin_429_is_readable_by_the_widget(
+        self, client: TestClient, database: Database, keys: Keys
+    ) -> None:
+        secret = self.widget_key(database, WIDGET_ORIGIN, rate_limit_per_minute=1)
+        headers = keys.auth(secret) | {"Origin": WIDGET_ORIGIN}
+        assert client.post("/v1/recommendations", json=NEED, headers=headers).status_code == 201
+        limited = client.post("/v1/recommendations", json=NEED, headers=headers)
+        assert limited.status_code == 429
+        assert limited.headers["access-control-allow-origin"] == WIDGET_ORIGIN
+        assert "Retry-After" in limited.headers["access-control-expose-headers"]
+
+
+class TestOutcome:
+    def test_outcome_is_recorded_once(self, client: TestClient, keys: Keys) -> None:
+        body = client.post(
+            "/v1/recommendations", json=NEED, headers=keys.auth(keys.advocate)
+        ).json()
+        chosen = body["results"][0]["offering"]["id"]
+        url = f"/v1/recommendations/{body['id']}/outcome"
+        outcome = {"outcome": "accepted", "offering_id": chosen, "note": "trial"}
+        first = client.post(url, json=outcome, headers=keys.auth(keys.advocate))
+        assert first.status_code == 201, first.text
+        again = client.post(url, json=outcome, headers=keys.auth(keys.advocate))
+        assert again.status_code == 409
+        record = client.get(f"/v1/recommendations/{body['id']}", headers=keys.auth(keys.advocate))
+        assert record.json()["outcome"]["offering_id"] == chosen
+
+    def test_recommend_only_keys_record_their_own_outcomes_only(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        body = client.post("/v1/recommendations", json=NEED, headers=keys.auth(keys.admin)).json()
+        url = f"/v1/recommendations/{body['id']}/outcome"
+        response = client.post(url, json={"outcome": "declined"}, headers=keys.auth(keys.recommend))
+        assert response.status_code == 403
+
+
+def test_a_recommend_key_reads_only_its_own_records(client: TestClient, keys: Keys) -> None:
+    mine = client.post("/v1/recommendations", json=NEED, headers=keys.auth(keys.recommend)).json()
+    other = client.post("/v1/recommendations", json=NEED, headers=keys.auth(keys.admin)).json()
+    auth = keys.auth(keys.recommend)
+    assert client.get(f"/v1/recommendations/{mine['id']}", headers=auth).status_code == 200
+    assert client.get(f"/v1/recommendations/{other['id']}", headers=auth).status_code == 403

@@ -1,0 +1,122 @@
+"""Shared fixtures: catalogues and rules, and databases (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from referral_api.curation import load_catalog, load_rules
+from referral_api.domain import Catalog, Rules
+from referral_api.store.db import Database, make_engine
+from referral_api.store.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG_DIR = ROOT / "catalog"
+RULES_DIR = ROOT / "rules"
+EVAL_DIR = ROOT.parent / "shared" / "eval" / "selfhosted"
+
+
+@pytest.fixture(scope="session")
+def rules() -> Rules:
+    return load_rules(RULES_DIR).require()
+
+
+@pytest.fixture(scope="session")
+def demo_catalog(rules: Rules) -> Catalog:
+    return load_catalog(CATALOG_DIR, rules).require()
+
+
+@pytest.fixture(scope="session")
+def selfhosted_catalog(rules: Rules) -> Catalog:
+    if not EVAL_DIR.is_dir():
+        pytest.skip(f"shared evaluation data not found at {EVAL_DIR}")
+    return load_catalog(EVAL_DIR / "catalog", rules).require()
+
+
+# --- database fixtures: the same suite on SQLite and on PostgreSQL ---------------------------
+# Schema once per run per backend (Alembic upgrade); each test runs inside an outer transaction
+# that is rolled back, and its sessions join it through SAVEPOINTs.
+
+POSTGRES_URL = os.environ.get(
+    "REFERRAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+IN_CI = os.environ.get("CI") == "true"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _postgres_engine(tmp_schema: str) -> Engine:
+    """An engine whose connections use a schema of their own, so concurrent runs never meet."""
+    admin = make_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{tmp_schema}" CASCADE')
+            connection.exec_driver_sql(f'CREATE SCHEMA "{tmp_schema}"')
+    except OperationalError as exc:
+        admin.dispose()
+        reason = f"PostgreSQL unreachable at {POSTGRES_URL}: {exc.orig}"
+        if IN_CI:
+            pytest.fail(f"{reason} (mandatory under CI=true)")
+        pytest.skip(reason)
+    admin.dispose()
+    return make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={tmp_schema}"})
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def db_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "test.db"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    schema = f"referral_test_{os.getpid()}"
+    engine = _postgres_engine(schema)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+    cleanup = make_engine(POSTGRES_URL)
+    with cleanup.begin() as connection:
+        connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    cleanup.dispose()
+
+
+@pytest.fixture
+def connection(db_engine: Engine) -> Iterator[Connection]:
+    with db_engine.connect() as connection:
+        outer = connection.begin()
+        yield connection
+        outer.rollback()
+
+
+@pytest.fixture
+def database(connection: Connection) -> Database:
+    return Database.for_connection(connection)
+
+
+@pytest.fixture
+def session(database: Database) -> Iterator[Session]:
+    with database.sessions() as session:
+        yield session
+
+
+# --- slow tests: load, crash and multi-process tests run under CI=true (or when asked) ---------
+
+RUN_SLOW = IN_CI or os.environ.get("REFERRAL_TEST_SLOW") == "1"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if RUN_SLOW:
+        return
+    skip = pytest.mark.skip(reason="slow: runs under CI=true or with REFERRAL_TEST_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
