@@ -1,9 +1,12 @@
 """HTTP throughput: POST /v1/recommendations against GET /healthz, same server, same run.
 
-Starts ``referral serve`` (uvicorn, 1 worker) on a fresh SQLite database with the bundled
-catalogue, then drives each endpoint for a fixed time with the same number of concurrent
-clients. The figure is the ratio recommend/healthz: how much of the server's request budget a
-recommendation costs (engine, record write, redaction, auth and rate limit included).
+For 1 and then 2 uvicorn workers, starts ``referral serve`` on a fresh SQLite database with the
+bundled catalogue, then drives each endpoint for a fixed time with the same number of
+connections from a second local process on loopback: ``wrk`` when it is installed (Debian
+package ``wrk``), otherwise an httpx client in this process. Reported per worker count:
+requests/s, p50/p99 latency and errors of each endpoint, the ratio recommend/healthz (how much
+of the server's request budget a recommendation costs: engine, record write, redaction, auth
+and rate limit included), and the scaling of recommend from 1 to 2 workers.
 Results go to ``bench/results/http.json``.
 """
 
@@ -14,6 +17,8 @@ import asyncio
 import json
 import os
 import platform
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -25,13 +30,23 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_FACTORY = "referral_api.api.app:app_from_environment"
 NEEDS = [
     "I need to send invoices and accept card payments, on my iPhone",
     "payroll for a small team in Germany, GDPR compliant",
     "simple bookkeeping for a freelancer, no subscription",
     "expense tracking and receipts for a mid-size company under $100 a month",
 ]
+WRK_SCRIPT = """
+local needs = {%(needs)s}
+local turn = 0
+local headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(key)s"}
+request = function()
+  turn = turn + 1
+  local body = '{"need": "' .. needs[(turn %% #needs) + 1] .. '"}'
+  return wrk.format("POST", "/v1/recommendations", headers, body)
+end
+"""
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
 def _free_port() -> int:
@@ -82,15 +97,108 @@ async def _drive(
     }
 
 
-async def _run(base: str, key: str, seconds: float, concurrency: int) -> dict[str, object]:
+async def _httpx_load(
+    base: str, key: str, seconds: float, concurrency: int, recommend: bool
+) -> dict[str, float]:
     headers = {"Authorization": f"Bearer {key}"}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as c:
-        warm = {"method": "POST", "url": "/v1/recommendations", "json": "needs"}
-        await _drive(c, warm, 2, concurrency)
-        recommend = await _drive(c, warm, seconds, concurrency)
-        health = await _drive(c, {"method": "GET", "url": "/healthz"}, seconds, concurrency)
+        if recommend:
+            request: dict[str, object] = {"method": "POST", "url": "/v1/recommendations"}
+            return await _drive(c, request | {"json": "needs"}, seconds, concurrency)
+        return await _drive(c, {"method": "GET", "url": "/healthz"}, seconds, concurrency)
+
+
+def _wrk_load(
+    wrk: str, base: str, key: str, seconds: float, concurrency: int, recommend: bool
+) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        needs = ", ".join(json.dumps(n) for n in NEEDS)
+        script.write(WRK_SCRIPT % {"needs": needs, "key": key})
+        script.flush()
+        command = [wrk, "-t2", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--latency"]
+        if recommend:
+            command += ["-s", script.name]
+        done = subprocess.run(
+            [*command, f"{base}/healthz" if not recommend else base],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+    out = done.stdout
+
+    def latency(percent: str) -> float:
+        found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not found:
+            raise RuntimeError(f"no {percent}% latency in wrk output:\n{out}")
+        return float(found[1]) * UNITS[found[2]]
+
+    requests = re.search(r"(\d+) requests in", out)
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not (requests and rps):
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    )
+    errors = int(bad[1]) if bad else 0
+    errors += sum(int(n) for n in sockets.groups()) if sockets else 0
     return {
+        "requests": int(requests[1]),
+        "errors": errors,
+        "rps": float(rps[1]),
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+    }
+
+
+def _serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "referral"), "serve", "--port", str(port),
+         "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("server did not become ready")
+
+
+def _measure(
+    env: dict[str, str], key: str, workers: int, seconds: float, concurrency: int
+) -> dict[str, object]:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = _serve(env, port, workers)
+    wrk = shutil.which("wrk")
+    try:
+        if workers > 1:  # every worker answers /readyz before the clock starts
+            seen: set[int] = set()
+            for _ in range(200):
+                seen.add(httpx.get(f"{base}/readyz", timeout=5).json()["worker"])
+                if len(seen) == workers:
+                    break
+
+        def load(what: str, secs: float) -> dict[str, float]:
+            recommend = what == "recommend"
+            if wrk:
+                return _wrk_load(wrk, base, key, secs, concurrency, recommend)
+            return asyncio.run(_httpx_load(base, key, secs, concurrency, recommend))
+
+        load("recommend", 3)  # warm: caches, connection pools, first records
+        recommend = load("recommend", seconds)
+        health = load("healthz", seconds)
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=30)
+    return {
+        "workers": workers,
+        "loader": "wrk" if wrk else "httpx (in the benchmark process)",
         "recommend": recommend,
         "healthz": health,
         "ratio": recommend["rps"] / health["rps"],
@@ -104,7 +212,6 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--catalog", default=str(ROOT / "catalog"))
     args = parser.parse_args(argv)
 
-    port = _free_port()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,
@@ -112,48 +219,32 @@ def main(argv: list[str]) -> int:
             "REFERRAL_CATALOG_DIR": args.catalog,
             "REFERRAL_RULES_DIR": str(ROOT / "rules"),
             "REFERRAL_RATE_LIMIT_PER_MINUTE": "100000000",
-            "REFERRAL_PORT": str(port),
         }
         _referral("db", "upgrade", env=env)
         _referral("catalog", "load", env=env)
         key = _referral("keys", "create", "--name", "bench", "--scopes", "admin", env=env)
         key = key.strip().splitlines()[-1]
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", APP_FACTORY, "--port", str(port),
-             "--workers", "1", "--log-level", "warning", "--no-access-log"],
-            env=env,
-        )  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(100):
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.2)
-            else:
-                print("server did not become ready", file=sys.stderr)
-                return 1
-            result = asyncio.run(_run(base, key, args.seconds, args.concurrency))
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-    result |= {
+        runs = [_measure(env, key, n, args.seconds, args.concurrency) for n in (1, 2)]
+    one, two = runs
+    result = {
+        "runs": runs,
+        "scaling_2_over_1": two["recommend"]["rps"] / one["recommend"]["rps"],  # type: ignore[index]
         "seconds": args.seconds,
         "concurrency": args.concurrency,
-        "workers": 1,
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
     }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "http.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    rec, health = result["recommend"], result["healthz"]
-    print(
-        f"POST /v1/recommendations: {rec['rps']:.0f} req/s (p50 {rec['p50_ms']:.1f} ms, "  # type: ignore[index]
-        f"p99 {rec['p99_ms']:.1f} ms, errors {rec['errors']})\n"  # type: ignore[index]
-        f"GET /healthz:             {health['rps']:.0f} req/s (p50 {health['p50_ms']:.1f} ms)\n"  # type: ignore[index]
-        f"ratio recommend/healthz:  {result['ratio']:.3f}"
-    )
+    print(f"loader: {one['loader']}, {args.concurrency} connections, {args.seconds:.0f} s each")
+    for run in runs:
+        rec, health = run["recommend"], run["healthz"]
+        print(
+            f"{run['workers']} worker(s): POST /v1/recommendations {rec['rps']:.0f} req/s "  # type: ignore[index]
+            f"(p50 {rec['p50_ms']:.1f} ms, p99 {rec['p99_ms']:.1f} ms, errors {rec['errors']}); "  # type: ignore[index]
+            f"GET /healthz {health['rps']:.0f} req/s (p50 {health['p50_ms']:.1f} ms); "  # type: ignore[index]
+            f"ratio {run['ratio']:.3f}"
+        )
+    print(f"recommend scaling 2 workers / 1 worker: {result['scaling_2_over_1']:.2f}")
     return 0
