@@ -1,7 +1,8 @@
 """Real processes for reliability tests: a database of one's own, servers, and a cable to cut.
 
 - :class:`Cable` is a TCP proxy in front of PostgreSQL that a test can cut (every connection
-  dropped, new ones refused) and restore — an outage without stopping the shared server.
+  dropped, new ones refused) and restore — an outage without stopping the shared server — or
+  slow down (``lag``).
 - :func:`database` makes a fresh PostgreSQL schema or SQLite file, migrated and loaded with the
   bundled catalogue; :class:`Server` runs ``referral serve`` against it as a real process.
 """
@@ -19,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -55,14 +57,19 @@ class Cable:
         self._thread.start()
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self.lag = 0.0  # seconds each answer from the database is held back: a slow database
         self.restore()
 
     def _run(self, coroutine: object) -> object:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=10)  # type: ignore[arg-type]
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, answers: bool
+    ) -> None:
         with contextlib.suppress(Exception):
             while data := await reader.read(65536):
+                if answers and self.lag:
+                    await asyncio.sleep(self.lag)
                 writer.write(data)
                 await writer.drain()
         writer.close()
@@ -74,7 +81,10 @@ class Cable:
             writer.close()
             return
         self._writers.update({writer, up_writer})
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+        await asyncio.gather(
+            self._pipe(reader, up_writer, answers=False),
+            self._pipe(up_reader, writer, answers=True),
+        )
         self._writers.difference_update({writer, up_writer})
 
     async def _start(self) -> None:
@@ -185,12 +195,23 @@ class Server:
             time.sleep(0.1)
         raise AssertionError(f"not ready within {timeout} s: {self.log()}")
 
-    def workers(self, tries: int = 30) -> set[int]:
-        """Pids of the workers answering /readyz over fresh connections."""
-        seen = set()
-        for _ in range(tries):
+    def workers(self, tries: int = 30, expect: int = 2) -> set[int]:
+        """Pids of the workers answering /readyz over fresh connections.
+
+        The requests go in concurrent bursts: an idle listener hands sequential connections to
+        the same worker again and again, a busy one passes them on to the next."""
+
+        def ask(_: int) -> int | None:
             with contextlib.suppress(httpx.TransportError):
-                seen.add(int(httpx.get(f"{self.base}/readyz", timeout=2).json()["worker"]))
+                return int(httpx.get(f"{self.base}/readyz", timeout=5).json()["worker"])
+            return None
+
+        seen: set[int] = set()
+        with ThreadPoolExecutor(8) as pool:
+            for _ in range(tries):
+                seen.update(pid for pid in pool.map(ask, range(8)) if pid is not None)
+                if len(seen) >= expect:
+                    break
         return seen
 
     def log(self) -> str:

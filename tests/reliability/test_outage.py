@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -123,8 +124,28 @@ def test_a_full_buffer_drops_records_and_says_so(cable: Cable, target: Target) -
     assert server.log().count("record buffer full") == 3
 
 
+def test_shutdown_lets_requests_in_flight_finish(cable: Cable, target: Target) -> None:
+    """SIGTERM while requests wait on a slow database: each still gets its answer, and is stored."""
+    key = new_key(target.direct_env, "recommend")
+    server = Server(target.env)
+    server.wait_ready()
+    recommend(server.base, key)
+    cable.lag = 1.0  # every database answer now takes a second: the requests below are in flight
+    with ThreadPoolExecutor(4) as pool:
+        pending = [pool.submit(recommend, server.base, key, f"payroll {i}") for i in range(4)]
+        time.sleep(0.5)
+        assert not any(p.done() for p in pending)
+        server.terminate()
+        answers = [p.result() for p in pending]
+    assert [a.status_code for a in answers] == [201] * 4
+    assert {a.headers["X-Record"] for a in answers} == {"stored"}
+    cable.lag = 0
+    ids = [a.json()["id"] for a in answers]
+    assert stored_ids(target, ids) == set(ids)
+
+
 def test_shutdown_flushes_buffered_records(cable: Cable, target: Target) -> None:
-    """SIGTERM: in-flight requests finish, and records still buffered are written."""
+    """SIGTERM: records still buffered are written before the process exits."""
     key = new_key(target.direct_env, "recommend")
     server = Server(target.env, extra={"REFERRAL_RECORD_RETRY_SECONDS": "60"})
     server.wait_ready()
