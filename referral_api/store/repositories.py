@@ -6,17 +6,28 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Executable, delete, func, select, update
+from sqlalchemy import ColumnElement, Executable, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from referral_api.errors import Conflict
+from referral_api.insights.gaps import GapFact as GapFactValue
+from referral_api.insights.gaps import GapKind, derive_gap_facts
+from referral_api.insights.report import (
+    NO_OUTCOME,
+    GapCount,
+    GapFilter,
+    OutcomeCount,
+    WeekCount,
+    sort_rows,
+)
 from referral_api.store.models import (
     ApiKey,
     CatalogChange,
     CatalogVersion,
+    GapFact,
     Outcome,
     RateLimitWindow,
     RecommendationRecord,
@@ -213,6 +224,7 @@ class RecommendationRepository(Repository):
         """Delete records (and their outcomes) created before ``before``; how many."""
         old = select(RecommendationRecord.id).where(RecommendationRecord.created_at < before)
         self.session.execute(delete(Outcome).where(Outcome.recommendation_id.in_(old)))
+        self.session.execute(delete(GapFact).where(GapFact.created_at < before))
         result = self.session.execute(
             delete(RecommendationRecord).where(RecommendationRecord.created_at < before)
         )
@@ -237,3 +249,133 @@ class OutcomeRepository(Repository):
                 f"recommendation {outcome.recommendation_id} already has an outcome"
             ) from exc
         return outcome
+
+
+class GapFactRepository(Repository):
+    """Gap facts (``insights/gaps.py``) and the report's aggregations: every count is a
+    GROUP BY in the database over the indexed ``(created_at, kind, capability)`` columns."""
+
+    def add_for(self, record: dict[str, Any]) -> list[GapFactValue]:
+        """Write the facts of one record (its column values) in the caller's unit of work."""
+        facts = derive_gap_facts(record)
+        if facts:
+            self.session.execute(insert(GapFact), [fact.as_row() for fact in facts])
+        return facts
+
+    def rebuild(self, *, batch: int = 1000) -> tuple[int, int]:
+        """Derive every record's facts again (records, facts); for records made before
+        gap facts existed, or after the derivation changed."""
+        self.session.execute(delete(GapFact))
+        records = facts = 0
+        after = ""
+        columns = (
+            RecommendationRecord.id,
+            RecommendationRecord.created_at,
+            RecommendationRecord.channel,
+            RecommendationRecord.catalog_version_id,
+            RecommendationRecord.response,
+        )
+        while True:
+            query = (
+                select(*columns)
+                .where(RecommendationRecord.id > after)
+                .order_by(RecommendationRecord.id)
+                .limit(batch)
+            )
+            rows = self.session.execute(query).mappings().all()
+            if not rows:
+                return records, facts
+            values = [f.as_row() for row in rows for f in derive_gap_facts(dict(row))]
+            if values:
+                self.session.execute(insert(GapFact), values)
+            records += len(rows)
+            facts += len(values)
+            after = rows[-1]["id"]
+
+    @staticmethod
+    def _where(where: GapFilter) -> list[ColumnElement[bool]]:
+        conditions = [GapFact.created_at >= where.since, GapFact.created_at < where.until]
+        equal = (
+            (GapFact.channel, where.channel),
+            (GapFact.segment, where.segment),
+            (GapFact.region, where.region),
+            (GapFact.catalog_version_id, where.catalog_version_id),
+            (GapFact.capability, where.capability),
+        )
+        conditions.extend(column == value for column, value in equal if value is not None)
+        return conditions
+
+    def counts(self, where: GapFilter) -> list[GapCount]:
+        """Facts by capability, kind, who serves it instead and which constraint we miss."""
+        keys = (
+            GapFact.capability,
+            GapFact.kind,
+            GapFact.other_offering_id,
+            GapFact.other_relationship,
+            GapFact.missed_constraint,
+        )
+        query = select(*keys, func.count()).where(*self._where(where)).group_by(*keys)
+        return sort_rows(GapCount(*row) for row in self.session.execute(query))
+
+    def weekly(self, where: GapFilter) -> list[WeekCount]:
+        """Facts by ISO week (its Monday), capability and kind."""
+        keys = (GapFact.week, GapFact.capability, GapFact.kind)
+        query = select(*keys, func.count()).where(*self._where(where)).group_by(*keys)
+        return sort_rows(WeekCount(*row) for row in self.session.execute(query))
+
+    def outcomes(self, where: GapFilter) -> list[OutcomeCount]:
+        """Facts by capability, kind and the outcome recorded for their recommendation."""
+        outcome = func.coalesce(Outcome.outcome, NO_OUTCOME)
+        keys = (GapFact.capability, GapFact.kind, outcome)
+        query = (
+            select(*keys, func.count())
+            .select_from(GapFact)
+            .outerjoin(Outcome, Outcome.recommendation_id == GapFact.recommendation_id)
+            .where(*self._where(where))
+            .group_by(*keys)
+        )
+        return sort_rows(OutcomeCount(*row) for row in self.session.execute(query))
+
+    def needs(self, where: GapFilter) -> int:
+        """How many recommendations the filter counts facts of."""
+        query = select(func.count(func.distinct(GapFact.recommendation_id))).where(
+            *self._where(where)
+        )
+        return int(self.session.scalar(query) or 0)
+
+    def examples(
+        self, where: GapFilter, capability: str | None, kind: GapKind, *, limit: int = 3
+    ) -> list[str]:
+        """The newest need texts behind one gap (already redacted when they were stored)."""
+        query = (
+            select(RecommendationRecord.need_text)
+            .join(GapFact, GapFact.recommendation_id == RecommendationRecord.id)
+            .where(*self._where(where), GapFact.kind == kind.value)
+            .where(
+                GapFact.capability.is_(None)
+                if capability is None
+                else GapFact.capability == capability
+            )
+            .order_by(GapFact.created_at.desc(), GapFact.id.desc())
+            .limit(limit * 3)
+        )
+        texts: list[str] = []
+        for text in self.session.scalars(query):
+            if text not in texts:
+                texts.append(text)
+        return texts[:limit]
+
+    def texts(self, where: GapFilter, kind: GapKind, *, limit: int = 2000) -> list[str]:
+        """The need texts of the newest ``limit`` recommendations with a fact of ``kind``."""
+        newest = (
+            select(GapFact.recommendation_id, func.max(GapFact.created_at).label("at"))
+            .where(*self._where(where), GapFact.kind == kind.value)
+            .group_by(GapFact.recommendation_id)
+            .order_by(func.max(GapFact.created_at).desc(), GapFact.recommendation_id.desc())
+            .limit(limit)
+            .subquery()
+        )
+        query = select(RecommendationRecord.need_text).join(
+            newest, newest.c.recommendation_id == RecommendationRecord.id
+        )
+        return list(self.session.scalars(query))
