@@ -7,11 +7,13 @@ from old records are the same. Kinds, per requested capability:
 
 ``unserved``
     requested, and nothing covers it: no active offering in the catalogue (the response's
-    ``unmet``), or no offering that meets the customer's must-haves (no result covers it).
+    ``unmet``), or no offering that meets the customer's must-haves while ours does not come
+    close either (``missed_constraint`` then names the nearest miss of the others).
 ``partly_served``
-    our best offering covers it only in part (partial, through a narrower or broader
-    capability, related only), or our best offering misses a hard constraint
-    (``missed_constraint`` names which: region, platform, budget, compliance, …).
+    our best offering misses a hard constraint (``missed_constraint`` names which: region,
+    platforms, budget, compliance, …; ``unstated`` when the response does not show it), or it
+    is the best fit but covers the capability only in part (``coverage``: partial, through a
+    narrower or broader capability, related only).
 ``served_elsewhere``
     covered, but the best fit for it is not ours (``other_offering_id`` says whose).
 ``served``
@@ -171,30 +173,34 @@ def derive_gap_facts(record: Mapping[str, Any]) -> list[GapFact]:
             continue
         seen.add(capability)
         best = next((f for f in results if _coverage_of(f, capability) != "missing"), None)
-        if capability in unmet or best is None:
-            facts.append(
-                fact(
-                    GapKind.UNSERVED,
-                    capability=capability,
-                    own_offering_id=own_id,
-                    missed_constraint=None if capability in unmet else nearest_miss,
-                )
-            )
+        if capability in unmet:
+            facts.append(fact(GapKind.UNSERVED, capability=capability, own_offering_id=own_id))
             continue
-        other = best["offering"]
-        status = _coverage_of(best, capability)
         if own_failed is not None:
             facts.append(
                 fact(
                     GapKind.PARTLY_SERVED,
                     capability=capability,
                     own_offering_id=own_id,
-                    other_offering_id=str(other["id"]),
-                    other_relationship=str(other["relationship"]),
+                    other_offering_id=str(best["offering"]["id"]) if best else None,
+                    other_relationship=str(best["offering"]["relationship"]) if best else None,
                     missed_constraint=own_failed,
                 )
             )
-        elif other["relationship"] == OWN:
+            continue
+        if best is None:  # something covers it, but nothing that meets the must-haves
+            facts.append(
+                fact(
+                    GapKind.UNSERVED,
+                    capability=capability,
+                    own_offering_id=own_id,
+                    missed_constraint=nearest_miss,
+                )
+            )
+            continue
+        other = best["offering"]
+        status = _coverage_of(best, capability)
+        if other["relationship"] == OWN:
             kind = GapKind.SERVED if status == "full" else GapKind.PARTLY_SERVED
             facts.append(
                 fact(
