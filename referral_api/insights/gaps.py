@@ -20,7 +20,8 @@ from old records are the same. Kinds, per requested capability:
     our own offering is the best fit for it and covers it fully. Not a gap; kept so that a
     gap's share of all requests for a capability can be computed.
 ``not_understood``
-    a part of the need the engine could not map to any capability (``term``).
+    parts of the need the engine could not map to any capability (``term``: the phrases,
+    joined with " … "); one fact per need.
 """
 
 from __future__ import annotations
@@ -222,10 +223,11 @@ def derive_gap_facts(record: Mapping[str, Any]) -> list[GapFact]:
                     coverage=_coverage_of(own_fit, capability) if own_fit else None,
                 )
             )
-    terms: set[str] = set()
+    terms: list[str] = []
     for phrase in interpreted.get("not_understood") or ():
-        term = " ".join(str(phrase).split())[:TERM_MAX]
-        if term and term.casefold() not in terms:
-            terms.add(term.casefold())
-            facts.append(fact(GapKind.NOT_UNDERSTOOD, term=term))
+        term = " ".join(str(phrase).split())
+        if term and term.casefold() not in (t.casefold() for t in terms):
+            terms.append(term)
+    if terms:  # one fact per need, so that counts are needs, not phrases
+        facts.append(fact(GapKind.NOT_UNDERSTOOD, term=" … ".join(terms)[:TERM_MAX]))
     return facts

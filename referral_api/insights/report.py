@@ -195,17 +195,14 @@ def _shares(counter: Counter[tuple[str, str | None]]) -> tuple[Share, ...]:
     return tuple(Share(name, n, relationship) for (name, relationship), n in ordered)
 
 
-def weeks_between(since: dt.datetime, until: dt.datetime) -> tuple[dt.date, ...]:
-    """The Mondays of every ISO week the window touches, oldest first (at most 60)."""
+def weeks_between(since: dt.datetime, until: dt.datetime, *, most: int = 60) -> tuple[dt.date, ...]:
+    """The Mondays of the ISO weeks the window touches, oldest first (the last ``most``)."""
     first = since.astimezone(dt.UTC).date()
     first -= dt.timedelta(days=first.weekday())
     last = (until - dt.timedelta(microseconds=1)).astimezone(dt.UTC).date()
-    weeks: list[dt.date] = []
-    day = first
-    while day <= last and len(weeks) < 60:
-        weeks.append(day)
-        day += dt.timedelta(days=7)
-    return tuple(weeks)
+    last -= dt.timedelta(days=last.weekday())
+    count = min((last - first).days // 7 + 1, most)
+    return tuple(last - dt.timedelta(days=7 * i) for i in reversed(range(count)))
 
 
 def build_report(

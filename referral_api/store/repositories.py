@@ -366,7 +366,16 @@ class GapFactRepository(Repository):
         return texts[:limit]
 
     def texts(self, where: GapFilter, kind: GapKind, *, limit: int = 2000) -> list[str]:
-        """The need texts of the newest ``limit`` recommendations with a fact of ``kind``."""
+        """What customers said behind the newest ``limit`` facts of ``kind``: the phrases
+        nothing understood (``not_understood``), otherwise the need texts."""
+        if kind is GapKind.NOT_UNDERSTOOD:
+            phrases = (
+                select(GapFact.term)
+                .where(*self._where(where), GapFact.kind == kind.value)
+                .order_by(GapFact.created_at.desc(), GapFact.id.desc())
+                .limit(limit)
+            )
+            return [term for term in self.session.scalars(phrases) if term]
         newest = (
             select(GapFact.recommendation_id, func.max(GapFact.created_at).label("at"))
             .where(*self._where(where), GapFact.kind == kind.value)

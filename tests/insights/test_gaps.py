@@ -145,12 +145,11 @@ class TestKinds:
         ]
         assert facts[0].other_relationship == "competitor"
 
-    def test_not_understood_phrases_are_facts_of_their_own_once_each(self) -> None:
+    def test_not_understood_phrases_make_one_fact_per_need(self) -> None:
         rec = record(not_understood=["blockchain  ledger", "Blockchain ledger", "llamas"])
         facts = derive_gap_facts(rec)
         assert [(f.capability, f.kind, f.term) for f in facts] == [
-            (None, GapKind.NOT_UNDERSTOOD, "blockchain ledger"),
-            (None, GapKind.NOT_UNDERSTOOD, "llamas"),
+            (None, GapKind.NOT_UNDERSTOOD, "blockchain ledger … llamas"),
         ]
 
 
