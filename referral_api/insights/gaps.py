@@ -26,6 +26,7 @@ from old records are the same. Kinds, per requested capability:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -74,6 +75,10 @@ class GapFact:
     other_relationship: str | None = None
     missed_constraint: str | None = None
     coverage: str | None = None
+    #: 1 on exactly one fact of each recommendation (so a sum counts needs, not facts)
+    lead: int = 0
+    #: how the story ended, once an outcome is recorded (``OutcomeRepository`` sets it)
+    outcome: str | None = None
 
     def as_row(self) -> dict[str, Any]:
         """Column values for the ``gap_facts`` table."""
@@ -93,6 +98,8 @@ class GapFact:
             "other_relationship": self.other_relationship,
             "missed_constraint": self.missed_constraint,
             "coverage": self.coverage,
+            "lead": self.lead,
+            "outcome": self.outcome,
         }
 
 
@@ -230,4 +237,6 @@ def derive_gap_facts(record: Mapping[str, Any]) -> list[GapFact]:
             terms.append(term)
     if terms:  # one fact per need, so that counts are needs, not phrases
         facts.append(fact(GapKind.NOT_UNDERSTOOD, term=" … ".join(terms)[:TERM_MAX]))
+    if facts:
+        facts[0] = dataclasses.replace(facts[0], lead=1)
     return facts

@@ -68,13 +68,25 @@ class GapFilter:
 
 @dataclass(frozen=True)
 class GapCount:
-    """Facts counted by (capability, kind, who serves it instead, which constraint we miss)."""
+    """Facts counted by (capability, kind, who serves it instead, which constraint we miss,
+    how the story ended); ``leads`` counts the needs among them (one lead fact per need)."""
 
     capability: str | None
     kind: str
     other_offering_id: str | None
     other_relationship: str | None
     missed_constraint: str | None
+    outcome: str  # one of OUTCOMES, or NO_OUTCOME while none is recorded
+    count: int
+    leads: int
+
+
+@dataclass(frozen=True)
+class KindCount:
+    """Facts counted by (capability, kind): what the previous window is compared with."""
+
+    capability: str | None
+    kind: str
     count: int
 
 
@@ -86,19 +98,11 @@ class WeekCount:
     count: int
 
 
-@dataclass(frozen=True)
-class OutcomeCount:
-    capability: str | None
-    kind: str
-    outcome: str  # one of OUTCOMES, or NO_OUTCOME when none was recorded
-    count: int
-
-
 def _key(value: str | None) -> str:
     return value or ""
 
 
-Row = TypeVar("Row", "GapCount", "WeekCount", "OutcomeCount")
+Row = TypeVar("Row", "GapCount", "KindCount", "WeekCount")
 
 
 def sort_rows(rows: Iterable[Row]) -> list[Row]:
@@ -107,31 +111,28 @@ def sort_rows(rows: Iterable[Row]) -> list[Row]:
 
 
 def count_facts(facts: Iterable[GapFact], where: GapFilter) -> list[GapCount]:
-    """Reference for ``GapFactRepository.counts``: the same rows, sorted."""
-    counter: Counter[tuple[str | None, str, str | None, str | None, str | None]] = Counter(
-        (f.capability, f.kind.value, f.other_offering_id, f.other_relationship, f.missed_constraint)
-        for f in facts
-        if where.matches(f)
-    )
-    return sort_rows(GapCount(*key, n) for key, n in counter.items())
+    """Reference for ``GapFactRepository.counts``: the same rows, in the same order."""
+    counts: Counter[tuple[str | None, str, str | None, str | None, str | None, str]] = Counter()
+    leads: Counter[tuple[str | None, str, str | None, str | None, str | None, str]] = Counter()
+    for f in facts:
+        if where.matches(f):
+            key = (f.capability, f.kind.value, f.other_offering_id, f.other_relationship,
+                   f.missed_constraint, f.outcome or NO_OUTCOME)  # fmt: skip
+            counts[key] += 1
+            leads[key] += f.lead
+    return sort_rows(GapCount(*key, n, leads[key]) for key, n in counts.items())
+
+
+def count_kinds(facts: Iterable[GapFact], where: GapFilter) -> list[KindCount]:
+    """Reference for ``GapFactRepository.kinds``."""
+    counter = Counter((f.capability, f.kind.value) for f in facts if where.matches(f))
+    return sort_rows(KindCount(*key, n) for key, n in counter.items())
 
 
 def count_weeks(facts: Iterable[GapFact], where: GapFilter) -> list[WeekCount]:
     """Reference for ``GapFactRepository.weekly``."""
     counter = Counter((f.week, f.capability, f.kind.value) for f in facts if where.matches(f))
     return sort_rows(WeekCount(*key, n) for key, n in counter.items())
-
-
-def count_outcomes(
-    facts: Iterable[GapFact], outcomes: Mapping[str, str], where: GapFilter
-) -> list[OutcomeCount]:
-    """Reference for ``GapFactRepository.outcomes`` (``outcomes``: recommendation id → outcome)."""
-    counter = Counter(
-        (f.capability, f.kind.value, outcomes.get(f.recommendation_id, NO_OUTCOME))
-        for f in facts
-        if where.matches(f)
-    )
-    return sort_rows(OutcomeCount(*key, n) for key, n in counter.items())
 
 
 @dataclass(frozen=True)
@@ -209,18 +210,24 @@ def build_report(
     where: GapFilter,
     *,
     counts: Sequence[GapCount],
-    previous: Sequence[GapCount],
+    previous: Sequence[KindCount],
     weekly: Sequence[WeekCount],
-    outcomes: Sequence[OutcomeCount],
-    needs: int,
     kinds: Sequence[GapKind] = GAP_KINDS,
     limit: int = 50,
 ) -> GapReport:
     """Rank the gaps (most frequent first) of ``kinds`` and attach their details."""
+    # needs: one lead fact each; with a capability filter, the facts of that capability are
+    # one per need already (and a need's lead fact may be another capability's)
+    if where.capability is None:
+        needs = sum(row.leads for row in counts)
+    else:
+        needs = sum(row.count for row in counts)
     totals: Counter[tuple[str | None, str]] = Counter()
     requests: Counter[str | None] = Counter()
     served_by: defaultdict[tuple[str | None, str], Counter[tuple[str, str | None]]]
     served_by = defaultdict(Counter)
+    ended: defaultdict[tuple[str | None, str], Counter[tuple[str, str | None]]]
+    ended = defaultdict(Counter)
     missed: defaultdict[tuple[str | None, str], Counter[tuple[str, str | None]]]
     missed = defaultdict(Counter)
     for row in counts:
@@ -232,13 +239,10 @@ def build_report(
             served_by[key][(row.other_offering_id, row.other_relationship)] += row.count
         if row.missed_constraint is not None:
             missed[key][(row.missed_constraint, None)] += row.count
+        ended[key][(row.outcome, None)] += row.count
     before: Counter[tuple[str | None, str]] = Counter()
-    for row in previous:
-        before[(row.capability, row.kind)] += row.count
-    ended: defaultdict[tuple[str | None, str], Counter[tuple[str, str | None]]]
-    ended = defaultdict(Counter)
-    for o in outcomes:
-        ended[(o.capability, o.kind)][(o.outcome, None)] += o.count
+    for kind_row in previous:
+        before[(kind_row.capability, kind_row.kind)] += kind_row.count
     wanted = {k.value for k in kinds}
     order = {k.value: i for i, k in enumerate(GapKind)}
     keys = sorted(
@@ -289,9 +293,8 @@ class GapSource(Protocol):
     """Where the counts come from (``GapFactRepository``; tests may use facts in memory)."""
 
     def counts(self, where: GapFilter) -> list[GapCount]: ...
+    def kinds(self, where: GapFilter) -> list[KindCount]: ...
     def weekly(self, where: GapFilter) -> list[WeekCount]: ...
-    def outcomes(self, where: GapFilter) -> list[OutcomeCount]: ...
-    def needs(self, where: GapFilter) -> int: ...
     def examples(
         self, where: GapFilter, capability: str | None, kind: GapKind, *, limit: int = 3
     ) -> list[str]: ...
@@ -319,10 +322,8 @@ def gap_report(
     report = build_report(
         where,
         counts=source.counts(where),
-        previous=source.counts(where.previous),
+        previous=source.kinds(where.previous),
         weekly=source.weekly(where),
-        outcomes=source.outcomes(where),
-        needs=source.needs(where),
         kinds=kinds,
         limit=min(limit, MAX_LIMIT),
     )

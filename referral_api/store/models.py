@@ -218,10 +218,25 @@ class GapFact(Base):
     other_relationship: Mapped[str | None] = mapped_column(String(20))
     missed_constraint: Mapped[str | None] = mapped_column(String(40))
     coverage: Mapped[str | None] = mapped_column(String(20))
+    #: 1 on one fact per recommendation: ``sum(lead)`` counts needs without a DISTINCT
+    lead: Mapped[int] = mapped_column(Integer, default=0)
+    #: the recommendation's outcome, copied here when it is recorded (no join to report it)
+    outcome: Mapped[str | None] = mapped_column(String(30))
 
     __table_args__ = (
-        # the report's GROUP BYs filter on a time range: these serve them from the index alone
-        Index("ix_gap_facts_created_at_kind_capability", "created_at", "kind", "capability"),
+        # every GROUP BY of the report reads a time range of this index alone (it covers them)
+        Index(
+            "ix_gap_facts_report",
+            "created_at",
+            "week",
+            "kind",
+            "capability",
+            "other_offering_id",
+            "other_relationship",
+            "missed_constraint",
+            "outcome",
+            "lead",
+        ),
+        # examples and clusters: the newest facts of one kind (and capability)
         Index("ix_gap_facts_kind_capability_created_at", "kind", "capability", "created_at"),
-        Index("ix_gap_facts_week_kind_capability", "week", "kind", "capability"),
     )

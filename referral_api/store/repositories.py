@@ -19,7 +19,7 @@ from referral_api.insights.report import (
     NO_OUTCOME,
     GapCount,
     GapFilter,
-    OutcomeCount,
+    KindCount,
     WeekCount,
     sort_rows,
 )
@@ -248,6 +248,7 @@ class OutcomeRepository(Repository):
             raise Conflict(
                 f"recommendation {outcome.recommendation_id} already has an outcome"
             ) from exc
+        GapFactRepository(self.session).set_outcome(outcome.recommendation_id, outcome.outcome)
         return outcome
 
 
@@ -284,13 +285,20 @@ class GapFactRepository(Repository):
             )
             rows = self.session.execute(query).mappings().all()
             if not rows:
-                return records, facts
+                break
             values = [f.as_row() for row in rows for f in derive_gap_facts(dict(row))]
             if values:
                 self.session.execute(insert(GapFact), values)
             records += len(rows)
             facts += len(values)
             after = rows[-1]["id"]
+        recorded = (
+            select(Outcome.outcome)
+            .where(Outcome.recommendation_id == GapFact.recommendation_id)
+            .scalar_subquery()
+        )
+        self.session.execute(update(GapFact).values(outcome=recorded))
+        return records, facts
 
     @staticmethod
     def _where(where: GapFilter) -> list[ColumnElement[bool]]:
@@ -306,16 +314,30 @@ class GapFactRepository(Repository):
         return conditions
 
     def counts(self, where: GapFilter) -> list[GapCount]:
-        """Facts by capability, kind, who serves it instead and which constraint we miss."""
+        """Facts by capability, kind, who serves it instead, which constraint we miss and
+        how the story ended, with the number of needs among them (``sum(lead)``)."""
         keys = (
             GapFact.capability,
             GapFact.kind,
             GapFact.other_offering_id,
             GapFact.other_relationship,
             GapFact.missed_constraint,
+            func.coalesce(GapFact.outcome, NO_OUTCOME),
         )
+        query = (
+            select(*keys, func.count(), func.sum(GapFact.lead))
+            .where(*self._where(where))
+            .group_by(*keys)
+        )
+        return sort_rows(
+            GapCount(*row[:7], int(row[7] or 0)) for row in self.session.execute(query)
+        )
+
+    def kinds(self, where: GapFilter) -> list[KindCount]:
+        """Facts by capability and kind."""
+        keys = (GapFact.capability, GapFact.kind)
         query = select(*keys, func.count()).where(*self._where(where)).group_by(*keys)
-        return sort_rows(GapCount(*row) for row in self.session.execute(query))
+        return sort_rows(KindCount(*row) for row in self.session.execute(query))
 
     def weekly(self, where: GapFilter) -> list[WeekCount]:
         """Facts by ISO week (its Monday), capability and kind."""
@@ -323,25 +345,13 @@ class GapFactRepository(Repository):
         query = select(*keys, func.count()).where(*self._where(where)).group_by(*keys)
         return sort_rows(WeekCount(*row) for row in self.session.execute(query))
 
-    def outcomes(self, where: GapFilter) -> list[OutcomeCount]:
-        """Facts by capability, kind and the outcome recorded for their recommendation."""
-        outcome = func.coalesce(Outcome.outcome, NO_OUTCOME)
-        keys = (GapFact.capability, GapFact.kind, outcome)
-        query = (
-            select(*keys, func.count())
-            .select_from(GapFact)
-            .outerjoin(Outcome, Outcome.recommendation_id == GapFact.recommendation_id)
-            .where(*self._where(where))
-            .group_by(*keys)
+    def set_outcome(self, recommendation_id: str, outcome: str) -> None:
+        """Copy a recorded outcome onto the recommendation's facts."""
+        self.session.execute(
+            update(GapFact)
+            .where(GapFact.recommendation_id == recommendation_id)
+            .values(outcome=outcome)
         )
-        return sort_rows(OutcomeCount(*row) for row in self.session.execute(query))
-
-    def needs(self, where: GapFilter) -> int:
-        """How many recommendations the filter counts facts of."""
-        query = select(func.count(func.distinct(GapFact.recommendation_id))).where(
-            *self._where(where)
-        )
-        return int(self.session.scalar(query) or 0)
 
     def examples(
         self, where: GapFilter, capability: str | None, kind: GapKind, *, limit: int = 3

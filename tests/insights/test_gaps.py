@@ -168,6 +168,10 @@ class TestFilterColumns:
         rec = record("a", "b", unmet=["a"], not_understood=["zz"])
         assert derive_gap_facts(rec) == derive_gap_facts(rec)
 
+    def test_exactly_one_fact_per_need_leads(self) -> None:
+        facts = derive_gap_facts(record("a", "b", unmet=["a", "b"], not_understood=["zz"]))
+        assert [f.lead for f in facts] == [1, 0, 0]
+
     def test_a_capability_read_twice_counts_once(self) -> None:
         assert kinds(record("a", "a", unmet=["a"])) == [("a", GapKind.UNSERVED)]
 

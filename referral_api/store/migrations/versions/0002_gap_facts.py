@@ -45,6 +45,8 @@ def upgrade() -> None:
         sa.Column("other_relationship", sa.String(length=20), nullable=True),
         sa.Column("missed_constraint", sa.String(length=40), nullable=True),
         sa.Column("coverage", sa.String(length=20), nullable=True),
+        sa.Column("lead", sa.Integer(), nullable=False),
+        sa.Column("outcome", sa.String(length=30), nullable=True),
         sa.ForeignKeyConstraint(
             ["recommendation_id"],
             ["recommendations.id"],
@@ -55,13 +57,13 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_gap_facts_recommendation_id"), "gap_facts", ["recommendation_id"])
     op.create_index(
-        "ix_gap_facts_created_at_kind_capability", "gap_facts", ["created_at", "kind", "capability"]
-    )
+        "ix_gap_facts_report",
+        "gap_facts",
+        ["created_at", "week", "kind", "capability", "other_offering_id", "other_relationship",
+         "missed_constraint", "outcome", "lead"],
+    )  # fmt: skip
     op.create_index(
         "ix_gap_facts_kind_capability_created_at", "gap_facts", ["kind", "capability", "created_at"]
-    )
-    op.create_index(
-        "ix_gap_facts_week_kind_capability", "gap_facts", ["week", "kind", "capability"]
     )
     _backfill(gap_facts)
 
@@ -87,7 +89,7 @@ def _backfill(gap_facts: sa.Table) -> None:
             .all()
         )
         if not rows:
-            return
+            break
         facts: list[dict[str, object]] = []
         for row in rows:
             record = dict(row)
@@ -98,6 +100,14 @@ def _backfill(gap_facts: sa.Table) -> None:
         if facts:
             connection.execute(sa.insert(gap_facts), facts)
         after = rows[-1]["id"]
+    _copy_outcomes()
+
+
+def _copy_outcomes() -> None:
+    op.execute(
+        "UPDATE gap_facts SET outcome = (SELECT outcomes.outcome FROM outcomes"
+        " WHERE outcomes.recommendation_id = gap_facts.recommendation_id)"
+    )
 
 
 def downgrade() -> None:
