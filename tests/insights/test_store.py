@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from referral_api.api.recording import RecordBuffer
+from referral_api.api.services import store_record
 from referral_api.insights.gaps import GapFact, GapKind
 from referral_api.insights.report import (
     GapCount,
@@ -28,7 +30,7 @@ from referral_api.insights.report import (
 )
 from referral_api.store import models
 from referral_api.store.catalogs import store_snapshot
-from referral_api.store.db import make_engine
+from referral_api.store.db import Database, make_engine
 from referral_api.store.migrate import upgrade
 from referral_api.store.repositories import (
     GapFactRepository,
@@ -336,3 +338,28 @@ def test_the_migration_backfills_records_made_before_it(tmp_path: Any) -> None:
             assert fact.created_at == dt.datetime(2026, 9, 8, 10, tzinfo=dt.UTC)
     finally:
         engine.dispose()
+
+
+def test_records_written_by_the_outage_buffer_get_their_facts(
+    database: Database, session: Session, version_id: int
+) -> None:
+    """The outage buffer writes (now or after an outage) through store_record: facts follow."""
+    response = {
+        "interpreted": {"capabilities": [{"id": "payroll"}], "constraints": {},
+                        "not_understood": []},
+        "results": [], "rejected": [], "best_own": None,
+        "unmet": [{"capability": "payroll", "detail": "…"}],
+    }  # fmt: skip
+    record = {
+        column.name: getattr(make_record("rec_buf", START, "widget", version_id), column.name)
+        for column in models.RecommendationRecord.__table__.columns
+    }
+    record["response"] = response
+    session.commit()  # the buffer writes in a unit of work of its own
+    buffer = RecordBuffer(database, store_record, capacity=10, retry_seconds=60)
+    assert buffer.record(record) == "stored"
+    with database.session(write=False) as reader:
+        kinds = reader.scalars(
+            select(models.GapFact.kind).where(models.GapFact.recommendation_id == "rec_buf")
+        ).all()
+    assert kinds == ["unserved"]
