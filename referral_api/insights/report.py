@@ -14,6 +14,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Protocol, TypeVar
 
 from referral_api.insights.clusters import Cluster, cluster_texts
@@ -107,7 +108,12 @@ Row = TypeVar("Row", "GapCount", "KindCount", "WeekCount")
 
 def sort_rows(rows: Iterable[Row]) -> list[Row]:
     """Aggregated rows in one total order (None before any value), whatever produced them."""
-    return sorted(rows, key=lambda row: tuple((v is not None, v) for v in dataclasses.astuple(row)))
+    rows = list(rows)
+    if not rows:
+        return rows
+    # attrgetter, not dataclasses.astuple: that deep-copies every value of every row
+    values = attrgetter(*(f.name for f in dataclasses.fields(rows[0])))
+    return sorted(rows, key=lambda row: tuple((v is not None, v) for v in values(row)))
 
 
 def count_facts(facts: Iterable[GapFact], where: GapFilter) -> list[GapCount]:
