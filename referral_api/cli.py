@@ -18,6 +18,8 @@ from referral_api.domain import Catalog, Constraints, Need, Recommendation, Rule
 from referral_api.errors import InputError, NotFound, ReferralError
 
 if TYPE_CHECKING:
+    from referral_api.api.schemas import RecommendationCreate
+    from referral_api.insights.report import GapReport
     from referral_api.store.db import Database
 
 app = typer.Typer(
@@ -225,18 +227,43 @@ def batch(
     limit: Annotated[
         int | None, typer.Option(min=1, max=50, help="Default limit for lines without one.")
     ] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Record every answer in the database (a backlog of historical needs, answered "
+            "by the active catalogue version) so that the gap report shows it.",
+        ),
+    ] = False,
+    input_file: Annotated[
+        Path | None, typer.Option("--input", help="Read this JSONL file instead of stdin.")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option("--database-url", help="With --record [env REFERRAL_DATABASE_URL]")
+    ] = None,
 ) -> None:
     """Recommend for every JSON line on stdin; write one JSON line per input, in order.
 
     Input lines: {"id": …, "need": …, "constraints": {…}?, "limit": N?}. Output lines:
     {"id": …, "response": <v1 response>} or {"id": …, "error": <problem>}; a bad line never
-    stops the batch. The catalogue is loaded once.
+    stops the batch. The catalogue is loaded once. With --record, lines may also carry
+    "created_at" (ISO 8601; default now) and "channel" (api, advocate or widget; default api),
+    and every answer is stored as a recommendation record with its gap facts.
     """
     from referral_api.api.problems import problem_body
     from referral_api.matching import Engine
 
+    source = str(input_file) if input_file is not None else "stdin"
+    try:
+        text = input_file.read_text(encoding="utf-8") if input_file else sys.stdin.read()
+    except (OSError, UnicodeError) as exc:
+        typer.echo(f"{source}: cannot read: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    lines = text.splitlines()
+    if record:
+        _record_backlog(lines, source, limit=limit, database_url=database_url)
+        return
     engine = Engine(*_load_engine_inputs(catalog, rules))
-    lines = sys.stdin.read().splitlines()
     show_progress = sys.stderr.isatty()
     failures = 0
     with typer.progressbar(
@@ -258,12 +285,120 @@ def batch(
                     continue
             assert error is not None
             failures += 1
-            problem = problem_body(error, f"stdin:{number}")
+            problem = problem_body(error, f"{source}:{number}")
             sys.stdout.write(
                 json.dumps({"id": line_id, "error": problem}, ensure_ascii=False) + "\n"
             )
     if failures:
         typer.echo(f"{failures} line(s) failed; their errors are in the output", err=True)
+
+
+def _backlog_fields(line: str, number: int, source: str) -> tuple[datetime | None, str]:
+    """``created_at`` and ``channel`` of a backlog line; InputError naming file and line."""
+    data = json.loads(line)
+    where = f"{source}:{number}"
+    created_at: datetime | None = None
+    raw = data.get("created_at")
+    if raw is not None:
+        try:
+            created_at = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+        except ValueError:
+            created_at = None
+        if created_at is None or not 1970 <= created_at.year < 2200:
+            raise InputError(
+                f"{where}: created_at: not an ISO 8601 time: {raw!r}",
+                fields=[{"field": "created_at", "message": "not an ISO 8601 time", "at": where}],
+            )
+        if created_at.tzinfo is None:
+            created_at = created_at.replace(tzinfo=UTC)
+    channel = data.get("channel", "api")
+    if channel not in ("api", "advocate", "widget"):
+        raise InputError(
+            f"{where}: channel: must be api, advocate or widget, not {channel!r}",
+            fields=[
+                {"field": "channel", "message": "must be api, advocate or widget", "at": where}
+            ],
+        )
+    return created_at, str(channel)
+
+
+def _record_backlog(
+    lines: list[str], source: str, *, limit: int | None, database_url: str | None
+) -> None:
+    """Answer and record every line with the active catalogue version (``batch --record``)."""
+    from referral_api.api.problems import problem_body
+    from referral_api.api.runtime import LoadedEngine, default_engine_factory
+    from referral_api.api.services import make_recommendation, store_record
+    from referral_api.store.catalogs import rebuild
+    from referral_api.store.repositories import CatalogVersionRepository
+
+    settings = _settings(database_url=database_url)
+    database = _database(settings)
+    with database.session(write=False) as session:
+        version = CatalogVersionRepository(session).active()
+        if version is None:
+            typer.echo("no active catalogue version: run `referral catalog load` first", err=True)
+            raise typer.Exit(1)
+        snapshot = rebuild(version)
+        loaded = LoadedEngine(version.id, default_engine_factory(snapshot.catalog, snapshot.rules))
+    recorded = failures = 0
+    pending: list[dict[str, object]] = []
+
+    def flush() -> None:
+        with database.session() as session:
+            for item in pending:
+                store_record(session, item)
+        pending.clear()
+
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        line_id, need, line_limit, error = _batch_line(line, number)
+        if need is not None:
+            try:
+                created_at, channel = _backlog_fields(line, number, source)
+                explicit = limit if limit is not None and '"limit"' not in line else line_limit
+                body = _request_of(line, explicit)
+                made = make_recommendation(
+                    loaded, body, channel=channel, key_id=None, redact_needs=settings.redact_needs
+                )
+            except InputError as exc:
+                error = exc
+            else:
+                row = dict(made.record)
+                response = dict(made.body)
+                if created_at is not None:
+                    row["created_at"] = created_at
+                    response["created_at"] = (
+                        created_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+                    )
+                    row["response"] = response
+                pending.append(row)
+                recorded += 1
+                out = {"id": line_id, "response": response}
+                sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+                if len(pending) >= 500:
+                    flush()
+                continue
+        assert error is not None
+        failures += 1
+        where = f"{source}:{number}"
+        typer.echo(error.detail if error.detail.startswith(where) else f"{where}: {error.detail}",
+                   err=True)  # fmt: skip
+        problem = problem_body(error, f"{source}:{number}")
+        sys.stdout.write(json.dumps({"id": line_id, "error": problem}, ensure_ascii=False) + "\n")
+    flush()
+    typer.echo(f"recorded {recorded} need(s); {failures} line(s) failed", err=True)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _request_of(line: str, limit: int) -> RecommendationCreate:
+    from referral_api.api.schemas import RecommendationCreate
+
+    data = json.loads(line)
+    fields = {k: data[k] for k in ("need", "constraints") if k in data}
+    return RecommendationCreate.model_validate({**fields, "limit": limit})
 
 
 @app.command("eval")
@@ -531,6 +666,115 @@ def audit(
             )
     if report.differing:
         raise typer.Exit(1)
+
+
+@app.command("gaps")
+def gaps(
+    since: Annotated[
+        str | None, typer.Option(help="Window start, ISO 8601 (default: 28 days before until).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Window end, ISO 8601 (default: now).")] = None,
+    channel: Annotated[str | None, typer.Option(help="api, advocate or widget.")] = None,
+    segment: Annotated[str | None, typer.Option(help="Customer segment.")] = None,
+    region: Annotated[str | None, typer.Option(help="Region code or group.")] = None,
+    catalog_version: Annotated[
+        int | None, typer.Option(help="Stored catalogue version id.")
+    ] = None,
+    capability: Annotated[str | None, typer.Option(help="One capability id.")] = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(help="unserved, served_elsewhere, partly_served, not_understood, served."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Most gaps to show (1–200).")] = 50,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="Print CSV (as /v1/insights/gaps.csv).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the v1 JSON body.")] = False,
+    rebuild_facts: Annotated[
+        bool,
+        typer.Option("--rebuild", help="First derive every record's gap facts again."),
+    ] = False,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """The gap report: needs our own offerings do not serve, who serves them, how often."""
+    from pydantic import ValidationError
+
+    from referral_api.api.schemas import GapQuery, gaps_public
+    from referral_api.insights.export import gaps_csv
+    from referral_api.insights.report import gap_report
+    from referral_api.store.catalogs import rebuild
+    from referral_api.store.models import utcnow
+    from referral_api.store.repositories import CatalogVersionRepository, GapFactRepository
+
+    params = {
+        "since": since, "until": until, "channel": channel, "segment": segment, "region": region,
+        "catalog_version": catalog_version, "capability": capability, "kind": kind or [],
+        "limit": limit,
+    }  # fmt: skip
+    try:
+        query = GapQuery.model_validate({k: v for k, v in params.items() if v is not None})
+        where = query.to_filter(utcnow())
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "query"
+            typer.echo(f"--{field.replace('_', '-')}: {error['msg']}", err=True)
+        raise typer.Exit(2) from exc
+    except InputError as exc:
+        for problem in exc.fields:
+            typer.echo(f"--{problem['field']}: {problem['message']}", err=True)
+        raise typer.Exit(2) from exc
+    with _database(_settings(database_url=database_url)).session() as session:
+        facts = GapFactRepository(session)
+        if rebuild_facts:
+            records, count = facts.rebuild()
+            typer.echo(f"rebuilt {count} gap fact(s) from {records} record(s)", err=True)
+        report = gap_report(facts, where, kinds=query.kinds(), limit=query.limit)
+        version = CatalogVersionRepository(session).active()
+        labels = (
+            {c.id: c.label for c in rebuild(version).catalog.capabilities.values()}
+            if version is not None
+            else {}
+        )
+    if as_csv:
+        sys.stdout.write(gaps_csv(report, labels))
+        return
+    if as_json:
+        typer.echo(gaps_public(report, labels).model_dump_json(indent=2))
+        return
+    _print_gaps(report, labels)
+
+
+def _print_gaps(report: GapReport, labels: dict[str, str]) -> None:
+    where = report.where
+    typer.echo(
+        f"gaps {where.since:%Y-%m-%d %H:%M} – {where.until:%Y-%m-%d %H:%M} UTC: "
+        f"{report.needs} need(s), {report.total_gaps} gap(s), {len(report.new_gaps)} new"
+    )
+    if not report.gaps:
+        typer.echo("no gaps in this window")
+        return
+    header = f"{'kind':<17} {'capability':<24} {'count':>6} {'share':>6} {'prev':>5}  details"
+    typer.echo(header)
+    typer.echo("-" * len(header))
+    for gap in report.gaps:
+        name = labels.get(gap.capability, gap.capability) if gap.capability else "—"
+        details = []
+        if gap.served_by:
+            details.append(
+                "by "
+                + ", ".join(f"{s.name} ({s.relationship}) {s.count}" for s in gap.served_by[:3])
+            )
+        if gap.missed_constraints:
+            details.append(
+                "misses " + ", ".join(f"{s.name} {s.count}" for s in gap.missed_constraints[:3])
+            )
+        if gap.examples:
+            details.append(f"e.g. {gap.examples[0][:60]!r}")
+        new = " new" if gap.is_new else ""
+        typer.echo(
+            f"{gap.kind.value:<17} {name[:24]:<24} {gap.count:>6} {gap.share:>6.0%} "
+            f"{gap.previous_count:>5}{new}  {'; '.join(details)}"
+        )
 
 
 @records_app.command("purge")

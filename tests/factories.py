@@ -45,7 +45,10 @@ def make_offering(
 
 
 def make_documents(
-    *, offerings: list[dict[str, Any]] | None = None, version: str = "test-1"
+    *,
+    offerings: list[dict[str, Any]] | None = None,
+    version: str = "test-1",
+    capabilities: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     offerings = offerings or [
         make_offering(id="ledger-own", relationship="own"),
@@ -71,13 +74,16 @@ def make_documents(
     ]
     return {
         "catalog.yaml": {"company": "Ledgerly", "currency": "USD", "version": version},
-        "capabilities.yaml": CAPABILITIES,
+        "capabilities.yaml": capabilities or CAPABILITIES,
         "offerings/test.yaml": offerings,
     }
 
 
 def make_snapshot(
-    *, offerings: list[dict[str, Any]] | None = None, version: str = "test-1"
+    *,
+    offerings: list[dict[str, Any]] | None = None,
+    version: str = "test-1",
+    capabilities: list[dict[str, Any]] | None = None,
 ) -> Snapshot:
-    documents = make_documents(offerings=offerings, version=version)
+    documents = make_documents(offerings=offerings, version=version, capabilities=capabilities)
     return snapshot_from_documents(documents, read_rules_texts(RULES_DIR))

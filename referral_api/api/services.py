@@ -47,6 +47,7 @@ from referral_api.store.models import Outcome, RecommendationRecord, utcnow
 from referral_api.store.redaction import redact
 from referral_api.store.repositories import (
     CatalogVersionRepository,
+    GapFactRepository,
     OutcomeRepository,
     RecommendationRepository,
 )
@@ -122,8 +123,10 @@ def make_recommendation(
 
 
 def store_record(session: Session, record: dict[str, Any]) -> None:
-    """Write one recommendation record (as made by :func:`make_recommendation`)."""
+    """Write one recommendation record (as made by :func:`make_recommendation`) and its gap
+    facts, in the same unit of work (the outage buffer writes through here too)."""
     RecommendationRepository(session).add(RecommendationRecord(**record))
+    GapFactRepository(session).add_for(record)
 
 
 def recommend_and_record(

@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -187,3 +188,55 @@ class CatalogChange(Base):
     catalog_version_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_versions.id"))
     offering_id: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class GapFact(Base):
+    """One (recommendation, capability, gap kind) row: what the gap report counts.
+
+    Written with its record in the same unit of work (see ``insights/gaps.py`` for the kinds);
+    the filter columns are copied from the record so that every report is one GROUP BY here.
+    """
+
+    __tablename__ = "gap_facts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recommendation_id: Mapped[str] = mapped_column(
+        ForeignKey("recommendations.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime]
+    #: the Monday of the record's ISO week (UTC), for weekly trends
+    week: Mapped[dt.date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(20))
+    segment: Mapped[str | None] = mapped_column(String(40))
+    region: Mapped[str | None] = mapped_column(String(40))
+    catalog_version_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    capability: Mapped[str | None] = mapped_column(String(200))
+    term: Mapped[str | None] = mapped_column(String(200))
+    own_offering_id: Mapped[str | None] = mapped_column(String(200))
+    other_offering_id: Mapped[str | None] = mapped_column(String(200))
+    other_relationship: Mapped[str | None] = mapped_column(String(20))
+    missed_constraint: Mapped[str | None] = mapped_column(String(40))
+    coverage: Mapped[str | None] = mapped_column(String(20))
+    #: 1 on one fact per recommendation: ``sum(lead)`` counts needs without a DISTINCT
+    lead: Mapped[int] = mapped_column(Integer, default=0)
+    #: the recommendation's outcome, copied here when it is recorded (no join to report it)
+    outcome: Mapped[str | None] = mapped_column(String(30))
+
+    __table_args__ = (
+        # every GROUP BY of the report reads a time range of this index alone (it covers them)
+        Index(
+            "ix_gap_facts_report",
+            "created_at",
+            "week",
+            "kind",
+            "capability",
+            "other_offering_id",
+            "other_relationship",
+            "missed_constraint",
+            "outcome",
+            "lead",
+        ),
+        # examples and clusters: the newest facts of one kind (and capability)
+        Index("ix_gap_facts_kind_capability_created_at", "kind", "capability", "created_at"),
+    )

@@ -6,17 +6,28 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Executable, delete, func, select, update
+from sqlalchemy import ColumnElement, Executable, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from referral_api.errors import Conflict
+from referral_api.insights.gaps import GapFact as GapFactValue
+from referral_api.insights.gaps import GapKind, derive_gap_facts
+from referral_api.insights.report import (
+    NO_OUTCOME,
+    GapCount,
+    GapFilter,
+    KindCount,
+    WeekCount,
+    sort_rows,
+)
 from referral_api.store.models import (
     ApiKey,
     CatalogChange,
     CatalogVersion,
+    GapFact,
     Outcome,
     RateLimitWindow,
     RecommendationRecord,
@@ -213,6 +224,7 @@ class RecommendationRepository(Repository):
         """Delete records (and their outcomes) created before ``before``; how many."""
         old = select(RecommendationRecord.id).where(RecommendationRecord.created_at < before)
         self.session.execute(delete(Outcome).where(Outcome.recommendation_id.in_(old)))
+        self.session.execute(delete(GapFact).where(GapFact.created_at < before))
         result = self.session.execute(
             delete(RecommendationRecord).where(RecommendationRecord.created_at < before)
         )
@@ -236,4 +248,162 @@ class OutcomeRepository(Repository):
             raise Conflict(
                 f"recommendation {outcome.recommendation_id} already has an outcome"
             ) from exc
+        GapFactRepository(self.session).set_outcome(outcome.recommendation_id, outcome.outcome)
         return outcome
+
+
+class GapFactRepository(Repository):
+    """Gap facts (``insights/gaps.py``) and the report's aggregations: every count is a
+    GROUP BY in the database over the indexed ``(created_at, kind, capability)`` columns."""
+
+    def add_for(self, record: dict[str, Any]) -> list[GapFactValue]:
+        """Write the facts of one record (its column values) in the caller's unit of work."""
+        facts = derive_gap_facts(record)
+        if facts:
+            self.session.execute(insert(GapFact), [fact.as_row() for fact in facts])
+        return facts
+
+    def rebuild(self, *, batch: int = 1000) -> tuple[int, int]:
+        """Derive every record's facts again (records, facts); for records made before
+        gap facts existed, or after the derivation changed."""
+        self.session.execute(delete(GapFact))
+        records = facts = 0
+        after = ""
+        columns = (
+            RecommendationRecord.id,
+            RecommendationRecord.created_at,
+            RecommendationRecord.channel,
+            RecommendationRecord.catalog_version_id,
+            RecommendationRecord.response,
+        )
+        while True:
+            query = (
+                select(*columns)
+                .where(RecommendationRecord.id > after)
+                .order_by(RecommendationRecord.id)
+                .limit(batch)
+            )
+            rows = self.session.execute(query).mappings().all()
+            if not rows:
+                break
+            values = [f.as_row() for row in rows for f in derive_gap_facts(dict(row))]
+            if values:
+                self.session.execute(insert(GapFact), values)
+            records += len(rows)
+            facts += len(values)
+            after = rows[-1]["id"]
+        recorded = (
+            select(Outcome.outcome)
+            .where(Outcome.recommendation_id == GapFact.recommendation_id)
+            .scalar_subquery()
+        )
+        self.session.execute(update(GapFact).values(outcome=recorded))
+        return records, facts
+
+    @staticmethod
+    def _where(where: GapFilter) -> list[ColumnElement[bool]]:
+        conditions = [GapFact.created_at >= where.since, GapFact.created_at < where.until]
+        equal = (
+            (GapFact.channel, where.channel),
+            (GapFact.segment, where.segment),
+            (GapFact.region, where.region),
+            (GapFact.catalog_version_id, where.catalog_version_id),
+            (GapFact.capability, where.capability),
+        )
+        conditions.extend(column == value for column, value in equal if value is not None)
+        return conditions
+
+    def _room_to_aggregate(self) -> None:
+        """On PostgreSQL, let this transaction's GROUP BYs hash in memory: with the default
+        4 MB they sort on disk, several times slower (see bench/insights_bench.py)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+    def counts(self, where: GapFilter) -> list[GapCount]:
+        """Facts by capability, kind, who serves it instead, which constraint we miss and
+        how the story ended, with the number of needs among them (``sum(lead)``)."""
+        self._room_to_aggregate()
+        keys = (
+            GapFact.capability,
+            GapFact.kind,
+            GapFact.other_offering_id,
+            GapFact.other_relationship,
+            GapFact.missed_constraint,
+            func.coalesce(GapFact.outcome, NO_OUTCOME),
+        )
+        query = (
+            select(*keys, func.count(), func.sum(GapFact.lead))
+            .where(*self._where(where))
+            .group_by(*keys)
+        )
+        return sort_rows(
+            GapCount(*row[:7], int(row[7] or 0)) for row in self.session.execute(query)
+        )
+
+    def kinds(self, where: GapFilter) -> list[KindCount]:
+        """Facts by capability and kind."""
+        self._room_to_aggregate()
+        keys = (GapFact.capability, GapFact.kind)
+        query = select(*keys, func.count()).where(*self._where(where)).group_by(*keys)
+        return sort_rows(KindCount(*row) for row in self.session.execute(query))
+
+    def weekly(self, where: GapFilter) -> list[WeekCount]:
+        """Facts by ISO week (its Monday), capability and kind."""
+        self._room_to_aggregate()
+        keys = (GapFact.week, GapFact.capability, GapFact.kind)
+        query = select(*keys, func.count()).where(*self._where(where)).group_by(*keys)
+        return sort_rows(WeekCount(*row) for row in self.session.execute(query))
+
+    def set_outcome(self, recommendation_id: str, outcome: str) -> None:
+        """Copy a recorded outcome onto the recommendation's facts."""
+        self.session.execute(
+            update(GapFact)
+            .where(GapFact.recommendation_id == recommendation_id)
+            .values(outcome=outcome)
+        )
+
+    def examples(
+        self, where: GapFilter, capability: str | None, kind: GapKind, *, limit: int = 3
+    ) -> list[str]:
+        """The newest need texts behind one gap (already redacted when they were stored)."""
+        query = (
+            select(RecommendationRecord.need_text)
+            .join(GapFact, GapFact.recommendation_id == RecommendationRecord.id)
+            .where(*self._where(where), GapFact.kind == kind.value)
+            .where(
+                GapFact.capability.is_(None)
+                if capability is None
+                else GapFact.capability == capability
+            )
+            .order_by(GapFact.created_at.desc(), GapFact.id.desc())
+            .limit(limit * 3)
+        )
+        needs: list[str] = []
+        for need in self.session.scalars(query):
+            if need not in needs:
+                needs.append(need)
+        return needs[:limit]
+
+    def texts(self, where: GapFilter, kind: GapKind, *, limit: int = 2000) -> list[str]:
+        """What customers said behind the newest ``limit`` facts of ``kind``: the phrases
+        nothing understood (``not_understood``), otherwise the need texts."""
+        if kind is GapKind.NOT_UNDERSTOOD:
+            phrases = (
+                select(GapFact.term)
+                .where(*self._where(where), GapFact.kind == kind.value)
+                .order_by(GapFact.created_at.desc(), GapFact.id.desc())
+                .limit(limit)
+            )
+            return [term for term in self.session.scalars(phrases) if term]
+        newest = (
+            select(GapFact.recommendation_id, func.max(GapFact.created_at).label("at"))
+            .where(*self._where(where), GapFact.kind == kind.value)
+            .group_by(GapFact.recommendation_id)
+            .order_by(func.max(GapFact.created_at).desc(), GapFact.recommendation_id.desc())
+            .limit(limit)
+            .subquery()
+        )
+        query = select(RecommendationRecord.need_text).join(
+            newest, newest.c.recommendation_id == RecommendationRecord.id
+        )
+        return list(self.session.scalars(query))

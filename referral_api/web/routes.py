@@ -1,4 +1,5 @@
-"""Page routes: sign-in and sign-out, the advocate console, the support widget and its demo.
+"""Page routes: sign-in and sign-out, the advocate console, the gap report, the support widget
+and its demo.
 
 Not part of the API's OpenAPI document. Every page carries the security headers of
 :mod:`referral_api.web.rendering`; every form post is CSRF-checked (:mod:`.session`).
@@ -12,13 +13,17 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 
 from referral_api.api.deps import EngineDep, EngineHolderDep, SessionDep, SettingsDep
+from referral_api.api.routes.insights import capability_labels
 from referral_api.errors import ReferralError
+from referral_api.insights.export import gaps_csv
 from referral_api.web import console
 from referral_api.web.forms import FormProblems, LookUpForm, OutcomeForm
+from referral_api.web.gap_report import CHANNEL_CHOICES, KIND_CHOICES, gap_page, read_filters
 from referral_api.web.rendering import STATIC_DIR, render_page, secure_page, see_other
 from referral_api.web.session import (
     AdvocateForm,
     AdvocatePage,
+    InsightsPage,
     PageFormDep,
     check_sign_in_token,
     end_session,
@@ -158,6 +163,44 @@ def console_outcome(
         outcome_problems=problems,
     )
     return render_page(request, "console.html", context, page=page, status_code=problems.status)
+
+
+@router.get("/insights")
+def insights_page(
+    request: Request, page: InsightsPage, session: SessionDep, holder: EngineHolderDep
+) -> Response:
+    """The gap report: ranked gaps, the weekly trend, clusters of similar needs, filters."""
+    filters = read_filters(request.query_params, request.query_params.getlist("kind"))
+    labels = capability_labels(holder)
+    report = gap_page(session, filters, now=request.app.state.clock(), labels=labels)
+    context = {
+        "gaps": report,
+        "kind_choices": KIND_CHOICES,
+        "channel_choices": CHANNEL_CHOICES,
+        "capabilities": sorted(labels.items(), key=lambda item: item[1].casefold()),
+    }
+    status = 422 if report.problems else 200
+    return render_page(request, "insights.html", context, page=page, status_code=status)
+
+
+@router.get("/insights/gaps.csv")
+def insights_csv(
+    request: Request, page: InsightsPage, session: SessionDep, holder: EngineHolderDep
+) -> Response:
+    """The gap report as CSV, for the signed-in page (the API's is /v1/insights/gaps.csv)."""
+    filters = read_filters(request.query_params, request.query_params.getlist("kind"))
+    labels = capability_labels(holder)
+    report = gap_page(session, filters, now=request.app.state.clock(), labels=labels)
+    if report.report is None:
+        problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in report.problems.items())
+        return Response(f"invalid filters: {problems}\n", status_code=422,
+                        media_type="text/plain; charset=utf-8")  # fmt: skip
+    response = Response(
+        gaps_csv(report.report, labels),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="gaps.csv"'},
+    )
+    return secure_page(response, private=True)
 
 
 @router.get("/widget.js")

@@ -6,6 +6,7 @@ Screenshots land in var/screenshots/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 import tempfile
@@ -19,6 +20,7 @@ import pytest
 
 from referral_api.api import create_app
 from referral_api.api.security import create_key
+from referral_api.api.services import store_record
 from referral_api.config import Environment, Settings
 from referral_api.store.catalogs import store_snapshot
 from referral_api.store.db import Database
@@ -348,8 +350,85 @@ class TestWidget:
         shot(page, "widget-demo", full_page=True)
 
 
+GAP_NEEDS = [
+    "we need payroll for our staff",
+    "payroll for five people",
+    "timesheets <script>window.__pwned=1</script> for remote staff",
+    "blockchain llamas for the shop",
+    "send invoices and run payroll",
+]
+
+
+def seed_gaps(live: Live) -> None:
+    """Needs answered by the API now, and copies of their records one to three weeks back."""
+    responses = []
+    for need in GAP_NEEDS:
+        response = httpx.post(
+            f"{live.api}/v1/recommendations",
+            json={"need": need},
+            headers={"Authorization": f"Bearer {live.advocate}"},
+        )
+        assert response.status_code == 201, response.text
+        responses.append(response.json())
+    now = datetime.datetime.now(datetime.UTC)
+    with live.database.session() as session:
+        for weeks_back, body in [(1, responses[0]), (1, responses[2]), (2, responses[0]),
+                                 (3, responses[3])]:  # fmt: skip
+            created = now - datetime.timedelta(weeks=weeks_back)
+            store_record(
+                session,
+                {
+                    "id": f"{body['id']}w{weeks_back}",
+                    "created_at": created,
+                    "channel": "widget",
+                    "api_key_id": None,
+                    "need_text": GAP_NEEDS[responses.index(body)],
+                    "request": {},
+                    "interpretation": body["interpreted"],
+                    "ranking": [],
+                    "best_own": body["best_own"],
+                    "unmet": body["unmet"],
+                    "winner_offering_id": None,
+                    "winner_relationship": None,
+                    "response": {**body, "created_at": created.isoformat()},
+                    "catalog_version_id": body["catalog_version_id"],
+                    "catalog_version": body["coverage"]["version"],
+                    "rules_version": body["rules_version"],
+                    "engine_version": body["engine_version"],
+                },
+            )
+
+
 def test_the_gap_report_shares_the_sign_in(page: Any, live: Live) -> None:
-    if httpx.get(f"{live.api}/insights").status_code == 404:
-        pytest.skip("the gap report page (/insights, issue 5) is not on this branch yet")
+    seed_gaps(live)
     sign_in(page, live, live.insights, "/insights")
+    table = page.locator("table.gap-table")
+    assert table.is_visible()
+    assert table.locator("tbody tr").count() >= 2
+    assert "Payroll" in table.inner_text()
+    assert table.locator("svg.bar rect.bar-fill").first.is_visible()
+    chart = page.locator("svg.trend-chart")
+    assert chart.is_visible()
+    assert chart.locator("rect").count() >= 3  # at least three weeks with gaps
+    box = chart.bounding_box()
+    assert box is not None
+    assert box["width"] > 300
+    assert box["height"] > 80
+    # what the customer typed is shown as text, and nothing in it ran
+    assert page.get_by_text("<script>window.__pwned=1</script>", exact=False).count() >= 1
+    no_script_ran(page)
+    assert page.locator(".cluster-card").count() >= 1
     shot(page, "gap-report", full_page=True)
+
+    page.get_by_label("Not understood").check()
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**/insights?**kind=not_understood**")
+    kinds = page.locator("table.gap-table .kind").all_inner_texts()
+    assert kinds
+    assert set(kinds) == {"Not understood"}
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download CSV").click()
+    path = download.value.path()
+    text = Path(path).read_text(encoding="utf-8")
+    assert text.startswith("capability,label,kind,")
+    no_script_ran(page)

@@ -1,4 +1,4 @@
-"""Insights over recorded requests."""
+"""Insights over recorded requests: the self-preference audit and the gap report."""
 
 from __future__ import annotations
 
@@ -6,12 +6,27 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 
-from referral_api.api.deps import InsightsKey, SessionDep
-from referral_api.api.schemas import AuditPublic
+from referral_api.api.deps import EngineHolderDep, InsightsKey, SessionDep
+from referral_api.api.runtime import EngineHolder
+from referral_api.api.schemas import (
+    AuditPublic,
+    ClustersPublic,
+    GapQuery,
+    GapsPublic,
+    clusters_public,
+    gaps_public,
+)
 from referral_api.api.services import run_audit
+from referral_api.errors import Unavailable
+from referral_api.insights.export import gaps_csv
+from referral_api.insights.report import gap_clusters, gap_report
+from referral_api.store.repositories import GapFactRepository
 
 router = APIRouter(prefix="/v1/insights", tags=["insights"])
+
+GapQueryDep = Annotated[GapQuery, Query()]
 
 
 @router.get("/audit")
@@ -31,3 +46,62 @@ def self_preference_audit(
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=dt.UTC)
     return run_audit(session, request.app.state.engines.factory, since=since, limit=limit)
+
+
+def capability_labels(holder: EngineHolder) -> dict[str, str]:
+    """Capability id → label in the active catalogue (none while no catalogue is loaded)."""
+    try:
+        catalog = holder.current.catalog
+    except Unavailable:
+        return {}
+    return {cap.id: cap.label for cap in catalog.capabilities.values()}
+
+
+@router.get("/gaps")
+def gaps(
+    request: Request,
+    principal: InsightsKey,
+    session: SessionDep,
+    holder: EngineHolderDep,
+    query: GapQueryDep,
+) -> GapsPublic:
+    """Needs our own offerings do not serve: by capability and kind, with trends and outcomes."""
+    where = query.to_filter(request.app.state.clock())
+    report = gap_report(GapFactRepository(session), where, kinds=query.kinds(), limit=query.limit)
+    return gaps_public(report, capability_labels(holder))
+
+
+@router.get(
+    "/gaps.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The gaps as CSV."}},
+)
+def gaps_as_csv(
+    request: Request,
+    principal: InsightsKey,
+    session: SessionDep,
+    holder: EngineHolderDep,
+    query: GapQueryDep,
+) -> Response:
+    """The gap report as CSV (cells that a spreadsheet would run as formulas are neutralised)."""
+    where = query.to_filter(request.app.state.clock())
+    report = gap_report(GapFactRepository(session), where, kinds=query.kinds(), limit=query.limit)
+    return Response(
+        gaps_csv(report, capability_labels(holder)),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="gaps.csv"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get("/clusters")
+def clusters(
+    request: Request, principal: InsightsKey, session: SessionDep, query: GapQueryDep
+) -> ClustersPublic:
+    """Similar unserved and not-understood needs grouped, with a representative phrasing."""
+    where = query.to_filter(request.app.state.clock())
+    kinds = query.kinds()
+    found = gap_clusters(GapFactRepository(session), where, kinds=kinds, limit=query.limit)
+    return clusters_public(found, where.since, where.until)

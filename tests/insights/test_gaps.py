@@ -1,0 +1,201 @@
+"""Gap facts derived from a stored v1 response: one kind per requested capability."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from referral_api.insights.gaps import (
+    GapKind,
+    constraint_kind,
+    derive_gap_facts,
+    iso_week,
+    week_start,
+)
+
+AT = dt.datetime(2026, 11, 25, 15, 30, tzinfo=dt.UTC)  # a Wednesday of ISO week 48
+
+
+def fit(offering: str, relationship: str, **coverage: str) -> dict[str, Any]:
+    return {
+        "offering": {"id": offering, "relationship": relationship},
+        "coverage": [{"capability": c.replace("_", "-"), "status": s} for c, s in coverage.items()],
+    }
+
+
+def record(
+    *capabilities: str,
+    results: list[dict[str, Any]] | None = None,
+    rejected: list[dict[str, Any]] | None = None,
+    best_own: dict[str, Any] | None = None,
+    unmet: list[str] | None = None,
+    not_understood: list[str] | None = None,
+    region: str | None = None,
+    segment: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": "rec_1",
+        "created_at": AT,
+        "channel": "widget",
+        "catalog_version_id": 3,
+        "response": {
+            "interpreted": {
+                "capabilities": [{"id": c} for c in capabilities],
+                "constraints": {"region": region, "segment": segment},
+                "not_understood": not_understood or [],
+            },
+            "results": results or [],
+            "rejected": rejected or [],
+            "best_own": best_own,
+            "unmet": [{"capability": c, "detail": "…"} for c in unmet or []],
+        },
+    }
+
+
+def kinds(rec: dict[str, Any]) -> list[tuple[str | None, GapKind]]:
+    return [(f.capability, f.kind) for f in derive_gap_facts(rec)]
+
+
+class TestKinds:
+    def test_unmet_is_unserved(self) -> None:
+        facts = derive_gap_facts(record("time-tracking", unmet=["time-tracking"]))
+        assert [(f.capability, f.kind, f.missed_constraint) for f in facts] == [
+            ("time-tracking", GapKind.UNSERVED, None)
+        ]
+
+    def test_nothing_meeting_the_must_haves_is_unserved_with_the_nearest_miss(self) -> None:
+        rejected = [
+            {
+                "offering": {"id": "pay-rival", "relationship": "competitor"},
+                "does_not_meet": [{"name": "budget", "ok": False, "hard": True}],
+            }
+        ]
+        facts = derive_gap_facts(record("payroll", rejected=rejected))
+        assert [(f.kind, f.missed_constraint) for f in facts] == [(GapKind.UNSERVED, "budget")]
+
+    def test_our_full_best_fit_is_served(self) -> None:
+        rec = record(
+            "invoicing",
+            results=[
+                fit("ours", "own", invoicing="full"),
+                fit("theirs", "competitor", invoicing="full"),
+            ],
+            best_own={"offering_id": "ours", "rank": 1},
+        )
+        assert kinds(rec) == [("invoicing", GapKind.SERVED)]
+
+    @pytest.mark.parametrize("status", ["partial", "via-narrower", "via-broader", "related"])
+    def test_our_best_fit_covering_it_in_part_is_partly_served(self, status: str) -> None:
+        rec = record(
+            "invoicing",
+            results=[fit("ours", "own", invoicing=status)],
+            best_own={"offering_id": "ours", "rank": 1},
+        )
+        (fact,) = derive_gap_facts(rec)
+        assert (fact.kind, fact.coverage, fact.own_offering_id) == (
+            GapKind.PARTLY_SERVED,
+            status,
+            "ours",
+        )
+
+    def test_our_offering_missing_a_must_have_is_partly_served_naming_it(self) -> None:
+        rejected = [
+            {
+                "offering": {"id": "ours", "relationship": "own"},
+                "does_not_meet": [
+                    {"name": "region", "ok": False, "hard": True},
+                    {"name": "platforms", "ok": False, "hard": True},
+                ],
+            }
+        ]
+        rec = record(
+            "invoicing",
+            results=[fit("theirs", "partner", invoicing="full")],
+            rejected=rejected,
+            best_own={"offering_id": "ours", "rank": None},
+        )
+        (fact,) = derive_gap_facts(rec)
+        assert (fact.kind, fact.missed_constraint, fact.other_offering_id) == (
+            GapKind.PARTLY_SERVED,
+            "region",
+            "theirs",
+        )
+
+    def test_a_must_have_miss_not_shown_is_still_partly_served(self) -> None:
+        rec = record("invoicing", best_own={"offering_id": "ours", "rank": None})
+        (fact,) = derive_gap_facts(rec)
+        assert (fact.kind, fact.missed_constraint) == (GapKind.PARTLY_SERVED, "unstated")
+
+    def test_a_better_fit_not_ours_is_served_elsewhere_by_it(self) -> None:
+        rec = record(
+            "payroll",
+            "invoicing",
+            results=[
+                fit("theirs", "competitor", payroll="full", invoicing="missing"),
+                fit("ours", "own", payroll="partial", invoicing="full"),
+            ],
+            best_own={"offering_id": "ours", "rank": 2},
+        )
+        facts = derive_gap_facts(rec)
+        assert [(f.capability, f.kind, f.other_offering_id, f.coverage) for f in facts] == [
+            ("payroll", GapKind.SERVED_ELSEWHERE, "theirs", "partial"),
+            ("invoicing", GapKind.SERVED, None, "full"),
+        ]
+        assert facts[0].other_relationship == "competitor"
+
+    def test_not_understood_phrases_make_one_fact_per_need(self) -> None:
+        rec = record(not_understood=["blockchain  ledger", "Blockchain ledger", "llamas"])
+        facts = derive_gap_facts(rec)
+        assert [(f.capability, f.kind, f.term) for f in facts] == [
+            (None, GapKind.NOT_UNDERSTOOD, "blockchain ledger … llamas"),
+        ]
+
+
+class TestFilterColumns:
+    def test_facts_carry_the_record_s_filter_columns(self) -> None:
+        (fact,) = derive_gap_facts(record("x", unmet=["x"], region="de", segment="small"))
+        assert (fact.recommendation_id, fact.channel, fact.catalog_version_id) == (
+            "rec_1",
+            "widget",
+            3,
+        )
+        assert (fact.region, fact.segment, fact.created_at) == ("DE", "small", AT)
+        assert fact.week == dt.date(2026, 11, 23)
+
+    def test_the_same_record_gives_the_same_facts(self) -> None:
+        rec = record("a", "b", unmet=["a"], not_understood=["zz"])
+        assert derive_gap_facts(rec) == derive_gap_facts(rec)
+
+    def test_exactly_one_fact_per_need_leads(self) -> None:
+        facts = derive_gap_facts(record("a", "b", unmet=["a", "b"], not_understood=["zz"]))
+        assert [f.lead for f in facts] == [1, 0, 0]
+
+    def test_a_capability_read_twice_counts_once(self) -> None:
+        assert kinds(record("a", "a", unmet=["a"])) == [("a", GapKind.UNSERVED)]
+
+
+@pytest.mark.parametrize(
+    ("moment", "monday", "label"),
+    [
+        (dt.datetime(2026, 11, 23, 0, 0, tzinfo=dt.UTC), dt.date(2026, 11, 23), "2026-W48"),
+        (dt.datetime(2026, 11, 29, 23, 59, tzinfo=dt.UTC), dt.date(2026, 11, 23), "2026-W48"),
+        # Monday 01:00 in Berlin is still Sunday in UTC: weeks are UTC weeks
+        (
+            dt.datetime(2026, 11, 30, 1, 0, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+            dt.date(2026, 11, 23),
+            "2026-W48",
+        ),
+        # 1 January 2027 is a Friday of ISO week 2026-W53
+        (dt.datetime(2027, 1, 1, 12, 0, tzinfo=dt.UTC), dt.date(2026, 12, 28), "2026-W53"),
+    ],
+)
+def test_weeks_are_iso_weeks_in_utc(moment: dt.datetime, monday: dt.date, label: str) -> None:
+    assert week_start(moment) == monday
+    assert iso_week(monday) == label
+
+
+def test_constraint_kinds_drop_the_value() -> None:
+    assert constraint_kind("must_have:payroll") == "must_have"
+    assert constraint_kind("region") == "region"
