@@ -328,6 +328,12 @@ class BestOwnPublic(Schema):
         "An honest comparison with the best fit.",
         "Ledgerly Books covers invoicing but not card payments; Pay Rival covers both.",
     )
+    does_not_meet: list[str] = F(
+        "The must-haves it fails, as constraint names (region, platforms, budget, "
+        "must_have:<capability>, …); empty when it is one of the fits.",
+        ["region"],
+        default=[],
+    )
 
 
 class BundlePublic(Schema):
@@ -542,6 +548,7 @@ def recommendation_public(
             offering_id=recommendation.best_own.offering_id,
             rank=recommendation.best_own.rank,
             comparison=recommendation.best_own.comparison,
+            does_not_meet=list(recommendation.best_own.does_not_meet),
         )
         if recommendation.best_own
         else None,

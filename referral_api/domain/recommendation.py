@@ -91,6 +91,9 @@ class BestOwn:
     offering_id: str
     rank: int | None
     comparison: str
+    #: the hard constraints it fails (verdict names: ``region``, ``must_have:payroll``, …);
+    #: empty when it is one of the fits
+    does_not_meet: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ from old records are the same. Kinds, per requested capability:
     close either (``missed_constraint`` then names the nearest miss of the others).
 ``partly_served``
     our best offering misses a hard constraint (``missed_constraint`` names which: region,
-    platforms, budget, compliance, …; ``unstated`` when the response does not show it), or it
+    platforms, budget, compliance, …, from ``best_own.does_not_meet``; ``unstated`` only for
+    old responses that do not show it), or it
     is the best fit but covers the capability only in part (``coverage``: partial, through a
     narrower or broader capability, related only).
 ``served_elsewhere``
@@ -167,9 +168,12 @@ def derive_gap_facts(record: Mapping[str, Any]) -> list[GapFact]:
     own_id = str(best_own["offering_id"]) if best_own else None
     own_failed: str | None = None
     if best_own is not None and best_own.get("rank") is None:
-        # our best offering fails a must-have; the rejected list says which, when it shows it
+        # our best offering fails a must-have: best_own names it (responses recorded before it
+        # did may still show it in the rejected list)
+        named = best_own.get("does_not_meet") or ()
         shown = next((r for r in rejected if r["offering"]["id"] == own_id), None)
-        own_failed = _first_failed(shown["does_not_meet"]) if shown else None
+        own_failed = constraint_kind(str(named[0])) if named else None
+        own_failed = own_failed or (_first_failed(shown["does_not_meet"]) if shown else None)
         own_failed = own_failed or "unstated"
     nearest_miss = _first_failed(rejected[0]["does_not_meet"]) if rejected else None
 

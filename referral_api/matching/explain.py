@@ -229,7 +229,8 @@ def best_own_comparison(
     own_rejected = [f for f in rejected if f.offering.relationship is Relationship.OWN]
     if own_rejected:
         own = own_rejected[0]
-        failed = "; ".join(_lower_first(v.detail) for v in own.constraints if v.hard and not v.ok)
+        misses = [v for v in own.constraints if v.hard and not v.ok]
+        failed = "; ".join(_lower_first(v.detail) for v in misses)
         if best is not None:
             theirs = f"{best.offering.name} ({WHO[best.offering.relationship]})"
             text = (
@@ -237,7 +238,7 @@ def best_own_comparison(
             )
         else:
             text = f"Our {own.offering.name} does not meet your must-haves ({failed})."
-        return BestOwn(own.offering.id, None, text)
+        return BestOwn(own.offering.id, None, text, tuple(v.name for v in misses))
     return None
 
 

@@ -123,6 +123,15 @@ class TestKinds:
             "theirs",
         )
 
+    def test_best_own_names_the_must_have_it_misses(self) -> None:
+        rec = record(
+            "invoicing",
+            results=[fit("theirs", "partner", invoicing="full")],
+            best_own={"offering_id": "ours", "rank": None, "does_not_meet": ["must_have:payroll"]},
+        )
+        (fact,) = derive_gap_facts(rec)
+        assert (fact.kind, fact.missed_constraint) == (GapKind.PARTLY_SERVED, "must_have")
+
     def test_a_must_have_miss_not_shown_is_still_partly_served(self) -> None:
         rec = record("invoicing", best_own={"offering_id": "ours", "rank": None})
         (fact,) = derive_gap_facts(rec)

@@ -31,12 +31,15 @@ class TestHonesty:
         assert rec.best_own.offering_id == "ledgerly-payroll"
         assert "not available in United Kingdom" in rec.best_own.comparison
         assert rec.results[0].offering.name in rec.best_own.comparison
+        assert rec.best_own.rank is None
+        assert rec.best_own.does_not_meet == ("region",)
 
     def test_our_offering_first_is_said_plainly(self, engine: Engine) -> None:
         rec = ask(engine, "payroll for my US restaurant", must_have=["payroll"], region="US")
         own = [f for f in rec.results if f.offering.relationship is Relationship.OWN]
         assert own, "the demo catalogue has a US payroll product"
         assert rec.best_own is not None
+        assert rec.best_own.does_not_meet == ()
         if rec.results[0].offering.relationship is Relationship.OWN:
             assert rec.best_own.comparison.endswith("is the best fit for this need.")
         else:
