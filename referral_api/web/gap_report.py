@@ -19,7 +19,13 @@ from referral_api.api.schemas import GapQuery
 from referral_api.errors import InputError
 from referral_api.insights.clusters import Cluster
 from referral_api.insights.gaps import GapKind
-from referral_api.insights.report import GapReport, gap_clusters, gap_report, weeks_between
+from referral_api.insights.report import (
+    NO_OUTCOME,
+    GapReport,
+    gap_clusters,
+    gap_report,
+    weeks_between,
+)
 from referral_api.store.repositories import GapFactRepository
 
 KIND_LABELS = {
@@ -129,11 +135,13 @@ class Chart:
     total: int
 
 
-def _shares(shares: Sequence[Any], with_relationship: bool = False) -> str:
+def _shares(shares: Sequence[Any], with_relationship: bool = False, outcomes: bool = False) -> str:
     parts = []
     for s in shares[:4]:
         who = f" ({s.relationship})" if with_relationship and s.relationship else ""
-        parts.append(f"{s.name.replace('_', ' ')}{who} × {s.count}")
+        unknown = outcomes and s.name == NO_OUTCOME
+        name = "no outcome yet" if unknown else s.name.replace("_", " ")
+        parts.append(f"{name}{who} × {s.count}")
     more = len(shares) - 4
     return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
 
@@ -154,7 +162,7 @@ def rows_of(report: GapReport, labels: Mapping[str, str]) -> list[Row]:
             bar=round(100 * g.count / top, 2),
             served_by=_shares(g.served_by, with_relationship=True),
             missed=_shares(g.missed_constraints),
-            outcomes=_shares(g.outcomes),
+            outcomes=_shares(g.outcomes, outcomes=True),
             examples=g.examples,
         )
         for rank, g in enumerate(report.gaps, start=1)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 from referral_api.insights.gaps import GapKind
-from referral_api.insights.report import Gap, GapFilter, GapReport, TrendPoint, weeks_between
+from referral_api.insights.report import (
+    NO_OUTCOME,
+    Gap,
+    GapFilter,
+    GapReport,
+    Share,
+    TrendPoint,
+    weeks_between,
+)
 from referral_api.web.gap_report import parse_filters, read_filters, rows_of, trend_chart
 
 MONDAY = dt.datetime(2026, 11, 2, tzinfo=dt.UTC)
@@ -31,6 +39,14 @@ def test_bars_are_scaled_to_the_most_frequent_gap() -> None:
         ("Payroll", 100.0, "50%", False),
         ("time-tracking", 25.0, "100%", True),  # no label known: the id
     ]
+
+
+def test_outcomes_read_as_words_and_needs_without_one_say_so() -> None:
+    outcomes = (Share(NO_OUTCOME, 11), Share("referred_elsewhere", 3), Share("accepted", 1))
+    gap = Gap("payroll", GapKind.SERVED_ELSEWHERE, 15, 15, 0, outcomes=outcomes)
+    base = report()
+    (row,) = rows_of(GapReport(base.where, 15, (gap,), 1, (), base.weeks), {})
+    assert row.outcomes == "no outcome yet × 11, referred elsewhere × 3, accepted × 1"
 
 
 def test_the_chart_stacks_kinds_per_week_on_a_round_scale() -> None:
