@@ -92,6 +92,12 @@ def validation_error(exc: RequestValidationError) -> InputError:
     )
 
 
+def loggable(text: str) -> str:
+    """``text`` on one log line: control characters (CR, LF, ESC …) escaped, so a request
+    path or header cannot forge log lines or drive a terminal."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def http_error(exc: StarletteHTTPException) -> ReferralError:
     detail = str(exc.detail)
     if exc.status_code == 404:
@@ -128,12 +134,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(http_error(exc), request.url.path, headers)
 
     async def database_busy(request: Request, exc: Exception) -> JSONResponse:
-        log.warning("database unavailable: %s", exc)
+        log.warning("database unavailable: %s", loggable(str(exc)))
         error = Unavailable("the database is busy or unreachable; try again", retry_after=2)
         return problem_response(error, request.url.path)
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        log.exception(
+            "unexpected error on %s %s", loggable(request.method), loggable(request.url.path)
+        )
         return problem_response(ReferralError("unexpected error"), request.url.path)
 
     app.add_exception_handler(ReferralError, referral)
