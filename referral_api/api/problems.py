@@ -36,6 +36,12 @@ class MethodNotAllowed(ReferralError):
     title = "Method not allowed"
 
 
+class RequestTimeout(ReferralError):
+    status = 408
+    slug = "request-timeout"
+    title = "Request timeout"
+
+
 def problem_body(error: ReferralError, instance: str) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": error.type_uri,
