@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from referral_api.api.schemas import FieldValueError
 from referral_api.errors import (
     Forbidden,
     InputError,
@@ -88,9 +89,13 @@ def validation_error(exc: RequestValidationError) -> InputError:
     for error in exc.errors():
         loc = tuple(error.get("loc", ()))
         message = str(error.get("msg", "invalid"))
+        cause = error.get("ctx", {}).get("error")
+        name = _location(loc)
+        if isinstance(cause, FieldValueError) and cause.field:
+            name = cause.field if name == "body" else f"{name}.{cause.field}"
         if error.get("type") == "json_invalid":
             message = f"not valid JSON: {error.get('ctx', {}).get('error', message)}"
-        fields.append({"field": _location(loc), "message": message})
+        fields.append({"field": name, "message": message})
     first = fields[0] if fields else {"field": "body", "message": "invalid"}
     return InputError(
         f"{len(fields)} invalid field(s); first: {first['field']}: {first['message']}",
