@@ -111,6 +111,12 @@ def loggable(text: str) -> str:
 
 def http_error(exc: StarletteHTTPException) -> ReferralError:
     detail = str(exc.detail)
+    if exc.status_code == 400:
+        # FastAPI's "error parsing the body" (not UTF-8, not a form): invalid input like any other
+        return InputError(
+            f"the body could not be read: {detail}",
+            fields=[{"field": "body", "message": "not valid UTF-8 JSON (or form data)"}],
+        )
     if exc.status_code == 404:
         return NotFound("no such resource" if detail == "Not Found" else detail)
     if exc.status_code == 405:
