@@ -26,11 +26,10 @@ STORED = (RecommendationRecord, Outcome, CatalogVersion, CatalogChange, ApiKey)
 
 def row_counts(database: Database) -> dict[str, int]:
     """Rows per stored table: compared before and after a request that must store nothing."""
+    counts = [select(func.count()).select_from(model).scalar_subquery() for model in STORED]
     with database.session(write=False) as session:
-        return {
-            model.__tablename__: int(session.scalar(select(func.count()).select_from(model)) or 0)
-            for model in STORED
-        }
+        row = session.execute(select(*counts)).one()
+    return {model.__tablename__: int(count) for model, count in zip(STORED, row, strict=True)}
 
 
 @pytest.fixture
