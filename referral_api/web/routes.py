@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 
 from referral_api.api.deps import EngineDep, EngineHolderDep, SessionDep, SettingsDep
-from referral_api.errors import RateLimited, ReferralError
+from referral_api.errors import ReferralError
 from referral_api.web import console
 from referral_api.web.forms import FormProblems, LookUpForm, OutcomeForm
 from referral_api.web.rendering import STATIC_DIR, render_page, secure_page, see_other
@@ -68,8 +68,9 @@ def sign_in_submit(
         principal = sign_in(request, key)
     except ReferralError as exc:
         refused = _sign_in_form(request, next, exc.detail, exc.status)
-        if isinstance(exc, RateLimited):
-            refused.headers["Retry-After"] = str(exc.retry_after)
+        retry_after = getattr(exc, "retry_after", None)  # RateLimited
+        if retry_after is not None:
+            refused.headers["Retry-After"] = str(retry_after)
         return refused
     response = see_other(landing_page(principal, next))
     start_session(request, response, principal)
