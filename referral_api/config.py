@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=64 * 1024, ge=1024, description="Largest request body accepted (413 above)."
     )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest a request body may take to arrive (408 after), so slow clients "
+        "cannot hold workers.",
+    )
     record_buffer_size: int = Field(
         default=10_000,
         ge=0,

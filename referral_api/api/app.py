@@ -193,7 +193,11 @@ def create_app(
             return ApiKeyRepository(session).allowed_origins()
 
     # added innermost first: metrics see everything, CORS wraps every response
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        timeout_seconds=settings.body_timeout_seconds,
+    )
     app.add_middleware(CorsMiddleware, allowed_origins=allowed_origins)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
 

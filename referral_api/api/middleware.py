@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from referral_api.api.problems import problem_response
+from referral_api.api.problems import RequestTimeout, problem_response
 from referral_api.api.recording import BufferState
 from referral_api.errors import PayloadTooLarge
 
@@ -18,15 +18,18 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class BodyLimitMiddleware:
-    """Refuse bodies over ``max_bytes`` with 413, counting bytes (chunked bodies too).
+    """Refuse bodies over ``max_bytes`` with 413, and bodies slower than ``timeout_seconds``
+    with 408, counting bytes (chunked bodies too).
 
     The body is read here, up to the limit, and replayed to the app: a too-large body never
-    reaches a route, and the 413 is the same problem+json as every other error.
+    reaches a route, and the 413 is the same problem+json as every other error. The time limit
+    is for the whole body, so a client trickling bytes cannot hold a worker for long.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout_seconds: float = 30) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_seconds = timeout_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
@@ -37,21 +40,20 @@ class BodyLimitMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await problem_response(too_large, scope["path"])(scope, receive, send)
             return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await problem_response(too_large, scope["path"])(scope, receive, send)
-                return
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
+        try:
+            with anyio.fail_after(self.timeout_seconds):
+                body = await self._read(receive)
+        except TimeoutError:
+            slow = RequestTimeout(f"the body did not arrive within {self.timeout_seconds:g} s")
+            await problem_response(slow, scope["path"], {"Connection": "close"})(
+                scope, receive, send
+            )
+            return
+        if body is None:  # the client went away
+            return
+        if isinstance(body, PayloadTooLarge):
+            await problem_response(too_large, scope["path"])(scope, receive, send)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -62,6 +64,22 @@ class BodyLimitMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> bytes | PayloadTooLarge | None:
+        """The whole body; :class:`PayloadTooLarge` past the limit; ``None`` on disconnect."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return PayloadTooLarge("too large")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
 
 class CorsMiddleware:

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from referral_api.api.schemas import FieldValueError
 from referral_api.errors import (
     Forbidden,
     InputError,
@@ -34,6 +35,12 @@ class MethodNotAllowed(ReferralError):
     status = 405
     slug = "method-not-allowed"
     title = "Method not allowed"
+
+
+class RequestTimeout(ReferralError):
+    status = 408
+    slug = "request-timeout"
+    title = "Request timeout"
 
 
 def problem_body(error: ReferralError, instance: str) -> dict[str, Any]:
@@ -82,9 +89,13 @@ def validation_error(exc: RequestValidationError) -> InputError:
     for error in exc.errors():
         loc = tuple(error.get("loc", ()))
         message = str(error.get("msg", "invalid"))
+        cause = error.get("ctx", {}).get("error")
+        name = _location(loc)
+        if isinstance(cause, FieldValueError) and cause.field:
+            name = cause.field if name == "body" else f"{name}.{cause.field}"
         if error.get("type") == "json_invalid":
             message = f"not valid JSON: {error.get('ctx', {}).get('error', message)}"
-        fields.append({"field": _location(loc), "message": message})
+        fields.append({"field": name, "message": message})
     first = fields[0] if fields else {"field": "body", "message": "invalid"}
     return InputError(
         f"{len(fields)} invalid field(s); first: {first['field']}: {first['message']}",
@@ -92,8 +103,20 @@ def validation_error(exc: RequestValidationError) -> InputError:
     )
 
 
+def loggable(text: str) -> str:
+    """``text`` on one log line: control characters (CR, LF, ESC …) escaped, so a request
+    path or header cannot forge log lines or drive a terminal."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def http_error(exc: StarletteHTTPException) -> ReferralError:
     detail = str(exc.detail)
+    if exc.status_code == 400:
+        # FastAPI's "error parsing the body" (not UTF-8, not a form): invalid input like any other
+        return InputError(
+            f"the body could not be read: {detail}",
+            fields=[{"field": "body", "message": "not valid UTF-8 JSON (or form data)"}],
+        )
     if exc.status_code == 404:
         return NotFound("no such resource" if detail == "Not Found" else detail)
     if exc.status_code == 405:
@@ -128,12 +151,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(http_error(exc), request.url.path, headers)
 
     async def database_busy(request: Request, exc: Exception) -> JSONResponse:
-        log.warning("database unavailable: %s", exc)
+        log.warning("database unavailable: %s", loggable(str(exc)))
         error = Unavailable("the database is busy or unreachable; try again", retry_after=2)
         return problem_response(error, request.url.path)
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        log.exception(
+            "unexpected error on %s %s", loggable(request.method), loggable(request.url.path)
+        )
         return problem_response(ReferralError("unexpected error"), request.url.path)
 
     app.add_exception_handler(ReferralError, referral)

@@ -75,8 +75,17 @@ class Body(BaseModel):
     def _no_nul(cls, data: Any) -> Any:
         where = _nul_path(data, "")
         if where is not None:
-            raise ValueError(f"NUL characters are not allowed (at {where or 'body'})")
+            raise FieldValueError(f"NUL characters are not allowed (at {where or 'body'})", where)
         return data
+
+
+class FieldValueError(ValueError):
+    """A model-level check's error about one of its fields (``field``, dotted), so that the
+    problem names that field rather than the whole body."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _nul_path(value: Any, path: str) -> str | None:

@@ -72,7 +72,11 @@ def sign_in_submit(
         check_sign_in_token(request, csrf_token)
         principal = sign_in(request, key)
     except ReferralError as exc:
-        return _sign_in_form(request, next, exc.detail, exc.status)
+        refused = _sign_in_form(request, next, exc.detail, exc.status)
+        retry_after = getattr(exc, "retry_after", None)  # RateLimited
+        if retry_after is not None:
+            refused.headers["Retry-After"] = str(retry_after)
+        return refused
     response = see_other(landing_page(principal, next))
     start_session(request, response, principal)
     return response

@@ -1,0 +1,162 @@
+"""OWASP API8 (security misconfiguration): CORS, page headers, no tracebacks, docs switchable."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from referral_api.api import create_app
+from referral_api.api.deps import get_engine
+from referral_api.config import Environment, Settings
+from referral_api.store.db import Database
+from tests.api.conftest import fixed_clock
+from tests.security.conftest import WIDGET_ORIGIN, Keys, sign_in
+
+EVIL_ORIGIN = "https://evil.example"
+NEED = {"need": "We send invoices to our clients"}
+
+
+class TestCors:
+    def preflight(self, client: TestClient, origin: str) -> dict[str, str]:
+        response = client.options(
+            "/v1/recommendations",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization, content-type",
+            },
+        )
+        return {"status": str(response.status_code), **response.headers}
+
+    def test_preflight_answers_only_origins_a_key_allows(self, client: TestClient) -> None:
+        allowed = self.preflight(client, WIDGET_ORIGIN)
+        assert allowed["status"] == "204"
+        assert allowed["access-control-allow-origin"] == WIDGET_ORIGIN
+        assert "*" not in allowed["access-control-allow-origin"]
+        refused = self.preflight(client, EVIL_ORIGIN)
+        assert refused["status"] == "403"
+        assert "access-control-allow-origin" not in refused
+        # a look-alike origin is another origin
+        assert self.preflight(client, WIDGET_ORIGIN + ".evil.example")["status"] == "403"
+
+    def test_actual_requests_are_readable_only_from_the_key_s_origins(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        widget = keys.auth(keys.widget)
+        ok = client.post(
+            "/v1/recommendations", json=NEED, headers=widget | {"Origin": WIDGET_ORIGIN}
+        )
+        assert ok.status_code == 201
+        assert ok.headers["access-control-allow-origin"] == WIDGET_ORIGIN
+        assert "Origin" in ok.headers["vary"]
+        for secret in (keys.widget, keys.admin):  # a secret key has no origins at all
+            refused = client.post(
+                "/v1/recommendations",
+                json=NEED,
+                headers=keys.auth(secret) | {"Origin": EVIL_ORIGIN},
+            )
+            assert refused.status_code == 403
+            assert "access-control-allow-origin" not in refused.headers
+        no_origin = client.post("/v1/recommendations", json=NEED, headers=widget)
+        assert no_origin.status_code == 403  # a widget key is for browsers on its origins only
+
+    def test_no_credentials_are_allowed_cross_origin(self, client: TestClient) -> None:
+        allowed = self.preflight(client, WIDGET_ORIGIN)
+        assert "access-control-allow-credentials" not in allowed
+
+
+class TestPageHeaders:
+    @pytest.mark.parametrize("path", ["/sign-in", "/console", "/widget-demo"])
+    def test_pages_carry_csp_nosniff_and_frame_ancestors(
+        self, client: TestClient, keys: Keys, path: str
+    ) -> None:
+        sign_in(client, keys.advocate)
+        response = client.get(path)
+        assert response.status_code == 200
+        csp = response.headers["content-security-policy"]
+        directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+        assert "unsafe-inline" not in directives["script-src"]
+        assert "unsafe-eval" not in directives["script-src"]
+        assert "unsafe-inline" not in directives.get("style-src", "")
+        assert directives["frame-ancestors"] == "'none'"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+
+    def test_api_responses_are_never_sniffed_as_html(self, client: TestClient) -> None:
+        response = client.get("/v1/ranking")
+        assert response.headers["content-type"].startswith("application/json")
+        assert client.get("/widget.js").headers["x-content-type-options"] == "nosniff"
+
+
+class TestServerErrors:
+    SECRET_DETAIL = "connection string postgresql://admin:hunter2@db.internal/prod"
+
+    @pytest.fixture
+    def broken(self, app: FastAPI) -> TestClient:
+        def explode() -> None:
+            raise RuntimeError(self.SECRET_DETAIL)
+
+        app.dependency_overrides[get_engine] = explode
+        return TestClient(app, raise_server_exceptions=False)
+
+    def test_a_500_is_problem_json_without_a_traceback(
+        self, broken: TestClient, keys: Keys, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with broken:
+            response = broken.get("/v1/offerings", headers=keys.auth(keys.admin))
+        assert response.status_code == 500
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert body["type"].endswith("/problems/internal")
+        assert body["detail"] == "unexpected error"
+        for leak in ("Traceback", "RuntimeError", "hunter2", "File ", ".py"):
+            assert leak not in response.text
+        # the operator still learns what happened, from the log
+        assert any("hunter2" in (r.exc_text or "") for r in caplog.records)
+
+
+class TestLogInjection:
+    def test_the_log_escaper_keeps_one_line(self) -> None:
+        from referral_api.api.problems import loggable
+
+        assert loggable("a\r\nb\x1b[2J\x00c\u2028d") == "a\\r\\nb\\x1b[2J\\x00c\\u2028d"
+        assert loggable("need: café, 日本, emoji 🎉") == "need: café, 日本, emoji 🎉"
+
+    def test_an_unexpected_error_path_is_logged_escaped(
+        self, app: FastAPI, keys: Keys, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        @app.get("/boom/{anything}")  # [^/]+ matches CR and LF too
+        def boom(anything: str) -> None:
+            raise RuntimeError("boom")
+
+        caplog.set_level(logging.ERROR, logger="referral_api.api")
+        with TestClient(app, raise_server_exceptions=False) as client:
+            # URL parsing drops CR, LF and TAB already; other line breaks and escapes remain
+            response = client.get("/boom/x%0D%0A%0B%0C%1B[31mINFO forged line")
+        assert response.status_code == 500
+        [record] = [r for r in caplog.records if r.getMessage().startswith("unexpected error")]
+        assert record.getMessage() == (
+            "unexpected error on GET /boom/x\\x0b\\x0c\\x1b[31mINFO forged line"
+        )
+
+
+class TestDocs:
+    @pytest.mark.parametrize("enabled", [True, False])
+    def test_docs_can_be_turned_off(self, database: Database, keys: Keys, enabled: bool) -> None:
+        settings = Settings(
+            env=Environment.PRODUCTION, docs_enabled=enabled, session_secret="s" * 40
+        )
+        app = create_app(settings, database=database, poll=False, clock=fixed_clock)
+        with TestClient(app) as client:
+            for path in ("/docs", "/redoc"):
+                status = client.get(path).status_code
+                assert status == (200 if enabled else 404)
+                if not enabled:
+                    assert client.get(path).headers["content-type"] == "application/problem+json"
+
+    def test_docs_off_from_the_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("REFERRAL_DOCS_ENABLED", "false")
+        assert Settings().docs_enabled is False
