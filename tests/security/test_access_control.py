@@ -91,6 +91,9 @@ ROUTES: dict[tuple[str, str], Access] = {
     ),
     # --- insights and operations ---
     ("GET", "/v1/insights/audit"): Access.scoped("/v1/insights/audit", "insights"),
+    ("GET", "/v1/insights/gaps"): Access.scoped("/v1/insights/gaps", "insights"),
+    ("GET", "/v1/insights/gaps.csv"): Access.scoped("/v1/insights/gaps.csv", "insights"),
+    ("GET", "/v1/insights/clusters"): Access.scoped("/v1/insights/clusters", "insights"),
     ("GET", "/healthz"): Access(PUBLIC, "/healthz"),
     ("GET", "/readyz"): Access(PUBLIC, "/readyz"),
     ("GET", "/metrics"): Access.scoped("/metrics", "insights"),
@@ -106,6 +109,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/console/r/{record_id}/outcome"): Access(
         PAGE, "/console/r/{record}/outcome", frozenset({"advocate"}), form={"outcome": "declined"}
     ),
+    ("GET", "/insights"): Access(PAGE, "/insights", frozenset({"insights"})),
+    ("GET", "/insights/gaps.csv"): Access(PAGE, "/insights/gaps.csv", frozenset({"insights"})),
     ("GET", "/widget.js"): Access(PUBLIC, "/widget.js"),
     ("GET", "/widget-demo"): Access(PUBLIC, "/widget-demo"),
     ("GET", "/static/{path}"): Access(PUBLIC, "/static/pages.css"),

@@ -25,6 +25,8 @@ from pydantic import BaseModel
 from referral_api.api.schemas import (
     AuditPublic,
     CatalogChangePublic,
+    ClustersPublic,
+    GapsPublic,
     OfferingsPublic,
     OutcomePublic,
     RecommendationPublic,
@@ -79,6 +81,20 @@ ROUTES = {
     ),
     "audit": InputRoute(
         "GET", "/v1/insights/audit", ("since", "limit"), kind="query", success=AuditPublic
+    ),
+    "gaps": InputRoute(
+        "GET", "/v1/insights/gaps",
+        ("capability", "since", "until", "channel", "segment", "region", "catalog_version",
+         "kind", "limit"),
+        kind="query", success=GapsPublic,
+    ),
+    "gaps-csv": InputRoute(
+        "GET", "/v1/insights/gaps.csv", ("since", "until", "kind", "region", "limit"),
+        kind="query",
+    ),
+    "clusters": InputRoute(
+        "GET", "/v1/insights/clusters", ("capability", "since", "kind", "limit", "region"),
+        kind="query", success=ClustersPublic,
     ),
     "read-recommendation": InputRoute(
         "GET", "/v1/recommendations/{value}", ("record_id",), kind="path"
