@@ -46,12 +46,14 @@ def stored_ids(target: Target, ids: list[str]) -> set[str]:
         db.dispose()
 
 
-def recommend(base: str, key: str, need: str = "send invoices") -> httpx.Response:
+def recommend(
+    base: str, key: str, need: str = "send invoices", timeout: float = 10
+) -> httpx.Response:
     return httpx.post(
         f"{base}/v1/recommendations",
         headers={"Authorization": f"Bearer {key}"},
         json={"need": need, "limit": 3},
-        timeout=10,
+        timeout=timeout,
     )
 
 
@@ -130,10 +132,14 @@ def test_shutdown_lets_requests_in_flight_finish(cable: Cable, target: Target) -
     server = Server(target.env)
     server.wait_ready()
     recommend(server.base, key)
-    cable.lag = 1.0  # every database answer now takes a second: the requests below are in flight
+    # every database answer now comes 0.3 s late: a request (key check, record and gap facts,
+    # commit: several round trips) stays in flight for seconds
+    cable.lag = 0.3
     with ThreadPoolExecutor(4) as pool:
-        pending = [pool.submit(recommend, server.base, key, f"payroll {i}") for i in range(4)]
-        time.sleep(0.5)
+        pending = [
+            pool.submit(recommend, server.base, key, f"payroll {i}", timeout=120) for i in range(4)
+        ]
+        time.sleep(0.3)
         assert not any(p.done() for p in pending)
         server.terminate()
         answers = [p.result() for p in pending]
