@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,16 +23,11 @@ from typing import Any
 
 import httpx
 
+from bench.support import free_port, fresh_postgres_database, peak_rss_mb
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = "referral_bench_coldstart"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _store(url: str, offerings: int) -> None:
@@ -58,31 +52,9 @@ def _store(url: str, offerings: int) -> None:
     database.dispose()
 
 
-def _postgres_url() -> str | None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import OperationalError
-
-    try:
-        admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}"))
-            connection.execute(text(f"CREATE DATABASE {BENCH_DATABASE}"))
-        admin.dispose()
-    except OperationalError:
-        return None
-    return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"
-
-
-def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024)
-    return float("nan")
-
-
 def _start(url: str, timeout: float = 120.0) -> tuple[float, float]:
     """Seconds from spawning ``referral serve`` to ``/readyz`` 200, and its peak RSS in MB."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "REFERRAL_DATABASE_URL": url, "REFERRAL_PORT": str(port)}
     referral = str(Path(sys.executable).parent / "referral")
     started = time.perf_counter()
@@ -95,7 +67,7 @@ def _start(url: str, timeout: float = 120.0) -> tuple[float, float]:
                 try:
                     if client.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
                         ready = time.perf_counter() - started
-                        return ready, _peak_rss_mb(server.pid)
+                        return ready, peak_rss_mb(server.pid)
                 except httpx.TransportError:
                     pass
                 time.sleep(0.05)
@@ -113,7 +85,7 @@ def main(argv: list[str]) -> int:
     report: dict[str, Any] = {"offerings": args.offerings}
     with tempfile.TemporaryDirectory() as scratch:
         targets = {"sqlite": f"sqlite:///{scratch}/coldstart.db"}
-        postgres = _postgres_url()
+        postgres = fresh_postgres_database(BENCH_DATABASE)
         if postgres is not None:
             targets["postgresql"] = postgres
         else:

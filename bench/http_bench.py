@@ -19,7 +19,6 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from bench.support import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 NEEDS = [
@@ -47,12 +48,6 @@ request = function()
 end
 """
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _referral(*args: str, env: dict[str, str]) -> str:
@@ -172,7 +167,7 @@ def _serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[byt
 def _measure(
     env: dict[str, str], key: str, workers: int, seconds: float, concurrency: int
 ) -> dict[str, object]:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = _serve(env, port, workers)
     wrk = shutil.which("wrk")

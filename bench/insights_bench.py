@@ -18,7 +18,6 @@ import datetime as dt
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,9 +29,10 @@ from typing import Any
 
 import httpx
 
+from bench.support import free_port, fresh_postgres_database, peak_rss_mb
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DATABASE = "referral_bench_insights"
 BATCH = 20_000
 SEED = 20261123
@@ -63,34 +63,6 @@ CALLS = {
     "gaps_csv_one_year": ("/v1/insights/gaps.csv", {"since": "{year_ago}"}),
     "clusters_28_days": ("/v1/insights/clusters", {}),
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _postgres_url() -> str | None:
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.exc import OperationalError
-
-    try:
-        admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}"))
-            connection.execute(text(f"CREATE DATABASE {BENCH_DATABASE}"))
-        admin.dispose()
-    except OperationalError:
-        return None
-    return POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"
-
-
-def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024)
-    return float("nan")
 
 
 def _history(
@@ -166,7 +138,8 @@ def _seed_sqlite(path: str, records: int, version_id: int, now: dt.datetime) -> 
             f"INSERT INTO outcomes ({OUTCOME_COLUMNS}) VALUES (?, ?, ?, 'bench')", outcomes
         )
         connection.commit()
-        rows.clear(), facts.clear(), outcomes.clear()
+        for batch in (rows, facts, outcomes):
+            batch.clear()
 
     for (rid, created, channel, text, version), fact_rows, outcome in _history(
         records, version_id, now
@@ -223,7 +196,7 @@ def _prepare(url: str) -> tuple[int, str]:
 
 
 def _measure(url: str, secret: str, runs: int, now: dt.datetime) -> dict[str, Any]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "REFERRAL_DATABASE_URL": url, "REFERRAL_PORT": str(port),
            "REFERRAL_RATE_LIMIT_PER_MINUTE": "100000"}  # fmt: skip
     referral = str(Path(sys.executable).parent / "referral")
@@ -263,7 +236,7 @@ def _measure(url: str, secret: str, runs: int, now: dt.datetime) -> dict[str, An
                     "max_s": round(max(times), 3),
                     "needs": body.get("needs") if body else None,
                 }
-        results["peak_rss_mb"] = _peak_rss_mb(server.pid)
+        results["peak_rss_mb"] = peak_rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -283,7 +256,7 @@ def main(argv: list[str]) -> int:
         if args.only in (None, "sqlite"):
             targets["sqlite"] = f"sqlite:///{scratch}/insights.db"
         if args.only in (None, "postgresql"):
-            postgres = _postgres_url()
+            postgres = fresh_postgres_database(BENCH_DATABASE)
             if postgres is not None:
                 targets["postgresql"] = postgres
             else:
