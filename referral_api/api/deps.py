@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -38,17 +38,33 @@ def get_engine_holder(request: Request) -> EngineHolder:
     return holder
 
 
-def get_engine(request: Request) -> LoadedEngine:
-    """The engine for the active catalogue (503 until one is loaded)."""
+# FastAPI runs a plain ``def`` dependency in the thread pool: a hop per dependency per request.
+# Reading application state cannot block, so these are resolved on the event loop instead.
+
+
+async def get_engine(request: Request) -> LoadedEngine:
+    """The engine for the active catalogue (503 until one is loaded); a dependency."""
     return get_engine_holder(request).current
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-DatabaseDep = Annotated[Database, Depends(get_database)]
+async def _settings(request: Request) -> Settings:
+    return get_settings(request)
+
+
+async def _database(request: Request) -> Database:
+    return get_database(request)
+
+
+async def _engine_holder(request: Request) -> EngineHolder:
+    return get_engine_holder(request)
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+DatabaseDep = Annotated[Database, Depends(_database)]
 # scope="function": commit before the response is sent, so a failed commit is never a 2xx
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 EngineDep = Annotated[LoadedEngine, Depends(get_engine)]
-EngineHolderDep = Annotated[EngineHolder, Depends(get_engine_holder)]
+EngineHolderDep = Annotated[EngineHolder, Depends(_engine_holder)]
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -92,9 +108,9 @@ def get_principal(
     return principal
 
 
-def requires(*scopes: Scope) -> Callable[[Principal], Principal]:
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-        principal.require(*scopes)
+def requires(*scopes: Scope) -> Callable[[Principal], Awaitable[Principal]]:
+    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        principal.require(*scopes)  # no I/O: on the event loop, not a thread (see above)
         return principal
 
     return check
