@@ -7,7 +7,8 @@ package ``wrk``), otherwise an httpx client in this process. Reported per worker
 requests/s, p50/p99 latency and errors of each endpoint, the ratio recommend/healthz (how much
 of the server's request budget a recommendation costs: engine, record write, redaction, auth
 and rate limit included), and the scaling of recommend from 1 to 2 workers.
-Results go to ``bench/results/http.json``.
+``--database postgresql`` runs the same against a fresh database on the local PostgreSQL
+server. Results go to ``bench/results/http-<database>.json``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.support import free_port
+from bench.support import free_port, fresh_postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
 NEEDS = [
@@ -205,12 +206,24 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--catalog", default=str(ROOT / "catalog"))
+    parser.add_argument(
+        "--database",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="sqlite: a temporary file; postgresql: a fresh database on 127.0.0.1:5432",
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        if args.database == "postgresql":
+            url = fresh_postgres_database("referral_bench_http") or ""
+            if not url:
+                print("PostgreSQL is not reachable on 127.0.0.1:5432", file=sys.stderr)
+                return 1
         env = {
             **os.environ,
-            "REFERRAL_DATABASE_URL": f"sqlite:///{tmp}/bench.db",
+            "REFERRAL_DATABASE_URL": url,
             "REFERRAL_CATALOG_DIR": args.catalog,
             "REFERRAL_RULES_DIR": str(ROOT / "rules"),
             "REFERRAL_RATE_LIMIT_PER_MINUTE": "100000000",
@@ -224,6 +237,7 @@ def main(argv: list[str]) -> int:
     result = {
         "runs": runs,
         "scaling_2_over_1": two["recommend"]["rps"] / one["recommend"]["rps"],  # type: ignore[index]
+        "database": args.database,
         "seconds": args.seconds,
         "concurrency": args.concurrency,
         "python": platform.python_version(),
@@ -231,8 +245,12 @@ def main(argv: list[str]) -> int:
     }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
-    (out / "http.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"loader: {one['loader']}, {args.concurrency} connections, {args.seconds:.0f} s each")
+    report = json.dumps(result, indent=2) + "\n"
+    (out / f"http-{args.database}.json").write_text(report, encoding="utf-8")
+    print(
+        f"{args.database}; loader: {one['loader']}, {args.concurrency} connections, "
+        f"{args.seconds:.0f} s each"
+    )
     for run in runs:
         rec, health = run["recommend"], run["healthz"]
         print(
