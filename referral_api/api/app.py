@@ -81,6 +81,7 @@ PROBLEM_STATUSES = {
     "401": "No key, or an unknown or revoked one.",
     "403": "The key lacks the scope, or may not be used from this origin.",
     "404": "No such resource.",
+    "408": "The request body did not arrive in time (REFERRAL_BODY_TIMEOUT_SECONDS).",
     "409": "Conflicts with the current state.",
     "413": "Request body over the limit.",
     "422": "Invalid input; `errors` names the failing fields.",
@@ -96,7 +97,7 @@ def _problem_codes(method: str, path: str, operation: dict[str, Any]) -> list[st
     if "{" in path:
         codes.append("404")
     if method in ("post", "put", "delete"):
-        codes += ["409", "413"]
+        codes += ["408", "409", "413"]
     return sorted(set(codes))
 
 

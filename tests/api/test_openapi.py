@@ -51,3 +51,11 @@ def test_every_operation_has_a_summary_line_and_problem_errors(document: dict[st
             assert "422" in operation["responses"], f"{method} {path}"
             problem = operation["responses"]["422"]["content"]
             assert "application/problem+json" in problem
+
+
+def test_operations_with_a_body_document_its_limits(document: dict[str, Any]) -> None:
+    """A body may be too large (413) or too slow (408): both are answered before any route."""
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in ("post", "put", "delete"):
+                assert {"408", "413"} <= operation["responses"].keys(), f"{method} {path}"
