@@ -504,7 +504,9 @@ class NeedInterpreter:
         by_document = index.capability_text.scores(stems)
         by_neighbours = np.zeros(len(index.capability_ids), dtype=np.float32)
         similarity = index.text.scores(stems) * index.active
-        top = index.best_first(similarity, count=NEIGHBOURS_VOTING)[:NEIGHBOURS_VOTING]
+        # only offerings sharing a word can vote: rank those, not all N
+        sharing = np.flatnonzero(similarity > 0)
+        top = index.best_first(similarity, sharing, count=NEIGHBOURS_VOTING)[:NEIGHBOURS_VOTING]
         for rank, position in enumerate(top):
             weight = float(similarity[position])
             if weight <= 0:
