@@ -257,6 +257,22 @@ class GapPage:
     csv_url: str
 
 
+def filtered_report(
+    session: Session, filters: GapFilters, *, now: dt.datetime
+) -> tuple[GapReport | None, GapQuery | None, Mapping[str, list[str]]]:
+    """The gap report for the page's ``filters`` and the query it ran, or the problems that
+    make the filters invalid."""
+    query, problems = parse_filters(filters)
+    if query is None:
+        return None, None, problems
+    try:
+        where = query.to_filter(now)
+    except InputError as exc:
+        return None, None, {str(f["field"]): [str(f["message"])] for f in exc.fields}
+    report = gap_report(GapFactRepository(session), where, kinds=query.kinds(), limit=query.limit)
+    return report, query, problems
+
+
 def gap_page(
     session: Session,
     filters: GapFilters,
@@ -265,18 +281,11 @@ def gap_page(
     labels: Mapping[str, str],
 ) -> GapPage:
     """Everything the gap report page shows for ``filters`` (problems instead when invalid)."""
-    query, problems = parse_filters(filters)
-    report = None
+    report, query, problems = filtered_report(session, filters, now=now)
     clusters: list[Cluster] = []
-    if query is not None:
-        try:
-            where = query.to_filter(now)
-        except InputError as exc:
-            problems = {str(f["field"]): [str(f["message"])] for f in exc.fields}
-        else:
-            source = GapFactRepository(session)
-            report = gap_report(source, where, kinds=query.kinds(), limit=query.limit)
-            clusters = gap_clusters(source, where, kinds=query.kinds(), limit=12)
+    if report is not None and query is not None:
+        source = GapFactRepository(session)
+        clusters = gap_clusters(source, report.where, kinds=query.kinds(), limit=12)
     return GapPage(
         filters=filters,
         problems=problems,

@@ -18,7 +18,13 @@ from referral_api.errors import ReferralError
 from referral_api.insights.export import gaps_csv
 from referral_api.web import console
 from referral_api.web.forms import FormProblems, LookUpForm, OutcomeForm
-from referral_api.web.gap_report import CHANNEL_CHOICES, KIND_CHOICES, gap_page, read_filters
+from referral_api.web.gap_report import (
+    CHANNEL_CHOICES,
+    KIND_CHOICES,
+    filtered_report,
+    gap_page,
+    read_filters,
+)
 from referral_api.web.rendering import STATIC_DIR, render_page, secure_page, see_other
 from referral_api.web.session import (
     AdvocateForm,
@@ -193,14 +199,14 @@ def insights_csv(
 ) -> Response:
     """The gap report as CSV, for the signed-in page (the API's is /v1/insights/gaps.csv)."""
     filters = read_filters(request.query_params, request.query_params.getlist("kind"))
-    labels = capability_labels(holder)
-    report = gap_page(session, filters, now=request.app.state.clock(), labels=labels)
-    if report.report is None:
-        problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in report.problems.items())
+    # the report alone: no clusters, rows or chart for a download
+    report, _, problems_by_field = filtered_report(session, filters, now=request.app.state.clock())
+    if report is None:
+        problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in problems_by_field.items())
         return Response(f"invalid filters: {problems}\n", status_code=422,
                         media_type="text/plain; charset=utf-8")  # fmt: skip
     response = Response(
-        gaps_csv(report.report, labels),
+        gaps_csv(report, capability_labels(holder)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="gaps.csv"'},
     )
