@@ -29,7 +29,7 @@ from referral_api.api.recording import RecordBuffer
 from referral_api.api.routes import catalog, insights, offerings, operations, recommendations
 from referral_api.api.runtime import EngineFactory, EngineHolder, default_engine_factory
 from referral_api.api.security import Admission
-from referral_api.api.services import store_record
+from referral_api.api.services import store_records
 from referral_api.config import Settings, load_settings
 from referral_api.store.db import Database
 from referral_api.store.models import utcnow
@@ -150,7 +150,7 @@ def create_app(
     metrics = Metrics()
     records = RecordBuffer(
         database,
-        store_record,
+        store_records,
         capacity=settings.record_buffer_size,
         retry_seconds=settings.record_retry_seconds,
         on_change=metrics.record_buffer,

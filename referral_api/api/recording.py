@@ -1,20 +1,27 @@
-"""Records survive a database outage: written at once when the database answers, otherwise
-kept in a bounded buffer and written, in order, when it answers again.
+"""Records are written in batches, and survive a database outage.
 
 A recommendation is served from the worker's in-memory index whether or not the database
-answers; what needs the database is its record. ``RecordBuffer.record`` writes it in a unit of
-work of its own and reports ``stored``; when the database does not answer it queues the record
-(``buffered``) for a background thread that retries every few seconds; when the queue is full
-the record is dropped — counted, logged and reported by ``/readyz`` and ``/metrics``, never
-silently. On shutdown the buffer is flushed for as long as the database lets it.
+answers; what needs the database is its record. Requests hand their records to one writer
+thread (:meth:`RecordBuffer.store`) and wait for it: the writer takes whatever has queued up
+since its last write and writes it in one unit of work — a group commit, so that under load
+the cost of a transaction (and SQLite's single write lock) is shared by a whole batch, while
+a lone request still waits only for its own write. A request is answered ``stored`` only after
+its record is committed.
+
+When the database does not answer, records are queued (``buffered``) for a background thread
+that retries every few seconds and writes them, in order, when it answers again; when that
+queue is full the record is dropped — counted, logged and reported by ``/readyz`` and
+``/metrics``, never silently. On shutdown both queues are flushed for as long as the
+database lets them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +32,8 @@ from referral_api.store.db import Database
 
 log = logging.getLogger("referral_api.recording")
 
-Writer = Callable[[Session, dict[str, Any]], None]
+Writer = Callable[[Session, Sequence[dict[str, Any]]], None]
+Outcome = str | BaseException  # a status, or why the record could not be written
 BATCH = 200
 
 
@@ -41,7 +49,7 @@ class BufferState:
 
 
 class RecordBuffer:
-    """Writes records now, or later when the database is away (see the module docstring)."""
+    """Writes records in batches now, or later when the database is away (module docstring)."""
 
     def __init__(
         self,
@@ -57,30 +65,52 @@ class RecordBuffer:
         self.capacity = capacity
         self.retry_seconds = retry_seconds
         self.on_change = on_change
-        self._queue: deque[dict[str, Any]] = deque()
+        self._queue: deque[dict[str, Any]] = deque()  # waiting for the database to answer
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()  # one writer of buffered records at a time
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # requests' records on their way to the writer thread, with whom to tell
+        self._pending: deque[tuple[dict[str, Any], Callable[[Outcome], None]]] = deque()
+        self._arrived = threading.Condition()
+        self._closing = False
+        self._writer: threading.Thread | None = None
         self.dropped = 0
         self.flushed = 0
         self.database_ok = True
 
-    def record(self, record: dict[str, Any]) -> str:
-        """Store ``record``; ``stored``, ``buffered`` (written later) or ``dropped``."""
-        if not self._queue:  # keep order: while records wait, new ones queue behind them
-            try:
-                with self.database.session() as session:
-                    self.write(session, record)
-            except (OperationalError, DBAPIError) as exc:
-                if not _unreachable(exc):
-                    raise
-                self._mark(ok=False)
+    async def store(self, record: dict[str, Any]) -> str:
+        """Hand ``record`` to the writer thread and wait until it is written (or buffered, or
+        dropped): ``stored``, ``buffered`` or ``dropped``. Without a running writer (an
+        application that was never started) it is written here, as :meth:`record` does."""
+        if self._writer is None:
+            return self.record(record)
+        loop = asyncio.get_running_loop()
+        written: asyncio.Future[str] = loop.create_future()
+
+        def settle(outcome: Outcome) -> None:
+            if written.done():  # the request went away meanwhile; its record was handled
+                return
+            if isinstance(outcome, BaseException):
+                written.set_exception(outcome)
             else:
-                self._mark(ok=True)
-                return "stored"
-        return self._enqueue(record)
+                written.set_result(outcome)
+
+        def done(outcome: Outcome) -> None:
+            loop.call_soon_threadsafe(settle, outcome)
+
+        with self._arrived:
+            self._pending.append((record, done))
+            self._arrived.notify()
+        return await written
+
+    def record(self, record: dict[str, Any]) -> str:
+        """Store ``record`` in the calling thread; ``stored``, ``buffered`` or ``dropped``."""
+        outcome = self._write([record])[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
 
     def state(self) -> BufferState:
         return BufferState(
@@ -98,10 +128,12 @@ class RecordBuffer:
                     break
                 try:
                     with self.database.session() as session:
-                        for record in batch:
-                            self.write(session, record)
+                        self.write(session, batch)
                 except (OperationalError, DBAPIError) as exc:
                     if not _unreachable(exc):
+                        if len(batch) > 1:  # find the record refused: write one at a time
+                            self._flush_one_by_one(batch)
+                            continue
                         log.exception("a buffered record could not be written; dropping it")
                         self._discard(1, dropped=True)
                         continue
@@ -117,9 +149,22 @@ class RecordBuffer:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="record-buffer", daemon=True)
             self._thread.start()
+        if self._writer is None:
+            self._closing = False
+            self._writer = threading.Thread(
+                target=self._write_arrivals, name="record-writer", daemon=True
+            )
+            self._writer.start()
 
     def stop(self, *, flush_seconds: float = 10.0) -> None:
-        """Stop retrying; first flush what is buffered, if the database answers in time."""
+        """Stop writing and retrying; first write what has arrived, then flush what is
+        buffered, if the database answers in time."""
+        if self._writer is not None:
+            with self._arrived:
+                self._closing = True
+                self._arrived.notify()
+            self._writer.join(timeout=flush_seconds)
+            self._writer = None
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
@@ -130,6 +175,54 @@ class RecordBuffer:
         if self._queue:
             log.error("shutting down with %d records unwritten: the database does not answer",
                       len(self._queue))  # fmt: skip
+
+    def _write_arrivals(self) -> None:
+        """The writer thread: write everything that arrived since the last write, at once."""
+        while True:
+            with self._arrived:
+                while not self._pending and not self._closing:
+                    self._arrived.wait()
+                if not self._pending:
+                    return
+                batch = [self._pending.popleft() for _ in range(min(BATCH, len(self._pending)))]
+            try:
+                outcomes = self._write([record for record, _ in batch])
+            except BaseException as exc:  # every waiting request must hear back
+                outcomes = [exc] * len(batch)
+            for (_, done), outcome in zip(batch, outcomes, strict=True):
+                done(outcome)
+
+    def _write(self, records: list[dict[str, Any]]) -> list[Outcome]:
+        """Write ``records`` in one unit of work, or queue them while the database is away."""
+        if not self._queue:  # keep order: while records wait, new ones queue behind them
+            try:
+                with self.database.session() as session:
+                    self.write(session, records)
+            except Exception as exc:
+                if not isinstance(exc, DBAPIError) or not _unreachable(exc):
+                    if len(records) == 1:
+                        return [exc]
+                    # one record is refused: the others must not fail with it
+                    return [self._write([record])[0] for record in records]
+                self._mark(ok=False)
+            else:
+                self._mark(ok=True)
+                return ["stored"] * len(records)
+        return [self._enqueue(record) for record in records]
+
+    def _flush_one_by_one(self, batch: list[dict[str, Any]]) -> None:
+        for record in batch:
+            try:
+                with self.database.session() as session:
+                    self.write(session, [record])
+            except (OperationalError, DBAPIError) as exc:
+                if _unreachable(exc):
+                    self._mark(ok=False)
+                    return
+                log.exception("a buffered record could not be written; dropping it")
+                self._discard(1, dropped=True)
+            else:
+                self._discard(1, dropped=False)
 
     def _run(self) -> None:
         while not self._stop.is_set():

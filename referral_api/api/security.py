@@ -230,7 +230,7 @@ def _lookup(database: Database, admission: Admission, key_id: str) -> ApiKey | N
     """
     try:
         with database.session(write=False) as session:
-            key = ApiKeyRepository(session).get(key_id)
+            key = ApiKeyRepository(session).lookup(key_id)
     except (OperationalError, DBAPIError) as exc:
         known = admission.recall(key_id)
         if known is None:

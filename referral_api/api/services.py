@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -122,11 +122,17 @@ def make_recommendation(
     return Recorded(public, response, recommendation, record)
 
 
+def store_records(session: Session, records: Sequence[dict[str, Any]]) -> None:
+    """Write recommendation records (as made by :func:`make_recommendation`) and their gap
+    facts, in the same unit of work; the record writer (``api/recording.py``) writes through
+    here, a batch of concurrent requests at a time."""
+    RecommendationRepository(session).add_values(records)
+    GapFactRepository(session).add_for_all(records)
+
+
 def store_record(session: Session, record: dict[str, Any]) -> None:
-    """Write one recommendation record (as made by :func:`make_recommendation`) and its gap
-    facts, in the same unit of work (the outage buffer writes through here too)."""
-    RecommendationRepository(session).add(RecommendationRecord(**record))
-    GapFactRepository(session).add_for(record)
+    """Write one record and its gap facts (:func:`store_records` of one)."""
+    store_records(session, [record])
 
 
 def recommend_and_record(

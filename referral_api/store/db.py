@@ -18,6 +18,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+POOL_SIZE = 16  # connections kept open per worker process …
+POOL_OVERFLOW = 16  # … and opened beyond those for bursts (closed when returned)
 IMMEDIATE = "referral_sqlite_immediate"
 _HOLDS_LOCK = "referral_holds_write_lock"
 
@@ -34,7 +36,14 @@ def make_engine(url: str, **options: Any) -> Engine:
     """
     options.setdefault("json_serializer", _dumps)
     options.setdefault("json_deserializer", orjson.loads)
+    # Connections are held by the request threads (key lookups, units of work), the record
+    # writer and the catalogue poller at once: a pool smaller than that opens and closes an
+    # overflow connection per request (SQLite runs its PRAGMAs again; PostgreSQL a new
+    # session), which under load costs more than the request itself.
     parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database not in (None, "", ":memory:"):
+        options.setdefault("pool_size", POOL_SIZE)
+        options.setdefault("max_overflow", POOL_OVERFLOW)
     if parsed.get_backend_name() != "sqlite":
         options.setdefault("pool_pre_ping", True)
         return create_engine(url, **options)

@@ -6,7 +6,18 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, delete, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +36,7 @@ from referral_api.insights.report import (
 )
 from referral_api.store.models import (
     ApiKey,
+    Base,
     CatalogChange,
     CatalogVersion,
     GapFact,
@@ -33,6 +45,11 @@ from referral_api.store.models import (
     RecommendationRecord,
     utcnow,
 )
+
+
+def _table(model: type[Base]) -> Table:
+    """A model's table, for Core statements (no ORM bookkeeping on hot paths)."""
+    return model.metadata.tables[model.__tablename__]
 
 
 class Repository:
@@ -114,6 +131,9 @@ class CatalogChangeRepository(Repository):
         return self.session.scalars(query).all()
 
 
+_KEY_BY_ID = select(_table(ApiKey)).where(_table(ApiKey).c.id == bindparam("key_id"))
+
+
 class ApiKeyRepository(Repository):
     def add(self, key: ApiKey) -> ApiKey:
         self.session.add(key)
@@ -122,6 +142,12 @@ class ApiKeyRepository(Repository):
 
     def get(self, key_id: str) -> ApiKey | None:
         return self.session.get(ApiKey, key_id)
+
+    def lookup(self, key_id: str) -> ApiKey | None:
+        """The key's facts as they are in the database now, detached from the session: one
+        Core query, read on every authenticated request (no identity map, no ORM load)."""
+        row = self.session.execute(_KEY_BY_ID, {"key_id": key_id}).first()
+        return ApiKey(**row._mapping) if row is not None else None
 
     def list(self, *, include_revoked: bool = False) -> Sequence[ApiKey]:
         query = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)
@@ -181,6 +207,12 @@ class RecommendationRepository(Repository):
         self.session.add(record)
         self.session.flush()
         return record
+
+    def add_values(self, records: Sequence[dict[str, Any]]) -> None:
+        """Insert records given as column values, in one statement (the hot path of every
+        recommendation: no ORM objects, one round trip for a whole batch)."""
+        if records:
+            self.session.execute(insert(_table(RecommendationRecord)), list(records))
 
     def get(self, record_id: str) -> RecommendationRecord | None:
         query = (
@@ -262,6 +294,13 @@ class GapFactRepository(Repository):
         if facts:
             self.session.execute(insert(GapFact), [fact.as_row() for fact in facts])
         return facts
+
+    def add_for_all(self, records: Sequence[dict[str, Any]]) -> int:
+        """Write the facts of several records in one statement; how many facts."""
+        rows = [fact.as_row() for record in records for fact in derive_gap_facts(record)]
+        if rows:
+            self.session.execute(insert(_table(GapFact)), rows)
+        return len(rows)
 
     def rebuild(self, *, batch: int = 1000) -> tuple[int, int]:
         """Derive every record's facts again (records, facts); for records made before

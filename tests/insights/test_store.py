@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from referral_api.api.recording import RecordBuffer
-from referral_api.api.services import store_record
+from referral_api.api.services import store_records
 from referral_api.insights.gaps import GapFact, GapKind
 from referral_api.insights.report import (
     GapCount,
@@ -343,7 +343,7 @@ def test_the_migration_backfills_records_made_before_it(tmp_path: Any) -> None:
 def test_records_written_by_the_outage_buffer_get_their_facts(
     database: Database, session: Session, version_id: int
 ) -> None:
-    """The outage buffer writes (now or after an outage) through store_record: facts follow."""
+    """The outage buffer writes (now or after an outage) through store_records: facts follow."""
     response = {
         "interpreted": {"capabilities": [{"id": "payroll"}], "constraints": {},
                         "not_understood": []},
@@ -356,7 +356,7 @@ def test_records_written_by_the_outage_buffer_get_their_facts(
     }
     record["response"] = response
     session.commit()  # the buffer writes in a unit of work of its own
-    buffer = RecordBuffer(database, store_record, capacity=10, retry_seconds=60)
+    buffer = RecordBuffer(database, store_records, capacity=10, retry_seconds=60)
     assert buffer.record(record) == "stored"
     with database.session(write=False) as reader:
         kinds = reader.scalars(

@@ -55,7 +55,7 @@ RecordId = Annotated[
         }
     },
 )
-def create_recommendation(
+async def create_recommendation(
     body: RecommendationCreate,
     request: Request,
     principal: RecommendKey,
@@ -63,6 +63,9 @@ def create_recommendation(
     settings: SettingsDep,
 ) -> Response:
     """Recommend the best-fitting offerings for a need, with reasons and disclosures."""
+    # On the event loop, not in a thread: ranking is pure CPU over the worker's in-memory
+    # index (about a millisecond; no I/O), and a thread would only add a hop and contend for
+    # the GIL. The record is written by the record writer, a batch of requests at a time.
     recorded = make_recommendation(
         engine,
         body,
@@ -71,7 +74,7 @@ def create_recommendation(
         redact_needs=settings.redact_needs,
     )
     # the database may be away: the answer is served, its record stored now or buffered
-    status = request.app.state.records.record(recorded.record)
+    status = await request.app.state.records.store(recorded.record)
     results = recorded.recommendation.results
     winner = results[0].offering.relationship.value if results else "none"
     request.app.state.metrics.recommendations.labels(winner).inc()
