@@ -435,51 +435,175 @@ class RecommendationPublic(Schema):
     outcome: OutcomePublic | None = F("The recorded outcome, if any.", None, default=None)
 
 
-def _constraints(c: Constraints) -> ConstraintsPublic:
-    return ConstraintsPublic(
-        budget_monthly=c.budget_monthly,
-        currency=c.currency,
-        region=c.region,
-        platforms=list(c.platforms),
-        excluded_platforms=list(c.excluded_platforms),
-        segment=c.segment,
-        must_have=list(c.must_have),
-        compliance=list(c.compliance),
-        languages=list(c.languages),
-        price_models=list(c.price_models),
-        excluded_price_models=list(c.excluded_price_models),
-        soft=list(c.soft),
-    )
+def _constraints(c: Constraints) -> dict[str, Any]:
+    return {
+        "budget_monthly": float(c.budget_monthly) if c.budget_monthly is not None else None,
+        "currency": c.currency,
+        "region": c.region,
+        "platforms": list(c.platforms),
+        "excluded_platforms": list(c.excluded_platforms),
+        "segment": c.segment,
+        "must_have": list(c.must_have),
+        "compliance": list(c.compliance),
+        "languages": list(c.languages),
+        "price_models": [PriceModel(m).value for m in c.price_models],
+        "excluded_price_models": [PriceModel(m).value for m in c.excluded_price_models],
+        "soft": list(c.soft),
+    }
 
 
-def _stated(s: StatedConstraint) -> StatedConstraintPublic:
-    return StatedConstraintPublic(
-        name=s.name,
-        value=s.value,
-        matched=s.matched,
-        negated=s.negated,
-        source=s.source,
-        overridden=s.overridden,
-    )
+def _stated(s: StatedConstraint) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "value": s.value,
+        "matched": s.matched,
+        "negated": s.negated,
+        "source": s.source,
+        "overridden": s.overridden,
+    }
+
+
+def _offering(offering: Offering) -> dict[str, Any]:
+    return {
+        "id": offering.id,
+        "name": offering.name,
+        "provider": offering.provider,
+        "relationship": offering.relationship.value,
+        "url": offering.url,
+    }
 
 
 def offering_ref(offering: Offering) -> OfferingRef:
-    return OfferingRef(
-        id=offering.id,
-        name=offering.name,
-        provider=offering.provider,
-        relationship=offering.relationship,
-        url=offering.url,
-    )
+    return OfferingRef.model_validate(_offering(offering))
 
 
-def _verdict(v: ConstraintVerdict) -> VerdictPublic:
-    return VerdictPublic(name=v.name, ok=v.ok, hard=v.hard, detail=v.detail)
+def _verdict(v: ConstraintVerdict) -> dict[str, Any]:
+    return {"name": v.name, "ok": v.ok, "hard": v.hard, "detail": v.detail}
 
 
-def _disclosure(fit: Fit) -> DisclosurePublic:
+def _disclosure(fit: Fit) -> dict[str, Any]:
     d = fit.disclosure
-    return DisclosurePublic(relationship=d.relationship, fee=d.fee, text=d.text)
+    return {"relationship": d.relationship.value, "fee": d.fee, "text": d.text}
+
+
+def _datetime(value: dt.datetime | None) -> str | None:
+    """As pydantic writes it in JSON (UTC as ``Z``)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def recommendation_body(
+    recommendation: Recommendation,
+    *,
+    record_id: str | None = None,
+    created_at: dt.datetime | None = None,
+    channel: str | None = None,
+    catalog_version_id: int | None = None,
+) -> dict[str, Any]:
+    """The v1 response for an engine :class:`Recommendation`, as JSON values: the only such
+    mapping. It is built as plain data rather than through :class:`RecommendationPublic`
+    because it runs on every request; tests check that it is exactly what
+    ``RecommendationPublic`` validates and writes back (:func:`recommendation_public`)."""
+    interpretation = recommendation.interpretation
+    considered = recommendation.coverage.considered
+    best_own = recommendation.best_own
+    coverage = recommendation.coverage
+    return {
+        "id": record_id,
+        "created_at": _datetime(created_at),
+        "channel": channel,
+        "interpreted": {
+            "capabilities": [
+                {
+                    "id": c.id,
+                    "label": c.label,
+                    "matched": c.matched,
+                    "confidence": round(c.confidence, 4),
+                    "source": c.source,
+                    "must_have": c.must_have,
+                    "span": {"start": c.span.start, "end": c.span.end} if c.span else None,
+                }
+                for c in interpretation.capabilities
+            ],
+            "constraints": _constraints(interpretation.constraints),
+            "stated": [_stated(s) for s in interpretation.stated],
+            "negations": [_stated(s) for s in interpretation.stated if s.negated],
+            "not_understood": list(interpretation.not_understood),
+        },
+        "results": [
+            {
+                "rank": fit.rank if fit.rank is not None else index,
+                "score": round(fit.score, 4),
+                "offering": _offering(fit.offering),
+                "coverage": [
+                    {
+                        "capability": c.capability,
+                        "status": CoverageStatus(c.status).value,
+                        "credit": round(c.credit, 4),
+                        "via": c.via,
+                    }
+                    for c in fit.coverage
+                ],
+                "constraints": [_verdict(v) for v in fit.constraints],
+                "reasons": list(fit.reasons),
+                "caveats": list(fit.caveats),
+                "reviewed": fit.offering.reviewed.isoformat() if fit.offering.reviewed else None,
+                "disclosure": _disclosure(fit),
+                "score_parts": {
+                    "coverage": round(fit.parts.coverage, 4),
+                    "similarity": round(fit.parts.similarity, 4),
+                    "penalty": round(fit.parts.penalty, 4),
+                    "total": round(fit.parts.total, 4),
+                },
+            }
+            for index, fit in enumerate(recommendation.results, start=1)
+        ],
+        "rejected": [
+            {
+                "score": round(fit.score, 4),
+                "offering": _offering(fit.offering),
+                "does_not_meet": [_verdict(v) for v in fit.failed],
+                "reasons": list(fit.reasons),
+                "disclosure": _disclosure(fit),
+            }
+            for fit in recommendation.rejected
+        ],
+        "best_own": {
+            "offering_id": best_own.offering_id,
+            "rank": best_own.rank,
+            "comparison": best_own.comparison,
+            "does_not_meet": list(best_own.does_not_meet),
+        }
+        if best_own
+        else None,
+        "bundles": [
+            {
+                "offerings": list(b.offerings),
+                "covers": list(b.covers),
+                "reasons": list(b.reasons),
+                "score": round(b.score, 4),
+            }
+            for b in recommendation.bundles
+        ],
+        "unmet": [{"capability": u.capability, "detail": u.detail} for u in recommendation.unmet],
+        "relaxations": [
+            {"relax": list(r.relax), "admits": list(r.admits), "detail": r.detail}
+            for r in recommendation.relaxations
+        ],
+        "coverage": {
+            "catalog": coverage.catalog,
+            "version": coverage.version,
+            "date": coverage.date.isoformat() if coverage.date else None,
+            "considered": {r.value: int(considered.get(r, 0)) for r in Relationship},
+        },
+        "summary": recommendation.summary,
+        "catalog_version_id": catalog_version_id,
+        "rules_version": recommendation.rules_version,
+        "engine_version": recommendation.engine_version,
+        "outcome": None,
+    }
 
 
 def recommendation_public(
@@ -490,103 +614,15 @@ def recommendation_public(
     channel: str | None = None,
     catalog_version_id: int | None = None,
 ) -> RecommendationPublic:
-    """The v1 response for an engine :class:`Recommendation` (the only such mapping)."""
-    interpretation = recommendation.interpretation
-    considered = recommendation.coverage.considered
-    return RecommendationPublic(
-        id=record_id,
-        created_at=created_at,
-        channel=channel,
-        interpreted=InterpretationPublic(
-            capabilities=[
-                CapabilityReadPublic(
-                    id=c.id,
-                    label=c.label,
-                    matched=c.matched,
-                    confidence=round(c.confidence, 4),
-                    source=c.source,
-                    must_have=c.must_have,
-                    span=SpanPublic(start=c.span.start, end=c.span.end) if c.span else None,
-                )
-                for c in interpretation.capabilities
-            ],
-            constraints=_constraints(interpretation.constraints),
-            stated=[_stated(s) for s in interpretation.stated],
-            negations=[_stated(s) for s in interpretation.stated if s.negated],
-            not_understood=list(interpretation.not_understood),
-        ),
-        results=[
-            FitPublic(
-                rank=fit.rank if fit.rank is not None else index,
-                score=round(fit.score, 4),
-                offering=offering_ref(fit.offering),
-                coverage=[
-                    CoveragePublic(
-                        capability=c.capability,
-                        status=c.status,
-                        credit=round(c.credit, 4),
-                        via=c.via,
-                    )
-                    for c in fit.coverage
-                ],
-                constraints=[_verdict(v) for v in fit.constraints],
-                reasons=list(fit.reasons),
-                caveats=list(fit.caveats),
-                reviewed=fit.offering.reviewed,
-                disclosure=_disclosure(fit),
-                score_parts=ScorePartsPublic(
-                    coverage=round(fit.parts.coverage, 4),
-                    similarity=round(fit.parts.similarity, 4),
-                    penalty=round(fit.parts.penalty, 4),
-                    total=round(fit.parts.total, 4),
-                ),
-            )
-            for index, fit in enumerate(recommendation.results, start=1)
-        ],
-        rejected=[
-            RejectedPublic(
-                score=round(fit.score, 4),
-                offering=offering_ref(fit.offering),
-                does_not_meet=[_verdict(v) for v in fit.failed],
-                reasons=list(fit.reasons),
-                disclosure=_disclosure(fit),
-            )
-            for fit in recommendation.rejected
-        ],
-        best_own=BestOwnPublic(
-            offering_id=recommendation.best_own.offering_id,
-            rank=recommendation.best_own.rank,
-            comparison=recommendation.best_own.comparison,
-            does_not_meet=list(recommendation.best_own.does_not_meet),
+    """:func:`recommendation_body` as the response model."""
+    return RecommendationPublic.model_validate(
+        recommendation_body(
+            recommendation,
+            record_id=record_id,
+            created_at=created_at,
+            channel=channel,
+            catalog_version_id=catalog_version_id,
         )
-        if recommendation.best_own
-        else None,
-        bundles=[
-            BundlePublic(
-                offerings=list(b.offerings),
-                covers=list(b.covers),
-                reasons=list(b.reasons),
-                score=round(b.score, 4),
-            )
-            for b in recommendation.bundles
-        ],
-        unmet=[UnmetPublic(capability=u.capability, detail=u.detail) for u in recommendation.unmet],
-        relaxations=[
-            RelaxationPublic(relax=list(r.relax), admits=list(r.admits), detail=r.detail)
-            for r in recommendation.relaxations
-        ],
-        coverage=MarketCoveragePublic(
-            catalog=recommendation.coverage.catalog,
-            version=recommendation.coverage.version,
-            date=recommendation.coverage.date,
-            considered=ConsideredPublic(
-                **{r.value: int(considered.get(r, 0)) for r in Relationship}
-            ),
-        ),
-        summary=recommendation.summary,
-        catalog_version_id=catalog_version_id,
-        rules_version=recommendation.rules_version,
-        engine_version=recommendation.engine_version,
     )
 
 

@@ -29,7 +29,7 @@ from referral_api.api.schemas import (
     RankingPublic,
     RecommendationCreate,
     RecommendationPublic,
-    recommendation_public,
+    recommendation_body,
 )
 from referral_api.domain import (
     Catalog,
@@ -59,13 +59,17 @@ def new_record_id() -> str:
 
 @dataclass(frozen=True)
 class Recorded:
-    """A recommendation as it is stored: the public response (model and JSON body), the
-    engine's recommendation, and the record's column values."""
+    """A recommendation as it is stored: the public response (JSON body), the engine's
+    recommendation, and the record's column values."""
 
-    public: RecommendationPublic
     body: dict[str, Any]
     recommendation: Recommendation
     record: dict[str, Any]
+
+    @property
+    def public(self) -> RecommendationPublic:
+        """The response as its model (for the console's templates)."""
+        return RecommendationPublic.model_validate(self.body)
 
 
 def make_recommendation(
@@ -83,14 +87,13 @@ def make_recommendation(
     recommendation = loaded.engine.recommend(need, limit=body.limit)
     record_id = new_record_id()
     created_at = utcnow()
-    public = recommendation_public(
+    response = recommendation_body(
         recommendation,
         record_id=record_id,
         created_at=created_at,
         channel=channel,
         catalog_version_id=loaded.version_id,
     )
-    response = public.model_dump(mode="json")
     winner = recommendation.results[0].offering if recommendation.results else None
     record = {
         "id": record_id,
@@ -119,7 +122,7 @@ def make_recommendation(
         "rules_version": recommendation.rules_version,
         "engine_version": recommendation.engine_version,
     }
-    return Recorded(public, response, recommendation, record)
+    return Recorded(response, recommendation, record)
 
 
 def store_records(session: Session, records: Sequence[dict[str, Any]]) -> None:
