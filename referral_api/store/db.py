@@ -7,13 +7,20 @@ one writer at a time share the file; transactions are begun explicitly so that S
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: this process's writers still queue; other processes poll
+    fcntl = None  # type: ignore[assignment]
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +33,61 @@ _HOLDS_LOCK = "referral_holds_write_lock"
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
+
+
+def _lock_path(database: str | None) -> Path | None:
+    """The file that queues writers of a SQLite database file across processes, if any."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(f"{database}-writer.lock")
+
+
+class WriterLock:
+    """One writer at a time: a thread lock for this process, and an advisory lock on a file
+    beside the database for the other processes that write it (uvicorn workers, the CLI).
+
+    Without the file lock, a writer that finds another process writing falls into SQLite's
+    busy handler, which sleeps 1, 2, 5 … up to 100 ms between attempts, and two busy workers
+    keep each other waiting far longer than their writes take. Here a waiting writer retries
+    every fraction of a millisecond, and gives up after ``timeout`` as SQLite would. The file
+    lock belongs to the process that took it (a fork opens its own); the kernel releases it
+    when a process dies.
+    """
+
+    POLL_FROM = 0.00005  # seconds between attempts, doubling …
+    POLL_TO = 0.001  # … up to this
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def acquire(self, *, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        if not self._threads.acquire(timeout=timeout):
+            return False
+        if self.path is None or fcntl is None:
+            return True
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        pause = self.POLL_FROM
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    self._threads.release()
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, self.POLL_TO)
+
+    def release(self) -> None:
+        if self._fd is not None and fcntl is not None and self._pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._threads.release()
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -63,10 +125,11 @@ def make_engine(url: str, **options: Any) -> Engine:
         cursor.close()
 
     # SQLite has one writer at a time and makes waiting writers poll with sleeps of up to 100 ms;
-    # this process's writers queue on a lock first, taken when a write transaction begins (not
-    # when a unit of work opens, so that work before the first write — a recommendation being
+    # writers queue on a lock first — across this process's threads and across the processes
+    # (workers, CLI) that share the file — taken when a write transaction begins (not when a
+    # unit of work opens, so that work before the first write — a recommendation being
     # computed — never holds it) and released when it ends.
-    write_lock = threading.Lock()
+    write_lock = WriterLock(_lock_path(database))
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
