@@ -6,7 +6,9 @@ connections from a second local process on loopback: ``wrk`` when it is installe
 package ``wrk``), otherwise an httpx client in this process. Reported per worker count:
 requests/s, p50/p99 latency and errors of each endpoint, the ratio recommend/healthz (how much
 of the server's request budget a recommendation costs: engine, record write, redaction, auth
-and rate limit included), and the scaling of recommend from 1 to 2 workers.
+and rate limit included), and the scaling of recommend from 1 to 2 workers. On Linux it also
+reports the server processes' CPU time per request of each endpoint and their ratio, which,
+unlike requests/s, does not move with whatever else the machine is doing.
 ``--database postgresql`` runs the same against a fresh database on the local PostgreSQL
 server. Results go to ``bench/results/http-<database>.json``.
 """
@@ -146,6 +148,23 @@ def _wrk_load(
     }
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) used so far by ``pid`` and its children's threads, from /proc
+    (Linux); None elsewhere. The server's CPU per request does not depend on what else the
+    machine is doing, as requests/s does."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids = [pid, *(int(child) for child in children)]
+        for each in pids:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, ValueError):
+        return None
+    return total / ticks
+
+
 def _serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "referral"), "serve", "--port", str(port),
@@ -182,9 +201,15 @@ def _measure(
 
         def load(what: str, secs: float) -> dict[str, float]:
             recommend = what == "recommend"
+            before = _cpu_seconds(server.pid)
             if wrk:
-                return _wrk_load(wrk, base, key, secs, concurrency, recommend)
-            return asyncio.run(_httpx_load(base, key, secs, concurrency, recommend))
+                result = _wrk_load(wrk, base, key, secs, concurrency, recommend)
+            else:
+                result = asyncio.run(_httpx_load(base, key, secs, concurrency, recommend))
+            after = _cpu_seconds(server.pid)
+            if before is not None and after is not None and result["requests"]:
+                result["server_cpu_ms_per_request"] = 1000 * (after - before) / result["requests"]
+            return result
 
         load("recommend", 3)  # warm: caches, connection pools, first records
         recommend = load("recommend", seconds)
@@ -192,12 +217,14 @@ def _measure(
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=30)
+    cost = [run.get("server_cpu_ms_per_request") for run in (recommend, health)]
     return {
         "workers": workers,
         "loader": "wrk" if wrk else "httpx (in the benchmark process)",
         "recommend": recommend,
         "healthz": health,
         "ratio": recommend["rps"] / health["rps"],
+        "cpu_ratio": cost[1] / cost[0] if cost[0] and cost[1] else None,
     }
 
 
@@ -259,5 +286,11 @@ def main(argv: list[str]) -> int:
             f"GET /healthz {health['rps']:.0f} req/s (p50 {health['p50_ms']:.1f} ms); "  # type: ignore[index]
             f"ratio {run['ratio']:.3f}"
         )
+        if run["cpu_ratio"] is not None:
+            print(
+                f"  server CPU per request: recommend {rec['server_cpu_ms_per_request']:.2f} ms, "  # type: ignore[index]
+                f"healthz {health['server_cpu_ms_per_request']:.2f} ms; "  # type: ignore[index]
+                f"ratio {run['cpu_ratio']:.3f}"
+            )
     print(f"recommend scaling 2 workers / 1 worker: {result['scaling_2_over_1']:.2f}")
     return 0
