@@ -128,9 +128,15 @@ class Postings:
                 total += math.log(1 + (self.size - df + 0.5) / (df + 0.5))
         return total
 
+    def hits(self, terms: Iterable[str]) -> list[tuple[IntArray, FloatArray]]:
+        """The postings (documents, weights) of each known query term, once per term, in the
+        order the terms first occur."""
+        known = self.terms
+        return [known[t] for t in dict.fromkeys(terms) if t in known]
+
     def scores(self, terms: Iterable[str]) -> FloatArray:
         """BM25 score of every document for the (unique) query terms."""
-        hits = [self.terms[t] for t in dict.fromkeys(terms) if t in self.terms]
+        hits = self.hits(terms)
         if not hits:
             return np.zeros(self.size, dtype=np.float32)
         docs = np.concatenate([h[0] for h in hits])
@@ -173,7 +179,7 @@ class CreditRow:
 
     def coverage(self, position: int, capability_ids: Sequence[str]) -> Coverage | None:
         """The coverage the offering at ``position`` earns, if any."""
-        at = int(np.searchsorted(self.positions, position))
+        at = int(self.positions.searchsorted(position))
         if at >= len(self.positions) or self.positions[at] != position:
             return None
         via = int(self.via[at])
@@ -208,6 +214,7 @@ class MatchingIndex:
         )
         active = [o.active for o in self.offerings]
         self.active = np.array(active, dtype=bool)
+        self.inactive_positions = np.flatnonzero(~self.active)
         self._is_active = active  # the same, for Python loops
         self._build_capability_phrases()
         self._build_vocabularies()
