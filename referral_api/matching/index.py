@@ -358,11 +358,6 @@ class MatchingIndex:
             len(self.offerings),
         )
 
-    def offering_stems(self, position: int) -> list[str]:
-        """The stems of an offering's own text (name and summary), stopwords left out."""
-        offering = self.offerings[position]
-        return self.content_stems(f"{offering.name}. {offering.summary or ''}")
-
     # capability documents and postings --------------------------------------------------------
     def _build_capability_postings(self) -> None:
         self.capability_ids: tuple[str, ...] = tuple(self.catalog.capabilities)

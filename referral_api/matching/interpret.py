@@ -112,6 +112,11 @@ class NeedInterpreter:
     # public -----------------------------------------------------------------------------------
     def interpret(self, need: Need) -> Interpretation:
         """Read ``need``; structured constraints override the same fields read in the text."""
+        return self.read(need)[0]
+
+    def read(self, need: Need) -> tuple[Interpretation, list[Token]]:
+        """:meth:`interpret`, with the need's words (so that explaining need not split the
+        text again)."""
         tokens = tokenize(need.text)
         reading = _Reading(tokens, need.text, [t.folded for t in tokens])
         self._boundaries(reading)
@@ -128,13 +133,14 @@ class NeedInterpreter:
             if (t.index not in reading.used or t.index in reading.capability_words)
             and t.folded not in self.stopwords
         )
-        return Interpretation(
+        interpretation = Interpretation(
             capabilities=capabilities,
             constraints=constraints,
             stated=(*stated, *reading.negated_capabilities),
             not_understood=not_understood,
             terms=terms,
         )
+        return interpretation, tokens
 
     # structure of the text ----------------------------------------------------------------------
     def _boundaries(self, reading: _Reading) -> None:
