@@ -8,22 +8,22 @@ from itertools import combinations, product
 import numpy as np
 import numpy.typing as npt
 
-from referral_api.domain import Bundle, CoverageStatus, Weights
+from referral_api.domain import Bundle, Weights
 from referral_api.matching.score import Scored
 
 POOL = 20
 SHOWN = 3
 SIZE_PENALTY = 0.05
 
-_DIRECT = (CoverageStatus.FULL, CoverageStatus.PARTIAL)
-
 
 def _mask(fit: Scored, bits: Mapping[str, int]) -> int:
-    """The requested capabilities a fit covers itself (fully or partly), as bits."""
+    """The requested capabilities a fit covers itself (fully or partly), as bits: those it
+    lists (its coverage of them is full or partial; anything else comes through the graph)."""
     mask = 0
-    for coverage in fit.coverage:
-        if coverage.status in _DIRECT and coverage.capability in bits:
-            mask |= bits[coverage.capability]
+    for capability in fit.offering.capabilities:
+        bit = bits.get(capability)
+        if bit is not None:
+            mask |= bit
     return mask
 
 

@@ -248,6 +248,7 @@ class MatchingIndex:
                 by_stem[phrase.stems[0]].append(phrase)
         self.phrases_by_first = dict(by_stem)
         self.phrase_vocabulary = sorted({s for p in phrases for s in p.stems if len(s) >= 4})
+        self._comparable_stems: dict[tuple[int, float], list[str]] = {}
 
     def _phrase(self, text: str, capability: str, source: str, confidence: float) -> Phrase:
         return Phrase(phrase_stems(text, self.function_words), capability, source, confidence, text)
@@ -563,15 +564,34 @@ class MatchingIndex:
 
         if len(word_stem) < 4 or not self.phrase_vocabulary:
             return None
+        cutoff = self.rules.thresholds.fuzzy_min
         match = process.extractOne(
             word_stem,
-            self.phrase_vocabulary,
+            self._comparable(len(word_stem), cutoff),
             scorer=fuzz.ratio,
-            score_cutoff=self.rules.thresholds.fuzzy_min,
+            score_cutoff=cutoff,
         )
         if match is None:
             return None
         return str(match[0]), float(match[1]) / 100.0
+
+    def _comparable(self, length: int, cutoff: float) -> list[str]:
+        """The phrase stems a word of ``length`` letters could match at ``cutoff``, in order.
+
+        The ratio of strings of lengths a and b is at most 200·min(a, b)/(a + b) (an insertion
+        or deletion per letter of difference), so stems too much shorter or longer can never
+        reach the cutoff; leaving them out changes no match and skips most of the vocabulary.
+        """
+        key = (length, cutoff)
+        found = self._comparable_stems.get(key)
+        if found is None:
+            found = [
+                s
+                for s in self.phrase_vocabulary
+                if 200 * min(length, len(s)) / (length + len(s)) >= cutoff - 1e-9
+            ]
+            self._comparable_stems[key] = found
+        return found
 
     def best_first(
         self,

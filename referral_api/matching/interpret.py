@@ -509,7 +509,8 @@ class NeedInterpreter:
         index = self.index
         by_document = index.capability_text.scores(stems)
         by_neighbours = np.zeros(len(index.capability_ids), dtype=np.float32)
-        similarity = index.text.scores(stems) * index.active
+        similarity = index.text.scores(stems)
+        similarity[index.inactive_positions] = 0  # (a fresh array) retired offerings don't vote
         # only offerings sharing a word can vote: rank those, not all N
         sharing = np.flatnonzero(similarity > 0)
         top = index.best_first(similarity, sharing, count=NEIGHBOURS_VOTING)[:NEIGHBOURS_VOTING]

@@ -101,9 +101,13 @@ def coverage_vector(
     """The confidence-weighted coverage of every offering at once (zeros if none requested),
     before it is divided by the total confidence (see :func:`covered_share`)."""
     total = np.zeros(len(index.offerings), dtype=np.float64)
-    for cap in requested:
+    for number, cap in enumerate(requested):
         row = index.credit_row(cap.id)
-        total[row.positions] += cap.confidence * row.credits  # positions are unique per row
+        credit = cap.confidence * row.credits
+        if number == 0:
+            total[row.positions] = credit  # the same as adding to 0.0, without reading it
+        else:
+            total[row.positions] += credit  # positions are unique per row
     return total
 
 
