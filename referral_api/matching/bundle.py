@@ -66,11 +66,17 @@ def find_bundles(
                 qualifying.append(combo)
     scores = np.array([f.score for f, _ in pool], dtype=np.float64)
     linked_pairs = _integration_matrix([f for f, _ in pool])
-    candidates: list[tuple[float, tuple[Scored, ...], int]] = []
+    # every choice of one member per mask, each in pool order as combinations() gives it,
+    # scored together for each size
+    rows: dict[int, list[tuple[int, ...]]] = {}
+    unions: dict[int, list[int]] = {}
     for combo in qualifying:
-        size = len(combo)
-        # every choice of one member per mask, each in pool order as combinations() gives it
-        members = np.sort(np.array(list(product(*(groups[m] for m in combo)))), axis=1)
+        chosen = list(product(*(groups[m] for m in combo)))
+        rows.setdefault(len(combo), []).extend(chosen)
+        unions.setdefault(len(combo), []).extend([_others(combo, -1)] * len(chosen))
+    candidates: list[tuple[float, tuple[Scored, ...], int]] = []
+    for size, chosen in rows.items():
+        members = np.sort(np.array(chosen, dtype=np.intp), axis=1)
         pairs = size * (size - 1) // 2
         # the same float operations, in the same order, as scoring one combination at a time
         total = scores[members[:, 0]]
@@ -84,9 +90,8 @@ def find_bundles(
         top = np.arange(len(score))
         if len(score) > SHOWN:  # only those scoring at least the SHOWN-th best can be shown
             top = np.flatnonzero(score >= np.partition(score, -SHOWN)[-SHOWN])
-        union = _others(combo, -1)
         candidates += [
-            (float(score[i]), tuple(pool[j][0] for j in members[i].tolist()), union)
+            (float(score[i]), tuple(pool[j][0] for j in members[i].tolist()), unions[size][i])
             for i in top.tolist()
         ]
     best = sorted(candidates, key=lambda item: (-item[0], [f.offering.id for f in item[1]]))
