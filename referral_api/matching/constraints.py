@@ -8,8 +8,9 @@ are hard; preferences are soft). The relationship of the offering is never looke
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from functools import lru_cache
+from operator import attrgetter
 
 import pycountry
 
@@ -80,6 +81,10 @@ def money(amount: float, currency: str) -> str:
     return f"{symbol}{text}" if symbol else f"{text} {currency}"
 
 
+_Fact = Callable[[Offering], Hashable] | None
+_Check = Callable[[Offering], Iterator[ConstraintVerdict]]
+
+
 class ConstraintChecker:
     """Checks offerings against one need's effective constraints.
 
@@ -94,20 +99,25 @@ class ConstraintChecker:
         self.default_currency = default_currency
         self.currency = constraints.currency or default_currency
         self._hardness: dict[tuple[str, object], bool] = {}
-        checks: list[tuple[Callable[[Offering], Iterator[ConstraintVerdict]], bool]] = [
-            (self._must_have, bool(c.must_have)),
-            (self._region, c.region is not None),
-            (self._platforms, bool(c.platforms)),
-            (self._excluded_platforms, bool(c.excluded_platforms)),
-            (self._compliance, bool(c.compliance)),
-            (self._budget, c.budget_monthly is not None),
-            (self._price_models, bool(c.price_models)),
-            (self._excluded_price_models, bool(c.excluded_price_models)),
-            (self._segment, c.segment is not None),
-            (self._languages, bool(c.languages)),
+        # Each check with the one fact of the offering it reads: offerings sharing that fact
+        # (the same regions, platforms, price…) get the same verdicts, so each check runs once
+        # per distinct fact in a request. Must-haves read the capability map (not hashable).
+        checks: list[tuple[_Check, _Fact, bool]] = [
+            (self._must_have, None, bool(c.must_have)),
+            (self._region, attrgetter("regions"), c.region is not None),
+            (self._platforms, attrgetter("platforms"), bool(c.platforms)),
+            (self._excluded_platforms, attrgetter("platforms"), bool(c.excluded_platforms)),
+            (self._compliance, attrgetter("compliance"), bool(c.compliance)),
+            (self._budget, attrgetter("price"), c.budget_monthly is not None),
+            (self._price_models, attrgetter("price"), bool(c.price_models)),
+            (self._excluded_price_models, attrgetter("price"), bool(c.excluded_price_models)),
+            (self._segment, attrgetter("segments"), c.segment is not None),
+            (self._languages, attrgetter("languages"), bool(c.languages)),
         ]
         # only the checks this need states (the others would yield nothing)
-        self._checks = [check for check, stated in checks if stated]
+        self._checks: list[tuple[_Check, _Fact, dict[Hashable, tuple[ConstraintVerdict, ...]]]] = [
+            (check, fact, {}) for check, fact, stated in checks if stated
+        ]
         if c.region is not None:
             groups = rules.region_groups
             # an offering serves the region when it lists one of these codes...
@@ -136,9 +146,17 @@ class ConstraintChecker:
         return tuple(name for name, given in present.items() if given)
 
     def verdicts(self, offering: Offering) -> tuple[ConstraintVerdict, ...]:
-        if not self._checks:
-            return ()
-        return tuple(v for check in self._checks for v in check(offering))
+        found: list[ConstraintVerdict] = []
+        for check, fact, seen in self._checks:
+            if fact is None:
+                found.extend(check(offering))
+                continue
+            key = fact(offering)
+            known = seen.get(key)
+            if known is None:
+                known = seen[key] = tuple(check(offering))
+            found.extend(known)
+        return tuple(found)
 
     def _hard(self, name: str, value: object = None) -> bool:
         known = self._hardness.get((name, value))

@@ -126,9 +126,11 @@ class Engine:
         explainer = Explainer(
             index, requested, need.text, [_DIMENSION_WORDS[n] for n in unknown], today, tokens
         )
-        results = tuple(explainer.fit(s, rank) for rank, s in enumerate(fits[:limit], start=1))
-        floor = results[-1].score if results else 0.0
+        shown = fits[:limit]
+        floor = shown[-1].score if shown else 0.0
         shown_rejected = [s for s in failing if s.score >= floor][:REJECTED_SHOWN]
+        explainer.prepare([s.position for s in (*shown, *shown_rejected)])
+        results = tuple(explainer.fit(s, rank) for rank, s in enumerate(shown, start=1))
         rejected = tuple(explainer.fit(s, None) for s in shown_rejected)
         best_own = self._best_own(scan, fits, results, requested, explainer, order)
 

@@ -85,6 +85,7 @@ class Explainer:
         # the need's words an offering's description could share: the first spelling of each
         # stem, with the offerings whose name and summary use it (ascending positions)
         self._shareable: list[tuple[str, npt.NDArray[np.int32]]] = []
+        self._prepared: dict[int, list[str]] = {}
         seen: set[str] = set()
         postings = index.text.terms
         for token in self.tokens:
@@ -158,9 +159,25 @@ class Explainer:
             parts.append(text if parts else text[0].upper() + text[1:])
         return "; ".join(parts) if parts else None
 
+    def prepare(self, positions: Sequence[int]) -> None:
+        """Find the shared words of the offerings about to be explained in one pass per word
+        (a search of each word's postings for all of them at once)."""
+        wanted = np.unique(np.array(positions, dtype=np.intp))
+        shared: dict[int, list[str]] = {p: [] for p in wanted.tolist()}
+        for text, docs in self._shareable:
+            at = docs.searchsorted(wanted)
+            inside = at < len(docs)
+            found = wanted[inside][docs[at[inside]] == wanted[inside]]
+            for position in found.tolist():
+                shared[position].append(text)
+        self._prepared.update(shared)
+
     def shared_words(self, position: int, limit: int = 4) -> list[str]:
         """The need's words (one spelling per stem, in order) the offering's name and summary
         also use, from the postings rather than by reading the offering's text again."""
+        prepared = self._prepared.get(position)
+        if prepared is not None:
+            return prepared[:limit]
         shared = []
         for text, docs in self._shareable:
             at = docs.searchsorted(position)
