@@ -222,8 +222,18 @@ class MatchingIndex:
         self._build_capability_postings()
         self._build_neighbourhoods()
         self._build_dimensions()
-        self._credit_rows: dict[str, CreditRow] = {}
-        self._direct: dict[str, npt.NDArray[np.intp]] = {}
+        # Every capability's credit row and direct providers, built now rather than by the
+        # first request that names the capability (at 100k offerings a row costs about as much
+        # as a whole recommendation; all of them add a fraction of a second to the build).
+        self._providers_as_arrays: dict[
+            str, tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]
+        ] = {}
+        self._credit_rows: dict[str, CreditRow] = {
+            cap: self._build_credit_row(cap) for cap in self.capability_ids
+        }
+        self._direct: dict[str, npt.NDArray[np.intp]] = {
+            cap: self._provider_arrays(cap)[0].astype(np.intp) for cap in self.capability_ids
+        }
 
     # capabilities ---------------------------------------------------------------------------
     def _build_capability_phrases(self) -> None:
@@ -529,7 +539,9 @@ class MatchingIndex:
         direct = order == 0
         # per offering: direct first, then the highest credit, then the nearest neighbour
         ranked = np.lexsort((order, -credits, ~direct, all_positions))
-        first = np.unique(all_positions[ranked], return_index=True)[1]
+        # the first of each offering's run (np.unique's return_index, without sorting again)
+        in_order = all_positions[ranked]
+        first = np.flatnonzero(np.diff(in_order, prepend=-1) != 0)
         chosen = ranked[first]
         return CreditRow(
             capability,
@@ -542,12 +554,15 @@ class MatchingIndex:
     def _provider_arrays(
         self, capability: str
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-        hits = self.providers.get(capability, ())
-        positions = np.fromiter((p for p, _ in hits), dtype=np.int64, count=len(hits))
-        full = np.fromiter(
-            (lvl is CoverageLevel.FULL for _, lvl in hits), dtype=bool, count=len(hits)
-        )
-        return positions, full
+        found = self._providers_as_arrays.get(capability)
+        if found is None:
+            hits = self.providers.get(capability, ())
+            positions = np.fromiter((p for p, _ in hits), dtype=np.int64, count=len(hits))
+            full = np.fromiter(
+                (lvl is CoverageLevel.FULL for _, lvl in hits), dtype=bool, count=len(hits)
+            )
+            found = self._providers_as_arrays[capability] = (positions, full)
+        return found
 
     def direct_providers(self, capability: str) -> npt.NDArray[np.intp]:
         """Positions of offerings that provide ``capability`` themselves (fully or partly)."""
