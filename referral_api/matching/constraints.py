@@ -8,8 +8,9 @@ are hard; preferences are soft). The relationship of the offering is never looke
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from functools import lru_cache
+from operator import attrgetter
 
 import pycountry
 
@@ -80,26 +81,53 @@ def money(amount: float, currency: str) -> str:
     return f"{symbol}{text}" if symbol else f"{text} {currency}"
 
 
+_Fact = Callable[[Offering], Hashable] | None
+_Check = Callable[[Offering], Iterator[ConstraintVerdict]]
+
+
 class ConstraintChecker:
-    """Checks offerings against one need's effective constraints."""
+    """Checks offerings against one need's effective constraints.
+
+    What does not depend on the offering (which checks apply, hardness, labels, which region
+    codes serve the need's region) is worked out once per need: a request checks dozens of
+    offerings.
+    """
 
     def __init__(self, constraints: Constraints, rules: Rules, default_currency: str) -> None:
-        self.c = constraints
+        self.c = c = constraints
         self.rules = rules
         self.default_currency = default_currency
         self.currency = constraints.currency or default_currency
-        self._checks: list[Callable[[Offering], Iterator[ConstraintVerdict]]] = [
-            self._must_have,
-            self._region,
-            self._platforms,
-            self._excluded_platforms,
-            self._compliance,
-            self._budget,
-            self._price_models,
-            self._excluded_price_models,
-            self._segment,
-            self._languages,
+        self._hardness: dict[tuple[str, object], bool] = {}
+        # Each check with the one fact of the offering it reads: offerings sharing that fact
+        # (the same regions, platforms, price…) get the same verdicts, so each check runs once
+        # per distinct fact in a request. Must-haves read the capability map (not hashable).
+        checks: list[tuple[_Check, _Fact, bool]] = [
+            (self._must_have, None, bool(c.must_have)),
+            (self._region, attrgetter("regions"), c.region is not None),
+            (self._platforms, attrgetter("platforms"), bool(c.platforms)),
+            (self._excluded_platforms, attrgetter("platforms"), bool(c.excluded_platforms)),
+            (self._compliance, attrgetter("compliance"), bool(c.compliance)),
+            (self._budget, attrgetter("price"), c.budget_monthly is not None),
+            (self._price_models, attrgetter("price"), bool(c.price_models)),
+            (self._excluded_price_models, attrgetter("price"), bool(c.excluded_price_models)),
+            (self._segment, attrgetter("segments"), c.segment is not None),
+            (self._languages, attrgetter("languages"), bool(c.languages)),
         ]
+        # only the checks this need states (the others would yield nothing)
+        self._checks: list[tuple[_Check, _Fact, dict[Hashable, tuple[ConstraintVerdict, ...]]]] = [
+            (check, fact, {}) for check, fact, stated in checks if stated
+        ]
+        if c.region is not None:
+            groups = rules.region_groups
+            # an offering serves the region when it lists one of these codes...
+            self._region_codes = frozenset(
+                ["global", c.region, *(g for g, members in groups.items() if c.region in members)]
+            )
+            # ...or every member of the group the region names
+            self._region_members = frozenset(groups[c.region]) if c.region in groups else None
+            self._region_name = region_name(c.region)
+            self._region_hard = self._hard(REGION)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -118,10 +146,23 @@ class ConstraintChecker:
         return tuple(name for name, given in present.items() if given)
 
     def verdicts(self, offering: Offering) -> tuple[ConstraintVerdict, ...]:
-        return tuple(v for check in self._checks for v in check(offering))
+        found: list[ConstraintVerdict] = []
+        for check, fact, seen in self._checks:
+            if fact is None:
+                found.extend(check(offering))
+                continue
+            key = fact(offering)
+            known = seen.get(key)
+            if known is None:
+                known = seen[key] = tuple(check(offering))
+            found.extend(known)
+        return tuple(found)
 
     def _hard(self, name: str, value: object = None) -> bool:
-        return not self.c.is_soft(name, value)
+        known = self._hardness.get((name, value))
+        if known is None:
+            known = self._hardness[name, value] = not self.c.is_soft(name, value)
+        return known
 
     # hard by default ------------------------------------------------------------------------
     def _must_have(self, offering: Offering) -> Iterator[ConstraintVerdict]:
@@ -136,20 +177,14 @@ class ConstraintChecker:
             yield ConstraintVerdict(f"{MUST_HAVE}:{cap}", ok, self._hard(MUST_HAVE, cap), detail)
 
     def _region(self, offering: Offering) -> Iterator[ConstraintVerdict]:
-        region = self.c.region
-        if region is None:
-            return
-        name = region_name(region)
-        hard = self._hard(REGION)
-        if not offering.regions:
+        name, hard = self._region_name, self._region_hard
+        regions = offering.regions
+        if not regions:
             yield ConstraintVerdict(REGION, False, hard, f"Availability in {name} is not stated")
             return
-        groups = self.rules.region_groups
-        ok = (
-            "global" in offering.regions
-            or region in offering.regions
-            or any(region in groups.get(r, ()) for r in offering.regions)
-            or (region in groups and set(groups[region]) <= set(offering.regions))
+        members = self._region_members
+        ok = not self._region_codes.isdisjoint(regions) or (
+            members is not None and members <= set(regions)
         )
         detail = f"Available in {name}" if ok else f"Not available in {name}"
         yield ConstraintVerdict(REGION, ok, hard, detail)

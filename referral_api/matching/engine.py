@@ -31,6 +31,7 @@ from referral_api.matching.interpret import NeedInterpreter
 from referral_api.matching.relax import describer, find_relaxations
 from referral_api.matching.retrieve import BOUND_SLACK, Scan
 from referral_api.matching.score import Scored
+from referral_api.matching.text import Token
 
 BUNDLE_POOL = 10
 BUNDLE_PER_CAPABILITY = 3
@@ -83,7 +84,8 @@ class Engine:
         InputError
             When a structured constraint names an unknown capability, region or currency.
         """
-        return self.rank(need, self.interpret(need), limit=limit, today=today)
+        interpretation, tokens = self.interpreter.read(need)
+        return self._rank(need, interpretation, tokens, limit=limit, today=today)
 
     def rank(
         self,
@@ -94,6 +96,17 @@ class Engine:
         today: dt.date | None = None,
     ) -> Recommendation:
         """Score and explain for an interpretation already made (recommend without reading)."""
+        return self._rank(need, interpretation, None, limit=limit, today=today)
+
+    def _rank(
+        self,
+        need: Need,
+        interpretation: Interpretation,
+        tokens: Sequence[Token] | None,
+        *,
+        limit: int,
+        today: dt.date | None,
+    ) -> Recommendation:
         limit = max(1, min(MAX_LIMIT, limit))
         today = today or dt.date.today()
         index, rules = self.index, self.rules
@@ -111,13 +124,15 @@ class Engine:
 
         unknown = [name for name in constraints.soft if name in _DIMENSION_WORDS]
         explainer = Explainer(
-            index, requested, need.text, [_DIMENSION_WORDS[n] for n in unknown], today
+            index, requested, need.text, [_DIMENSION_WORDS[n] for n in unknown], today, tokens
         )
-        results = tuple(explainer.fit(s, rank) for rank, s in enumerate(fits[:limit], start=1))
-        floor = results[-1].score if results else 0.0
+        shown = fits[:limit]
+        floor = shown[-1].score if shown else 0.0
         shown_rejected = [s for s in failing if s.score >= floor][:REJECTED_SHOWN]
+        explainer.prepare([s.position for s in (*shown, *shown_rejected)])
+        results = tuple(explainer.fit(s, rank) for rank, s in enumerate(shown, start=1))
         rejected = tuple(explainer.fit(s, None) for s in shown_rejected)
-        best_own = self._best_own(scan, fits, results, requested, explainer)
+        best_own = self._best_own(scan, fits, results, requested, explainer, order)
 
         labels = {c.id: c.label.lower() for c in requested}
         bundles: tuple[Bundle, ...] = ()
@@ -168,10 +183,10 @@ class Engine:
         results: tuple[Fit, ...],
         requested: Sequence[RequestedCapability],
         explainer: Explainer,
+        order: Callable[[Scored], tuple[object, ...]],
     ) -> BestOwn | None:
         """Our best offering, its exact rank among all fits, or our best that fails."""
         own = Relationship.OWN
-        order = self._order(scan.checker)
         best = next((s for s in fits if s.offering.relationship is own), None)
         if best is None:
             for position in scan.in_bound_order(self.index.own_positions):
@@ -183,7 +198,8 @@ class Engine:
         own_fits: list[Fit] = list(results)
         if best is not None and all(f.offering.id != best.offering.id for f in results):
             scan.down_to(best.score)
-            above = sum(1 for s in scan.scanned() if scan.is_fit(s) and order(s) < order(best))
+            key = order(best)
+            above = sum(1 for s in scan.scored() if scan.is_fit(s) and order(s) < key)
             own_fits.append(explainer.fit(best, above + 1))
         own_failing: list[Fit] = []
         if best is None:
@@ -223,7 +239,12 @@ class Engine:
         """Score first; then the policy's fit-related tie-breaks; then id. Never relationship."""
         tie_break = self.rules.policy.tie_break
 
+        keys: dict[int, tuple[object, ...]] = {}  # one per scored offering: sorts ask often
+
         def key(s: Scored) -> tuple[object, ...]:
+            known = keys.get(s.position)
+            if known is not None:
+                return known
             parts: list[object] = [-s.score]
             for rule in tie_break:
                 if rule is TieBreak.COVERAGE:
@@ -238,7 +259,8 @@ class Engine:
                 elif rule is TieBreak.NAME:
                     parts.append(s.offering.name.casefold())
             parts.append(s.offering.id)
-            return tuple(parts)
+            known = keys[s.position] = tuple(parts)
+            return known
 
         return key
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
+import numpy.typing as npt
+
 from referral_api.domain import (
     BestOwn,
     Catalog,
@@ -24,7 +27,7 @@ from referral_api.domain import (
 )
 from referral_api.matching.index import MatchingIndex
 from referral_api.matching.score import Scored
-from referral_api.matching.text import tokenize
+from referral_api.matching.text import Token, tokenize
 
 _FALLBACK_DISCLOSURE = {
     Relationship.OWN: "Our own product.",
@@ -70,14 +73,28 @@ class Explainer:
         need_text: str,
         soft_unknown: Sequence[str],
         today: dt.date,
+        tokens: Sequence[Token] | None = None,
     ) -> None:
         self.index = index
         self.rules = index.rules
         self.catalog: Catalog = index.catalog
         self.requested = requested
-        self.tokens = tokenize(need_text)
+        self.tokens = tokenize(need_text) if tokens is None else tokens
         self.soft_unknown = soft_unknown
         self.today = today
+        # the need's words an offering's description could share: the first spelling of each
+        # stem, with the offerings whose name and summary use it (ascending positions)
+        self._shareable: list[tuple[str, npt.NDArray[np.int32]]] = []
+        self._prepared: dict[int, list[str]] = {}
+        seen: set[str] = set()
+        postings = index.text.terms
+        for token in self.tokens:
+            if token.folded in index.stopwords or token.folded.isdigit() or token.stem in seen:
+                continue
+            seen.add(token.stem)
+            hit = postings.get(token.stem)
+            if hit is not None:
+                self._shareable.append((token.text, hit[0]))
 
     def label(self, capability: str) -> str:
         cap = self.catalog.capabilities.get(capability)
@@ -142,16 +159,33 @@ class Explainer:
             parts.append(text if parts else text[0].upper() + text[1:])
         return "; ".join(parts) if parts else None
 
+    def prepare(self, positions: Sequence[int]) -> None:
+        """Find the shared words of the offerings about to be explained in one pass per word
+        (a search of each word's postings for all of them at once)."""
+        wanted = np.unique(np.array(positions, dtype=np.intp))
+        shared: dict[int, list[str]] = {p: [] for p in wanted.tolist()}
+        for text, docs in self._shareable:
+            at = docs.searchsorted(wanted)
+            inside = at < len(docs)
+            found = wanted[inside][docs[at[inside]] == wanted[inside]]
+            for position in found.tolist():
+                shared[position].append(text)
+        self._prepared.update(shared)
+
     def shared_words(self, position: int, limit: int = 4) -> list[str]:
-        terms = set(self.index.offering_stems(position))
-        seen: dict[str, str] = {}
-        for token in self.tokens:
-            if token.folded in self.index.stopwords or token.stem not in terms:
-                continue
-            if token.folded.isdigit():
-                continue
-            seen.setdefault(token.stem, token.text)
-        return list(seen.values())[:limit]
+        """The need's words (one spelling per stem, in order) the offering's name and summary
+        also use, from the postings rather than by reading the offering's text again."""
+        prepared = self._prepared.get(position)
+        if prepared is not None:
+            return prepared[:limit]
+        shared = []
+        for text, docs in self._shareable:
+            at = docs.searchsorted(position)
+            if at < len(docs) and docs[at] == position:
+                shared.append(text)
+                if len(shared) == limit:
+                    break
+        return shared
 
     # caveats ----------------------------------------------------------------------------------
     def caveats(self, scored: Scored) -> list[str]:

@@ -128,9 +128,15 @@ class Postings:
                 total += math.log(1 + (self.size - df + 0.5) / (df + 0.5))
         return total
 
+    def hits(self, terms: Iterable[str]) -> list[tuple[IntArray, FloatArray]]:
+        """The postings (documents, weights) of each known query term, once per term, in the
+        order the terms first occur."""
+        known = self.terms
+        return [known[t] for t in dict.fromkeys(terms) if t in known]
+
     def scores(self, terms: Iterable[str]) -> FloatArray:
         """BM25 score of every document for the (unique) query terms."""
-        hits = [self.terms[t] for t in dict.fromkeys(terms) if t in self.terms]
+        hits = self.hits(terms)
         if not hits:
             return np.zeros(self.size, dtype=np.float32)
         docs = np.concatenate([h[0] for h in hits])
@@ -173,7 +179,7 @@ class CreditRow:
 
     def coverage(self, position: int, capability_ids: Sequence[str]) -> Coverage | None:
         """The coverage the offering at ``position`` earns, if any."""
-        at = int(np.searchsorted(self.positions, position))
+        at = int(self.positions.searchsorted(position))
         if at >= len(self.positions) or self.positions[at] != position:
             return None
         via = int(self.via[at])
@@ -208,6 +214,7 @@ class MatchingIndex:
         )
         active = [o.active for o in self.offerings]
         self.active = np.array(active, dtype=bool)
+        self.inactive_positions = np.flatnonzero(~self.active)
         self._is_active = active  # the same, for Python loops
         self._build_capability_phrases()
         self._build_vocabularies()
@@ -215,8 +222,18 @@ class MatchingIndex:
         self._build_capability_postings()
         self._build_neighbourhoods()
         self._build_dimensions()
-        self._credit_rows: dict[str, CreditRow] = {}
-        self._direct: dict[str, npt.NDArray[np.intp]] = {}
+        # Every capability's credit row and direct providers, built now rather than by the
+        # first request that names the capability (at 100k offerings a row costs about as much
+        # as a whole recommendation; all of them add a fraction of a second to the build).
+        self._providers_as_arrays: dict[
+            str, tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]
+        ] = {}
+        self._credit_rows: dict[str, CreditRow] = {
+            cap: self._build_credit_row(cap) for cap in self.capability_ids
+        }
+        self._direct: dict[str, npt.NDArray[np.intp]] = {
+            cap: self._provider_arrays(cap)[0].astype(np.intp) for cap in self.capability_ids
+        }
 
     # capabilities ---------------------------------------------------------------------------
     def _build_capability_phrases(self) -> None:
@@ -241,6 +258,7 @@ class MatchingIndex:
                 by_stem[phrase.stems[0]].append(phrase)
         self.phrases_by_first = dict(by_stem)
         self.phrase_vocabulary = sorted({s for p in phrases for s in p.stems if len(s) >= 4})
+        self._comparable_stems: dict[tuple[int, float], list[str]] = {}
 
     def _phrase(self, text: str, capability: str, source: str, confidence: float) -> Phrase:
         return Phrase(phrase_stems(text, self.function_words), capability, source, confidence, text)
@@ -350,11 +368,6 @@ class MatchingIndex:
             np.ones(len(self._offering_terms)),
             len(self.offerings),
         )
-
-    def offering_stems(self, position: int) -> list[str]:
-        """The stems of an offering's own text (name and summary), stopwords left out."""
-        offering = self.offerings[position]
-        return self.content_stems(f"{offering.name}. {offering.summary or ''}")
 
     # capability documents and postings --------------------------------------------------------
     def _build_capability_postings(self) -> None:
@@ -526,7 +539,9 @@ class MatchingIndex:
         direct = order == 0
         # per offering: direct first, then the highest credit, then the nearest neighbour
         ranked = np.lexsort((order, -credits, ~direct, all_positions))
-        first = np.unique(all_positions[ranked], return_index=True)[1]
+        # the first of each offering's run (np.unique's return_index, without sorting again)
+        in_order = all_positions[ranked]
+        first = np.flatnonzero(np.diff(in_order, prepend=-1) != 0)
         chosen = ranked[first]
         return CreditRow(
             capability,
@@ -539,12 +554,15 @@ class MatchingIndex:
     def _provider_arrays(
         self, capability: str
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-        hits = self.providers.get(capability, ())
-        positions = np.fromiter((p for p, _ in hits), dtype=np.int64, count=len(hits))
-        full = np.fromiter(
-            (lvl is CoverageLevel.FULL for _, lvl in hits), dtype=bool, count=len(hits)
-        )
-        return positions, full
+        found = self._providers_as_arrays.get(capability)
+        if found is None:
+            hits = self.providers.get(capability, ())
+            positions = np.fromiter((p for p, _ in hits), dtype=np.int64, count=len(hits))
+            full = np.fromiter(
+                (lvl is CoverageLevel.FULL for _, lvl in hits), dtype=bool, count=len(hits)
+            )
+            found = self._providers_as_arrays[capability] = (positions, full)
+        return found
 
     def direct_providers(self, capability: str) -> npt.NDArray[np.intp]:
         """Positions of offerings that provide ``capability`` themselves (fully or partly)."""
@@ -561,15 +579,34 @@ class MatchingIndex:
 
         if len(word_stem) < 4 or not self.phrase_vocabulary:
             return None
+        cutoff = self.rules.thresholds.fuzzy_min
         match = process.extractOne(
             word_stem,
-            self.phrase_vocabulary,
+            self._comparable(len(word_stem), cutoff),
             scorer=fuzz.ratio,
-            score_cutoff=self.rules.thresholds.fuzzy_min,
+            score_cutoff=cutoff,
         )
         if match is None:
             return None
         return str(match[0]), float(match[1]) / 100.0
+
+    def _comparable(self, length: int, cutoff: float) -> list[str]:
+        """The phrase stems a word of ``length`` letters could match at ``cutoff``, in order.
+
+        The ratio of strings of lengths a and b is at most 200·min(a, b)/(a + b) (an insertion
+        or deletion per letter of difference), so stems too much shorter or longer can never
+        reach the cutoff; leaving them out changes no match and skips most of the vocabulary.
+        """
+        key = (length, cutoff)
+        found = self._comparable_stems.get(key)
+        if found is None:
+            found = [
+                s
+                for s in self.phrase_vocabulary
+                if 200 * min(length, len(s)) / (length + len(s)) >= cutoff - 1e-9
+            ]
+            self._comparable_stems[key] = found
+        return found
 
     def best_first(
         self,

@@ -112,6 +112,11 @@ class NeedInterpreter:
     # public -----------------------------------------------------------------------------------
     def interpret(self, need: Need) -> Interpretation:
         """Read ``need``; structured constraints override the same fields read in the text."""
+        return self.read(need)[0]
+
+    def read(self, need: Need) -> tuple[Interpretation, list[Token]]:
+        """:meth:`interpret`, with the need's words (so that explaining need not split the
+        text again)."""
         tokens = tokenize(need.text)
         reading = _Reading(tokens, need.text, [t.folded for t in tokens])
         self._boundaries(reading)
@@ -128,13 +133,14 @@ class NeedInterpreter:
             if (t.index not in reading.used or t.index in reading.capability_words)
             and t.folded not in self.stopwords
         )
-        return Interpretation(
+        interpretation = Interpretation(
             capabilities=capabilities,
             constraints=constraints,
             stated=(*stated, *reading.negated_capabilities),
             not_understood=not_understood,
             terms=terms,
         )
+        return interpretation, tokens
 
     # structure of the text ----------------------------------------------------------------------
     def _boundaries(self, reading: _Reading) -> None:
@@ -503,7 +509,8 @@ class NeedInterpreter:
         index = self.index
         by_document = index.capability_text.scores(stems)
         by_neighbours = np.zeros(len(index.capability_ids), dtype=np.float32)
-        similarity = index.text.scores(stems) * index.active
+        similarity = index.text.scores(stems)
+        similarity[index.inactive_positions] = 0  # (a fresh array) retired offerings don't vote
         # only offerings sharing a word can vote: rank those, not all N
         sharing = np.flatnonzero(similarity > 0)
         top = index.best_first(similarity, sharing, count=NEIGHBOURS_VOTING)[:NEIGHBOURS_VOTING]

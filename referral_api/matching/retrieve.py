@@ -1,16 +1,17 @@
 """Retrieve: score offerings lazily, from the highest possible score down.
 
-Every offering's *bound* — its score before preferences subtract anything — is one vector sum
-over the index (coverage credit rows plus BM25 similarity), so it costs the same whether the
-catalogue holds a thousand offerings or a hundred thousand. Offerings are then scored exactly,
-one by one in bound order, only as far as the answer needs: once the next bound is below the
-``k``-th best fit, no unseen offering can enter the top ``k``.
+Every offering's *bound* — its score before preferences subtract anything — comes from the
+postings of the need's words (BM25 similarity) and the credit rows of its capabilities, and is
+worked out only for the offerings those reach. Offerings are then scored exactly, one by one in
+bound order, only as far as the answer needs: once the next bound is below the ``k``-th best
+fit, no unseen offering can enter the top ``k``.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -18,28 +19,83 @@ import numpy.typing as npt
 from referral_api.domain import Interpretation
 from referral_api.matching.constraints import ConstraintChecker
 from referral_api.matching.index import MatchingIndex
-from referral_api.matching.score import Scored, coverage_of, coverage_vector, score_parts
+from referral_api.matching.score import (
+    Scored,
+    coverage_of,
+    coverage_vector,
+    covered_share,
+    score_parts,
+)
 
 BOUND_SLACK = 1e-6  # float noise between the vector bound and the exact score
 SIMILARITY_FLOOR = 0.5  # share of a need's words the best match must share to count fully
 FIRST_CHUNK = 64
 
 
-def bounds(
-    index: MatchingIndex, interpretation: Interpretation
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Every offering's score before preferences (an upper bound), and its similarity (0–1)."""
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """Upper bounds on the scores of every offering for one need, and what they are made of.
+
+    ``bound`` is 0 for every offering the need's words and capabilities do not reach.
+    ``similarity`` holds BM25 sums (float32, as the postings' weights are; None when no word
+    is known), relative to the best match once divided by ``scale``; ``covered`` the
+    confidence-weighted coverage (None when no capability of any weight is requested).
+    """
+
+    bound: npt.NDArray[np.float64]
+    similarity: npt.NDArray[np.float32] | None
+    scale: float
+    covered: npt.NDArray[np.float64] | None
+
+    def relative(self, position: int) -> float:
+        """An offering's similarity relative to the best match (0–1)."""
+        if self.similarity is None:
+            return 0.0
+        value = float(self.similarity[position])
+        return value / self.scale if self.scale > 0 else value
+
+
+def bounds(index: MatchingIndex, interpretation: Interpretation) -> Bounds:
+    """Every offering's score before preferences (an upper bound), and its evidence.
+
+    A handful of whole-array passes, each in place where it can be: with 100,000 offerings
+    every extra temporary costs about as much as the arithmetic.
+    """
     weights = index.rules.weights
     terms = interpretation.terms
-    similarity = index.text.scores(terms).astype(np.float64) * index.active
-    best = float(similarity.max()) if similarity.size else 0.0
+    requested = interpretation.capabilities
+    size = len(index.offerings)
+    inactive = index.inactive_positions
+    hits = index.text.hits(terms)
+    similarity: npt.NDArray[np.float32] | None = None
+    relative = None
+    if hits:
+        docs = np.concatenate([h[0] for h in hits])
+        summed = np.bincount(docs, np.concatenate([h[1] for h in hits]), minlength=size)
+        similarity = summed.astype(np.float32)
+        similarity[inactive] = 0
+    best = float(similarity.max()) if similarity is not None and size else 0.0
     # Relative to the best match, unless even the best matches little of what was said.
     scale = max(best, SIMILARITY_FLOOR * index.text.ideal(terms))
-    relative = similarity / scale if scale > 0 else similarity
-    share = weights.similarity if interpretation.capabilities else 1.0
-    coverage = coverage_vector(interpretation.capabilities, index)
-    bound = ((1 - share) * coverage + share * relative) * index.active
-    return bound, relative
+    if similarity is not None:
+        relative = np.divide(similarity, scale if scale > 0 else 1.0, dtype=np.float64)
+    share = weights.similarity if requested else 1.0
+    weight = sum(cap.confidence for cap in requested)
+    covered = coverage_vector(requested, index) if weight > 0 else None
+    # (1 − share) · coverage + share · relative, as one expression over arrays would give it
+    if covered is not None:
+        covered /= weight
+        bound = covered * (1 - share)
+        if relative is not None:
+            relative *= share
+            bound += relative
+    elif relative is not None:
+        bound = relative
+        bound *= share
+    else:
+        bound = np.zeros(size, dtype=np.float64)
+    bound[inactive] = 0
+    return Bounds(bound, similarity, scale, covered)
 
 
 class Scan:
@@ -56,23 +112,36 @@ class Scan:
         self.interpretation = interpretation
         self.checker = checker
         self.min_score = min_score
-        self.bound, self.relative = bounds(index, interpretation)
+        self.bounds = bounds(index, interpretation)
+        self.bound = self.bounds.bound
         self.floor = max(0.0, min_score - BOUND_SLACK)
-        self._order = self.in_bound_order(np.flatnonzero(self.bound > self.floor))
+        requested = interpretation.capabilities
+        # the weighted coverage from the vector is exact only when no capability repeats
+        self._dense_coverage = len({c.id for c in requested}) == len(requested)
+        self._by_capability = self.bounds.covered is not None
+        self._order = self._in_order(np.flatnonzero(self.bound > self.floor))
         self._peeked: int | None = None
         self._scored: dict[int, Scored] = {}
 
     def in_bound_order(self, positions: npt.NDArray[np.intp]) -> Iterator[int]:
         """``positions`` whose bound passes the floor, best bound first (ties by offering id),
         sorted a chunk at a time so that a scan that stops early sorts little."""
-        rest = positions[self.bound[positions] > self.floor]
+        return self._in_order(positions[self.bound[positions] > self.floor])
+
+    def _in_order(self, rest: npt.NDArray[np.intp]) -> Iterator[int]:
+        values = self.bound[rest]
+        id_rank = self.index.id_rank
         count = FIRST_CHUNK
-        taken = np.zeros(len(self.bound), dtype=bool)
         while rest.size:
-            chunk = self.index.best_first(self.bound, rest, count=count)
-            taken[chunk] = True
-            rest = rest[~taken[rest]]
-            yield from chunk.tolist()
+            if count < rest.size:
+                # the best ``count`` and any tied with the last of them, without sorting all
+                cut = np.partition(values, rest.size - count)[rest.size - count]
+                keep = values >= cut
+                chunk, chunk_values = rest[keep], values[keep]
+                rest, values = rest[~keep], values[~keep]
+            else:
+                chunk, chunk_values, rest = rest, values, rest[:0]
+            yield from chunk[np.lexsort((id_rank[chunk], -chunk_values))].tolist()
             count *= 2
 
     def score(self, position: int) -> Scored:
@@ -81,16 +150,24 @@ class Scan:
         if found is None:
             requested = self.interpretation.capabilities
             offering = self.index.offerings[position]
-            coverage = coverage_of(position, requested, self.index)
+            bounds = self.bounds
+            if not self._by_capability:
+                covered = 0.0
+            elif self._dense_coverage and bounds.covered is not None:
+                covered = float(bounds.covered[position])
+            else:
+                covered = covered_share(coverage_of(position, requested, self.index), requested)
             verdicts = self.checker.verdicts(offering)
             parts = score_parts(
-                coverage,
-                requested,
-                float(self.relative[position]),
+                covered,
+                bounds.relative(position),
                 verdicts,
                 self.index.rules.weights,
+                by_capability=self._by_capability,
             )
-            found = self._scored[position] = Scored(position, offering, coverage, verdicts, parts)
+            found = self._scored[position] = Scored(
+                position, offering, verdicts, parts, requested=requested, index=self.index
+            )
         return found
 
     def is_fit(self, scored: Scored) -> bool:
@@ -132,6 +209,10 @@ class Scan:
         return sorted(
             self._scored.values(), key=lambda s: (-self.bound[s.position], rank[s.position])
         )
+
+    def scored(self) -> Iterable[Scored]:
+        """Everything scored so far, in no particular order."""
+        return self._scored.values()
 
     def everything(self) -> list[Scored]:
         """Every reachable offering, scored."""

@@ -14,7 +14,6 @@ and each unmet preference costs ``weights.soft_penalty``. The relationship is no
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -31,27 +30,58 @@ from referral_api.domain import (
 from referral_api.matching.index import MatchingIndex
 
 
-@dataclass(frozen=True, slots=True)
 class Scored:
-    """An offering's evidence and score for one need, before explanation."""
+    """An offering's evidence and score for one need, before explanation.
 
-    position: int
-    offering: Offering
-    coverage: tuple[Coverage, ...]
-    verdicts: tuple[ConstraintVerdict, ...]
-    parts: ScoreParts
+    The per-capability ``coverage`` is worked out on first use: ranking needs only the
+    weighted sum (``parts.coverage``), and most scored offerings are never explained.
+    """
+
+    __slots__ = (
+        "_coverage",
+        "_index",
+        "_requested",
+        "meets_hard_constraints",
+        "offering",
+        "parts",
+        "position",
+        "score",
+        "verdicts",
+    )
+
+    def __init__(
+        self,
+        position: int,
+        offering: Offering,
+        verdicts: tuple[ConstraintVerdict, ...],
+        parts: ScoreParts,
+        *,
+        requested: Sequence[RequestedCapability],
+        index: MatchingIndex,
+    ) -> None:
+        self.position = position
+        self.offering = offering
+        self.verdicts = verdicts
+        self.parts = parts
+        self.score: float = parts.total
+        self.meets_hard_constraints = all(v.ok for v in verdicts if v.hard)
+        self._requested = requested
+        self._index = index
+        self._coverage: tuple[Coverage, ...] | None = None
 
     @property
-    def score(self) -> float:
-        return self.parts.total
-
-    @property
-    def meets_hard_constraints(self) -> bool:
-        return all(v.ok for v in self.verdicts if v.hard)
+    def coverage(self) -> tuple[Coverage, ...]:
+        """How it serves each requested capability."""
+        if self._coverage is None:
+            self._coverage = coverage_of(self.position, self._requested, self._index)
+        return self._coverage
 
     @property
     def failed(self) -> tuple[str, ...]:
         return tuple(v.name for v in self.verdicts if v.hard and not v.ok)
+
+    def __repr__(self) -> str:
+        return f"Scored({self.offering.id!r}, score={self.score})"
 
 
 def coverage_of(
@@ -68,33 +98,48 @@ def coverage_of(
 def coverage_vector(
     requested: Sequence[RequestedCapability], index: MatchingIndex
 ) -> npt.NDArray[np.float64]:
-    """The confidence-weighted coverage of every offering at once (zeros if none requested)."""
+    """The confidence-weighted coverage of every offering at once (zeros if none requested),
+    before it is divided by the total confidence (see :func:`covered_share`)."""
     total = np.zeros(len(index.offerings), dtype=np.float64)
-    weight = sum(cap.confidence for cap in requested)
-    if weight <= 0:
-        return total
-    for cap in requested:
+    for number, cap in enumerate(requested):
         row = index.credit_row(cap.id)
-        total[row.positions] += cap.confidence * row.credits  # positions are unique per row
-    return total / weight
+        credit = cap.confidence * row.credits
+        if number == 0:
+            total[row.positions] = credit  # the same as adding to 0.0, without reading it
+        else:
+            total[row.positions] += credit  # positions are unique per row
+    return total
+
+
+def covered_share(coverage: Sequence[Coverage], requested: Sequence[RequestedCapability]) -> float:
+    """The confidence-weighted share of the requested capabilities one offering serves.
+
+    Equal to :func:`coverage_vector` at the offering over the total confidence, to the last
+    bit, when the requested capabilities are distinct: the same products, added in the same
+    order (a missing capability adds nothing either way).
+    """
+    total_weight = sum(cap.confidence for cap in requested)
+    if total_weight <= 0:
+        return 0.0
+    confidence = {cap.id: cap.confidence for cap in requested}
+    return sum(confidence[c.capability] * c.credit for c in coverage) / total_weight
 
 
 def score_parts(
-    coverage: Sequence[Coverage],
-    requested: Sequence[RequestedCapability],
+    covered: float,
     similarity: float,
     verdicts: Sequence[ConstraintVerdict],
     weights: Weights,
+    *,
+    by_capability: bool,
 ) -> ScoreParts:
-    """Combine the evidence into a score (see the module docstring for the formula)."""
-    total_weight = sum(cap.confidence for cap in requested)
+    """Combine the evidence into a score (see the module docstring for the formula).
+
+    ``by_capability``: whether the need names capabilities of any weight (else similarity
+    alone decides, and ``covered`` is 0).
+    """
     penalty = weights.soft_penalty * sum(1 for v in verdicts if not v.hard and not v.ok)
-    if total_weight > 0:
-        confidence = {cap.id: cap.confidence for cap in requested}
-        covered = sum(confidence[c.capability] * c.credit for c in coverage) / total_weight
-        share = weights.similarity
-    else:
-        covered, share = 0.0, 1.0
+    share = weights.similarity if by_capability else 1.0
     raw = (1 - share) * covered + share * similarity - penalty
     return ScoreParts(
         coverage=round(covered, 6),

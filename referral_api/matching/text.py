@@ -34,6 +34,8 @@ class Token:
 
 def fold(text: str) -> str:
     """Case-fold and strip accents: "Café" → "cafe"."""
+    if text.isascii():  # nothing to decompose or strip (the common case, word by word)
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("’", "'")
 
