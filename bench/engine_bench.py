@@ -3,7 +3,8 @@
 For each size a fresh process generates the seeded synthetic catalogue (bench/synthetic.py),
 builds the engine's index (timed), then answers the same needs with ``Engine.recommend`` and
 with a bare bm25s retrieval (top 10) over the same offering texts (name, summary, capability
-labels). Reported: p50/p99 latency of each, their ratio, index build time, peak RSS.
+labels), need by need side by side. Reported: p50/p99 latency of each, their ratio, index
+build time, peak RSS.
 
 It also measures the engine on the real 1,348-offering self-hosted catalogue of ../shared/eval
 (median ``recommend`` over the 806 dev needs, ``referral batch`` wall time including start-up,
@@ -57,16 +58,7 @@ def measure_size(size: int, needs: int) -> dict[str, Any]:
     started = time.perf_counter()
     engine = Engine(catalog, rules)
     build = time.perf_counter() - started
-    gc.collect()
-    gc.freeze()  # as a serving worker does once its index is built
     asked = [Need(n["need"]) for n in synthetic.needs]
-    for need in asked[:20]:
-        engine.recommend(need)
-    engine_ms = []
-    for need in asked:
-        t = time.perf_counter()
-        engine.recommend(need, limit=5)
-        engine_ms.append((time.perf_counter() - t) * 1000)
 
     texts = [
         " ".join(
@@ -78,12 +70,33 @@ def measure_size(size: int, needs: int) -> dict[str, Any]:
     retriever = bm25s.BM25()
     retriever.index(bm25s.tokenize(texts, stopwords="en", show_progress=False), show_progress=False)
     bm25_build = time.perf_counter() - started
-    bm25_ms = []
-    for need in asked:
+    gc.collect()
+    gc.freeze()  # as a serving worker does once its index is built
+
+    def engine_once(need: Need) -> float:
+        t = time.perf_counter()
+        engine.recommend(need, limit=5)
+        return (time.perf_counter() - t) * 1000
+
+    def bm25_once(need: Need) -> float:
         t = time.perf_counter()
         tokens = bm25s.tokenize([need.text], stopwords="en", show_progress=False)
         retriever.retrieve(tokens, k=10, show_progress=False)
-        bm25_ms.append((time.perf_counter() - t) * 1000)
+        return (time.perf_counter() - t) * 1000
+
+    for need in asked[:20]:
+        engine_once(need)
+        bm25_once(need)
+    # Side by side, need by need (alternating which goes first), so that both see the same
+    # machine: a ratio of two passes run a minute apart moves with whatever else runs there.
+    engine_ms, bm25_ms = [], []
+    for number, need in enumerate(asked):
+        if number % 2:
+            bm25_ms.append(bm25_once(need))
+            engine_ms.append(engine_once(need))
+        else:
+            engine_ms.append(engine_once(need))
+            bm25_ms.append(bm25_once(need))
     engine_stats, bm25_stats = _percentiles(engine_ms), _percentiles(bm25_ms)
     return {
         "offerings": size,
