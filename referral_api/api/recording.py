@@ -83,7 +83,8 @@ class RecordBuffer:
     async def store(self, record: dict[str, Any]) -> str:
         """Hand ``record`` to the writer thread and wait until it is written (or buffered, or
         dropped): ``stored``, ``buffered`` or ``dropped``. Without a running writer (an
-        application that was never started) it is written here, as :meth:`record` does."""
+        application that was never started, or one shutting down) it is written here, as
+        :meth:`record` does."""
         if self._writer is None:
             return self.record(record)
         loop = asyncio.get_running_loop()
@@ -101,9 +102,11 @@ class RecordBuffer:
             loop.call_soon_threadsafe(settle, outcome)
 
         with self._arrived:
-            self._pending.append((record, done))
-            self._arrived.notify()
-        return await written
+            queued = not self._closing  # while shutting down the writer may have finished
+            if queued:
+                self._pending.append((record, done))
+                self._arrived.notify()
+        return await written if queued else self.record(record)
 
     def record(self, record: dict[str, Any]) -> str:
         """Store ``record`` in the calling thread; ``stored``, ``buffered`` or ``dropped``."""

@@ -146,3 +146,18 @@ def test_without_a_running_writer_a_record_is_written_in_place(
 
     assert asyncio.run(buffer.store(record("rec_alone", version_id))) == "stored"
     assert stored_ids(database) == {"rec_alone"}
+
+
+def test_a_record_that_arrives_while_shutting_down_is_still_written(
+    database: Database, writer: GatedWriter, version_id: int
+) -> None:
+    writer.gate.set()
+    buffer = RecordBuffer(database, writer, capacity=10, retry_seconds=60)
+    buffer.start()
+    with buffer._arrived:  # the moment stop() has begun and the writer may be gone
+        buffer._closing = True
+        buffer._arrived.notify()
+    late = asyncio.wait_for(buffer.store(record("rec_late", version_id)), timeout=10)
+    assert asyncio.run(late) == "stored"  # not left waiting for a writer that has gone
+    buffer.stop()
+    assert stored_ids(database) == {"rec_late"}
