@@ -24,7 +24,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from referral_api.errors import Conflict
-from referral_api.insights.gaps import GapFact as GapFactValue
 from referral_api.insights.gaps import GapKind, derive_gap_facts
 from referral_api.insights.report import (
     NO_OUTCOME,
@@ -203,11 +202,6 @@ class RateLimitRepository(Repository):
 
 
 class RecommendationRepository(Repository):
-    def add(self, record: RecommendationRecord) -> RecommendationRecord:
-        self.session.add(record)
-        self.session.flush()
-        return record
-
     def add_values(self, records: Sequence[dict[str, Any]]) -> None:
         """Insert records given as column values, in one statement (the hot path of every
         recommendation: no ORM objects, one round trip for a whole batch)."""
@@ -287,13 +281,6 @@ class OutcomeRepository(Repository):
 class GapFactRepository(Repository):
     """Gap facts (``insights/gaps.py``) and the report's aggregations: every count is a
     GROUP BY in the database over the indexed ``(created_at, kind, capability)`` columns."""
-
-    def add_for(self, record: dict[str, Any]) -> list[GapFactValue]:
-        """Write the facts of one record (its column values) in the caller's unit of work."""
-        facts = derive_gap_facts(record)
-        if facts:
-            self.session.execute(insert(GapFact), [fact.as_row() for fact in facts])
-        return facts
 
     def add_for_all(self, records: Sequence[dict[str, Any]]) -> int:
         """Write the facts of several records in one statement; how many facts."""

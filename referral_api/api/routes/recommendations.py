@@ -64,8 +64,8 @@ async def create_recommendation(
 ) -> Response:
     """Recommend the best-fitting offerings for a need, with reasons and disclosures."""
     # On the event loop, not in a thread: ranking is pure CPU over the worker's in-memory
-    # index (about a millisecond; no I/O), and a thread would only add a hop and contend for
-    # the GIL. The record is written by the record writer, a batch of requests at a time.
+    # index (a few milliseconds at most; no I/O), and a thread would only add a hop and contend
+    # for the GIL. The record is written by the record writer, a batch of requests at a time.
     recorded = make_recommendation(
         engine,
         body,
