@@ -473,10 +473,6 @@ def _offering(offering: Offering) -> dict[str, Any]:
     }
 
 
-def offering_ref(offering: Offering) -> OfferingRef:
-    return OfferingRef.model_validate(_offering(offering))
-
-
 def _verdict(v: ConstraintVerdict) -> dict[str, Any]:
     return {"name": v.name, "ok": v.ok, "hard": v.hard, "detail": v.detail}
 

@@ -632,7 +632,3 @@ class MatchingIndex:
     def knows(self, word_stem: str) -> bool:
         """Whether any offering or capability text uses this stem."""
         return self.text.idf_known(word_stem) or self.capability_text.idf_known(word_stem)
-
-
-def stems_of(words: Iterable[str]) -> list[str]:
-    return [stem(fold(w)) for w in words]

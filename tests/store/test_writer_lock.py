@@ -27,15 +27,23 @@ def context() -> multiprocessing.context.SpawnContext:
     return multiprocessing.get_context("spawn")  # as uvicorn starts its workers
 
 
+def holder(
+    context: multiprocessing.context.SpawnContext, path: Path
+) -> tuple[multiprocessing.process.BaseProcess, multiprocessing.synchronize.Event]:
+    """Another process that has taken the lock at ``path``; set the event to let it go."""
+    taken, go = context.Event(), context.Event()
+    other = context.Process(target=hold, args=(str(path), taken, go))
+    other.start()
+    assert taken.wait(30)
+    return other, go
+
+
 def test_a_writer_in_another_process_holds_off_this_one_until_it_lets_go(
     tmp_path: Path, context: multiprocessing.context.SpawnContext
 ) -> None:
     path = tmp_path / "db.sqlite-writer.lock"
-    taken, go = context.Event(), context.Event()
-    other = context.Process(target=hold, args=(str(path), taken, go))
-    other.start()
+    other, go = holder(context, path)
     try:
-        assert taken.wait(30)
         lock = WriterLock(path)
         started = time.monotonic()
         assert not lock.acquire(timeout=0.2)  # held elsewhere: refused after the timeout …
@@ -52,10 +60,7 @@ def test_a_dead_holder_leaves_the_lock_free(
     tmp_path: Path, context: multiprocessing.context.SpawnContext
 ) -> None:
     path = tmp_path / "db.sqlite-writer.lock"
-    taken, go = context.Event(), context.Event()
-    other = context.Process(target=hold, args=(str(path), taken, go))
-    other.start()
-    assert taken.wait(30)
+    other, _ = holder(context, path)
     other.kill()  # SIGKILL while holding it
     other.join(10)
     lock = WriterLock(path)
