@@ -26,7 +26,7 @@ from referral_api.domain import (
 from referral_api.matching.bundle import find_bundles
 from referral_api.matching.constraints import ConstraintChecker
 from referral_api.matching.explain import WHO, Explainer, best_own_comparison, join
-from referral_api.matching.index import MatchingIndex
+from referral_api.matching.index import MatchingIndex, TextSums
 from referral_api.matching.interpret import NeedInterpreter
 from referral_api.matching.relax import describer, find_relaxations
 from referral_api.matching.retrieve import BOUND_SLACK, Scan
@@ -84,8 +84,8 @@ class Engine:
         InputError
             When a structured constraint names an unknown capability, region or currency.
         """
-        interpretation, tokens = self.interpreter.read(need)
-        return self._rank(need, interpretation, tokens, limit=limit, today=today)
+        interpretation, tokens, text = self.interpreter.read(need)
+        return self._rank(need, interpretation, tokens, text, limit=limit, today=today)
 
     def rank(
         self,
@@ -96,13 +96,14 @@ class Engine:
         today: dt.date | None = None,
     ) -> Recommendation:
         """Score and explain for an interpretation already made (recommend without reading)."""
-        return self._rank(need, interpretation, None, limit=limit, today=today)
+        return self._rank(need, interpretation, None, None, limit=limit, today=today)
 
     def _rank(
         self,
         need: Need,
         interpretation: Interpretation,
         tokens: Sequence[Token] | None,
+        text: TextSums | None,
         *,
         limit: int,
         today: dt.date | None,
@@ -114,7 +115,7 @@ class Engine:
         constraints = interpretation.constraints
         checker = ConstraintChecker(constraints, rules, self.catalog.info.currency)
 
-        scan = Scan(index, interpretation, checker, rules.thresholds.min_score)
+        scan = Scan(index, interpretation, checker, rules.thresholds.min_score, text)
         order = self._order(checker)
         scored = sorted(
             (s for s in scan.top(limit) if s.score >= rules.thresholds.min_score), key=order

@@ -30,7 +30,13 @@ from referral_api.domain import (
 )
 from referral_api.domain.rules import CueKind
 from referral_api.errors import InputError
-from referral_api.matching.index import MatchingIndex, Phrase, VocabularyEntry
+from referral_api.matching.index import (
+    TEXT_NEIGHBOURS,
+    MatchingIndex,
+    Phrase,
+    TextSums,
+    VocabularyEntry,
+)
 from referral_api.matching.text import Token, tokenize
 
 _BOUNDARY = re.compile(r"[.;:!?,()\[\]\n]|\bbut\b|\bhowever\b|\bwhereas\b", re.IGNORECASE)
@@ -43,7 +49,7 @@ _TEAM = re.compile(
 )
 _NEAR = 3  # tokens between a cue and what it qualifies
 PHRASE_CONFIDENCE_FLOOR = 0.5
-NEIGHBOURS_VOTING = 15
+NEIGHBOURS_VOTING = TEXT_NEIGHBOURS  # (the index keeps floors for this many)
 HEDGED_CAPABILITY = 0.6
 
 
@@ -76,6 +82,7 @@ class _Reading:
     capability_words: set[int] = field(default_factory=set)
     found: list[_Found] = field(default_factory=list)
     negated_capabilities: list[StatedConstraint] = field(default_factory=list)
+    text_sums: TextSums | None = None  # BM25 sums of the words inferring capabilities read
 
 
 class NeedInterpreter:
@@ -114,9 +121,10 @@ class NeedInterpreter:
         """Read ``need``; structured constraints override the same fields read in the text."""
         return self.read(need)[0]
 
-    def read(self, need: Need) -> tuple[Interpretation, list[Token]]:
+    def read(self, need: Need) -> tuple[Interpretation, list[Token], TextSums | None]:
         """:meth:`interpret`, with the need's words (so that explaining need not split the
-        text again)."""
+        text again) and the BM25 sums over offerings made while reading, if any (so that
+        retrieval need only add the words those did not include)."""
         tokens = tokenize(need.text)
         reading = _Reading(tokens, need.text, [t.folded for t in tokens])
         self._boundaries(reading)
@@ -140,7 +148,7 @@ class NeedInterpreter:
             not_understood=not_understood,
             terms=terms,
         )
-        return interpretation, tokens
+        return interpretation, tokens, reading.text_sums
 
     # structure of the text ----------------------------------------------------------------------
     def _boundaries(self, reading: _Reading) -> None:
@@ -509,10 +517,13 @@ class NeedInterpreter:
         index = self.index
         by_document = index.capability_text.scores(stems)
         by_neighbours = np.zeros(len(index.capability_ids), dtype=np.float32)
-        similarity = index.text.scores(stems)
+        reading.text_sums = sums = index.text.sums(stems)
+        similarity = sums.sums.astype(np.float32)
         similarity[index.inactive_positions] = 0  # (a fresh array) retired offerings don't vote
-        # only offerings sharing a word can vote: rank those, not all N
-        sharing = np.flatnonzero(similarity > 0)
+        # only offerings sharing a word can vote, and the best of them score at least the floor
+        # one of the words alone guarantees: rank those, not all N
+        floor = index.text.floor(stems)
+        sharing = np.flatnonzero(similarity >= floor if floor > 0 else similarity > 0)
         top = index.best_first(similarity, sharing, count=NEIGHBOURS_VOTING)[:NEIGHBOURS_VOTING]
         for rank, position in enumerate(top):
             weight = float(similarity[position])

@@ -1,0 +1,91 @@
+"""Index structures whose shortcuts must never change an answer."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from referral_api.matching.index import Postings
+
+VOCABULARY = [f"w{i}" for i in range(6)]
+
+
+@st.composite
+def postings_and_query(draw: st.DrawFn) -> tuple[Postings, np.ndarray, list[str], int]:
+    size = draw(st.integers(1, 40))
+    occurrences = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, len(VOCABULARY) - 1),
+                st.integers(0, size - 1),
+                st.integers(1, 3),
+            ),
+            max_size=150,
+        )
+    )
+    active = np.array(draw(st.lists(st.booleans(), min_size=size, max_size=size)))
+    best_count = draw(st.integers(1, 8))
+    table = np.array(occurrences, dtype=np.int64).reshape(-1, 3)
+    postings = Postings(
+        VOCABULARY,
+        table[:, 0],
+        table[:, 1],
+        table[:, 2].astype(np.float64),
+        size,
+        active=active,
+        best_count=best_count,
+    )
+    query = draw(st.lists(st.sampled_from([*VOCABULARY, "unknown"]), max_size=5))
+    return postings, active, query, best_count
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=postings_and_query())
+def test_the_floor_keeps_every_one_of_the_best(
+    case: tuple[Postings, np.ndarray, list[str], int],
+) -> None:
+    """At least ``best_count`` active documents reach the floor, so the best ``best_count``
+    (and any tied with the last) are all among those at or above it."""
+    postings, active, query, best_count = case
+    floor = postings.floor(query)
+    if floor <= 0:
+        return
+    scores = postings.scores(query)
+    scores[~active] = 0
+    reaching = np.flatnonzero(scores >= floor)
+    assert len(reaching) >= best_count
+    kth_best = np.sort(scores)[::-1][best_count - 1]
+    assert kth_best >= floor
+    assert set(np.flatnonzero(scores >= kth_best)) <= set(reaching)
+
+
+def test_without_best_count_there_is_no_floor() -> None:
+    postings = Postings(
+        VOCABULARY,
+        np.array([0, 0], dtype=np.int64),
+        np.array([0, 1], dtype=np.int64),
+        np.ones(2),
+        2,
+    )
+    assert postings.floor(["w0"]) == 0.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=postings_and_query(), data=st.data())
+def test_sums_taken_over_equal_sums_made_afresh(
+    case: tuple[Postings, np.ndarray, list[str], int], data: st.DataObject
+) -> None:
+    """Adding the remaining words to sums made for some of them gives, bit for bit, the sums
+    of all the words added in that order; sums for other words are never taken over."""
+    postings, _, query, _ = case
+    earlier = data.draw(st.lists(st.sampled_from([*VOCABULARY, "unknown"]), max_size=4))
+    first = postings.sums(earlier)
+    taken = postings.sums(query, after=first)
+    if set(first.terms) <= set(query):
+        in_order = [*first.terms, *(t for t in query if t not in first.terms)]
+        assert taken.terms == postings.sums(in_order).terms
+        assert np.array_equal(taken.sums, postings.sums(in_order).sums)
+    else:
+        assert taken.terms == postings.sums(query).terms
+        assert np.array_equal(taken.sums, postings.sums(query).sums)
