@@ -20,6 +20,14 @@ from referral_api.store.models import (
 from tests.api.conftest import WIDGET_ORIGIN, Keys, app, client, keys, settings
 from tests.web.conftest import csrf_of, sign_in
 
+
+def secret_part(key: str) -> str:
+    """The random part of ``rk_<id>_<secret>``: everything after the id. (Splitting at the
+    last ``_`` would not do: the secret's own alphabet holds ``_``, so that can leave a
+    fragment of a character or two, which any log or hash contains by chance.)"""
+    return key.split("_", 2)[2]
+
+
 #: every table a request can store to (rate-limit windows count refused requests too: left out)
 STORED = (RecommendationRecord, Outcome, CatalogVersion, CatalogChange, ApiKey)
 
