@@ -86,8 +86,8 @@ class VocabularyEntry:
 class Postings:
     """BM25 term weights over a fixed set of documents, as arrays per term.
 
-    Built from parallel arrays — one entry per word occurrence (``term_ids[i]`` occurs in
-    ``doc_ids[i]``, ``counts[i]`` times) — so that building scales with numpy, not Python.
+    Built from parallel arrays — one entry per word occurrence (``term_ids[i]`` occurs once
+    more in ``doc_ids[i]``) — so that building scales with numpy, not Python.
     """
 
     def __init__(
@@ -95,15 +95,18 @@ class Postings:
         vocabulary: Sequence[str],
         term_ids: npt.NDArray[np.int64],
         doc_ids: npt.NDArray[np.int64],
-        counts: npt.NDArray[np.float64],
         size: int,
         *,
         active: npt.NDArray[np.bool_] | None = None,
         best_count: int = 0,
     ) -> None:
         self.size = size
-        keys, inverse = np.unique(term_ids * max(size, 1) + doc_ids, return_inverse=True)
-        tf = np.bincount(inverse, weights=counts).astype(np.float32)
+        # term frequencies as the lengths of runs of equal (term, document) keys: one plain
+        # sort (np.unique with return_inverse argsorts instead: 1.3 s of a 4.5 s build at 100k)
+        occurrences = np.sort(term_ids * max(size, 1) + doc_ids)
+        runs = np.flatnonzero(np.diff(occurrences, prepend=-1))
+        keys = occurrences[runs]
+        tf = np.diff(runs, append=len(occurrences)).astype(np.float32)
         terms = keys // max(size, 1)
         docs = (keys % max(size, 1)).astype(np.int32)
         lengths = np.bincount(docs, weights=tf, minlength=size).astype(np.float32)
@@ -415,7 +418,6 @@ class MatchingIndex:
             list(self._vocabulary),
             self._offering_terms,
             self._offering_docs,
-            np.ones(len(self._offering_terms)),
             len(self.offerings),
             active=self.active,
             best_count=TEXT_NEIGHBOURS,
@@ -497,7 +499,6 @@ class MatchingIndex:
             list(self._vocabulary),
             all_terms,
             all_docs,
-            np.ones(len(all_terms)),
             len(self.capability_ids),
         )
 

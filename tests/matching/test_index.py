@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from referral_api.matching.index import Postings
+from referral_api.matching.index import BM25_B, BM25_K1, Postings
 
 VOCABULARY = [f"w{i}" for i in range(6)]
 
@@ -27,11 +29,11 @@ def postings_and_query(draw: st.DrawFn) -> tuple[Postings, np.ndarray, list[str]
     active = np.array(draw(st.lists(st.booleans(), min_size=size, max_size=size)))
     best_count = draw(st.integers(1, 8))
     table = np.array(occurrences, dtype=np.int64).reshape(-1, 3)
+    repeats = table[:, 2]  # a word occurring several times in a document
     postings = Postings(
         VOCABULARY,
-        table[:, 0],
-        table[:, 1],
-        table[:, 2].astype(np.float64),
+        np.repeat(table[:, 0], repeats),
+        np.repeat(table[:, 1], repeats),
         size,
         active=active,
         best_count=best_count,
@@ -65,7 +67,6 @@ def test_without_best_count_there_is_no_floor() -> None:
         VOCABULARY,
         np.array([0, 0], dtype=np.int64),
         np.array([0, 1], dtype=np.int64),
-        np.ones(2),
         2,
     )
     assert postings.floor(["w0"]) == 0.0
@@ -89,3 +90,39 @@ def test_sums_taken_over_equal_sums_made_afresh(
     else:
         assert taken.terms == postings.sums(query).terms
         assert np.array_equal(taken.sums, postings.sums(query).sums)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    size=st.integers(1, 12),
+    occurrences=st.lists(
+        st.tuples(st.integers(0, len(VOCABULARY) - 1), st.integers(0, 11)), max_size=80
+    ),
+)
+def test_weights_are_bm25_counted_word_by_word(
+    size: int, occurrences: list[tuple[int, int]]
+) -> None:
+    """Each (word, document) weight is BM25 (k1, b as published) over the occurrences as
+    given, in any order: the counting by sorting equals counting one occurrence at a time."""
+    occurrences = [(term, doc % size) for term, doc in occurrences]
+    counts: dict[tuple[int, int], int] = {}
+    for pair in occurrences:
+        counts[pair] = counts.get(pair, 0) + 1
+    lengths = [sum(n for (_, d), n in counts.items() if d == doc) for doc in range(size)]
+    average = sum(lengths) / size if sum(lengths) else 1.0
+    table = np.array(occurrences, dtype=np.int64).reshape(-1, 2)
+    postings = Postings(VOCABULARY, table[:, 0], table[:, 1], size)
+    for term_id, term in enumerate(VOCABULARY):
+        docs = sorted(d for (t, d) in counts if t == term_id)
+        if not docs:
+            assert term not in postings.terms
+            continue
+        idf = math.log(1 + (size - len(docs) + 0.5) / (len(docs) + 0.5))
+        expected = [
+            idf * counts[term_id, d] * (BM25_K1 + 1)
+            / (counts[term_id, d] + BM25_K1 * (1 - BM25_B + BM25_B * lengths[d] / average))
+            for d in docs
+        ]  # fmt: skip
+        got_docs, got_weights = postings.terms[term]
+        assert got_docs.tolist() == docs
+        assert np.allclose(got_weights, expected, rtol=1e-5)
