@@ -2,9 +2,10 @@
 
 For each size a fresh process generates the seeded synthetic catalogue (bench/synthetic.py),
 builds the engine's index (timed), then answers the same needs with ``Engine.recommend`` and
-with a bare bm25s retrieval (top 10) over the same offering texts (name, summary, capability
-labels), in alternating blocks. Reported: p50/p99 latency of each, their ratio, index build
-time, peak RSS.
+with two bare bm25s retrievals (top 10) over the same offering texts (name, summary,
+capability labels) — ``retrieve`` as shipped, and bm25s's scores with the top 10 taken among
+the documents that share a word — in alternating blocks. Reported: p50/p99 latency of each,
+the ratios (``strict``: against the faster baseline), index build time, peak RSS.
 
 It also measures the engine on the real 1,348-offering self-hosted catalogue of ../shared/eval
 (median ``recommend`` over the 806 dev needs, ``referral batch`` wall time including start-up,
@@ -45,6 +46,7 @@ def _percentiles(samples: list[float]) -> dict[str, float]:
 def measure_size(size: int, needs: int) -> dict[str, Any]:
     """One size, measured in this process (run it in a fresh one for a clean peak RSS)."""
     import bm25s
+    import numpy as np
 
     from bench.synthetic import generate
     from referral_api.curation import load_rules
@@ -85,27 +87,53 @@ def measure_size(size: int, needs: int) -> dict[str, Any]:
         retriever.retrieve(tokens, k=10, show_progress=False)
         return (time.perf_counter() - t) * 1000
 
+    def bm25_scored_once(need: Need) -> float:
+        """bm25s's own scores, then the top 10 among the documents that share a word.
+
+        ``retrieve`` takes its top k with np.argpartition over every document's score. Where
+        most documents score 0 (all but a few thousand of 100k), that call took 8-14 ms on
+        the 2-core development VM, with numpy 2.2, 2.3 and 2.4 alike, against 0.5 ms for the
+        same call on the negated scores. This baseline is the same lookup without that call,
+        so that the ratio never rests on a slow path of numpy's.
+        """
+        t = time.perf_counter()
+        words = bm25s.tokenize(need.text, stopwords="en", return_ids=False, show_progress=False)
+        if words[0]:
+            scores = retriever.get_scores(words[0])
+            hits = np.flatnonzero(scores)
+            best = hits[np.argpartition(-scores[hits], min(10, len(hits)) - 1)[:10]]
+            best[np.argsort(-scores[best], kind="stable")].tolist()
+        return (time.perf_counter() - t) * 1000
+
     for need in asked[:20]:
         engine_once(need)
         bm25_once(need)
+        bm25_scored_once(need)
     # In the same run, each warm over a whole pass of the needs (as a dedicated service would
     # be), in alternating blocks, so that both see the same machine: one pass of each a minute
     # apart moved the ratio with whatever else ran there (4.7 to 7.6 for the same code), and
     # need-by-need interleaving would make each evict the other's data from the CPU caches.
     engine_ms: list[float] = []
     bm25_ms: list[float] = []
-    blocks = ((engine_once, engine_ms), (bm25_once, bm25_ms))
+    scored_ms: list[float] = []
+    blocks = ((engine_once, engine_ms), (bm25_once, bm25_ms), (bm25_scored_once, scored_ms))
     for round_ in range(ROUNDS):
         for once, samples in blocks if round_ % 2 == 0 else blocks[::-1]:
             samples.extend(once(need) for need in asked)
     engine_stats, bm25_stats = _percentiles(engine_ms), _percentiles(bm25_ms)
+    scored_stats = _percentiles(scored_ms)
     return {
         "offerings": size,
         "needs": len(asked),
         "index_build_s": round(build, 2),
         "engine": engine_stats,
         "bm25s": {**bm25_stats, "index_build_s": round(bm25_build, 2)},
+        "bm25s_scored": scored_stats,
         "ratio_p50": round(engine_stats["p50_ms"] / bm25_stats["p50_ms"], 2),
+        # against the faster of the two baselines: the figure the target is judged by
+        "strict_ratio_p50": round(
+            engine_stats["p50_ms"] / min(bm25_stats["p50_ms"], scored_stats["p50_ms"]), 2
+        ),
         "p99_over_p50": round(engine_stats["p99_ms"] / engine_stats["p50_ms"], 2),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
@@ -176,13 +204,16 @@ def main(argv: list[str]) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "engine.json").write_text(json.dumps(report, indent=2))
     print(f"{'offerings':>9} {'build s':>7} {'p50 ms':>7} {'p99 ms':>7} {'p99/p50':>7} "
-          f"{'bm25 p50':>8} {'ratio':>6} {'RSS MB':>7}")  # fmt: skip
+          f"{'bm25 p50':>8} {'scored':>7} {'ratio':>6} {'strict':>6} {'RSS MB':>7}")  # fmt: skip
     for row in sizes:
         print(
             f"{row['offerings']:>9} {row['index_build_s']:>7} {row['engine']['p50_ms']:>7} "
             f"{row['engine']['p99_ms']:>7} {row['p99_over_p50']:>7} {row['bm25s']['p50_ms']:>8} "
-            f"{row['ratio_p50']:>6} {row['peak_rss_mb']:>7}"
+            f"{row['bm25s_scored']['p50_ms']:>7} {row['ratio_p50']:>6} "
+            f"{row['strict_ratio_p50']:>6} {row['peak_rss_mb']:>7}"
         )
+    print("bm25 p50: bm25s retrieve(k=10); scored: bm25s get_scores + top 10 of the documents "
+          "sharing a word; strict: recommend p50 / the faster of the two")  # fmt: skip
     if "selfhosted" in report:
         shown = report["selfhosted"]
         print(
