@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from referral_api.errors import Forbidden, InputError, RateLimited, Unauthenticated, Unavailable
 from referral_api.store.db import Database
 from referral_api.store.models import ApiKey, utcnow
-from referral_api.store.repositories import ApiKeyRepository, RateLimitRepository
+from referral_api.store.repositories import ApiKeyRepository, RateLimitRepository, read_key
 
 SECRET_PREFIX = "rk"  # noqa: S105 - a visible prefix, not a secret
 PUBLISHABLE_PREFIX = "pk"
@@ -229,8 +229,7 @@ def _lookup(database: Database, admission: Admission, key_id: str) -> ApiKey | N
     worker cannot be checked, and are refused with 503 rather than let in.
     """
     try:
-        with database.session(write=False) as session:
-            key = ApiKeyRepository(session).lookup(key_id)
+        key = read_key(database, key_id)
     except (OperationalError, DBAPIError) as exc:
         known = admission.recall(key_id)
         if known is None:

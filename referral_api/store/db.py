@@ -21,12 +21,14 @@ try:
     import fcntl
 except ImportError:  # not POSIX: this process's writers still queue; other processes poll
     fcntl = None  # type: ignore[assignment]
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, Executable, Row, create_engine, event, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POOL_SIZE = 16  # connections kept open per worker process …
 POOL_OVERFLOW = 16  # … and opened beyond those for bursts (closed when returned)
+READ_POOL_SIZE = 8  # connections for single reads (the key check), each held a fraction of a ms
 IMMEDIATE = "referral_sqlite_immediate"
 _HOLDS_LOCK = "referral_holds_write_lock"
 
@@ -90,14 +92,21 @@ class WriterLock:
         self._threads.release()
 
 
-def make_engine(url: str, **options: Any) -> Engine:
+def make_engine(url: str, *, autocommit: bool = False, **options: Any) -> Engine:
     """An engine for ``url``; a SQLite file's directory is created when missing.
 
     JSON columns go through orjson: a 100,000-offering catalogue snapshot is ~70 MB of JSON,
     which the standard library parses in seconds and orjson in a fraction of one.
+    ``autocommit``: an engine for single reads only (:meth:`Database.read_row`): each statement
+    is its own transaction, no BEGIN or COMMIT is sent, and connections are not pinged on
+    checkout (a dropped one is replaced when a read finds it so).
     """
     options.setdefault("json_serializer", _dumps)
     options.setdefault("json_deserializer", orjson.loads)
+    if autocommit:
+        options.update(isolation_level="AUTOCOMMIT", pool_pre_ping=False)
+        options.setdefault("pool_size", READ_POOL_SIZE)
+        options.setdefault("max_overflow", 0)  # a read waits for one of them instead
     # Connections are held by the request threads (key lookups, units of work), the record
     # writer and the catalogue poller at once: a pool smaller than that opens and closes an
     # overflow connection per request (SQLite runs its PRAGMAs again; PostgreSQL a new
@@ -113,7 +122,11 @@ def make_engine(url: str, **options: Any) -> Engine:
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options)
+    _configure_sqlite(engine, database, writes=not autocommit)
+    return engine
 
+
+def _configure_sqlite(engine: Engine, database: str | None, *, writes: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see below)
@@ -124,6 +137,8 @@ def make_engine(url: str, **options: Any) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    if not writes:  # single reads in autocommit: nothing to begin, nothing to lock
+        return
     # SQLite has one writer at a time and makes waiting writers poll with sleeps of up to 100 ms;
     # writers queue on a lock first — across this process's threads and across the processes
     # (workers, CLI) that share the file — taken when a write transaction begins (not when a
@@ -152,7 +167,6 @@ def make_engine(url: str, **options: Any) -> Engine:
     for name in ("commit", "rollback"):
         event.listen(engine, name, lambda connection: _release(connection.info))
     event.listen(engine, "checkin", lambda _dbapi, record: _release(record.info))
-    return engine
 
 
 class Database:
@@ -167,19 +181,27 @@ class Database:
         engine: Engine,
         sessions: sessionmaker[Session],
         write_sessions: sessionmaker[Session] | None = None,
+        reader: Engine | None = None,
     ) -> None:
         self.engine = engine
         self.sessions = sessions
         self.write_sessions = write_sessions or sessions
+        self.reader = reader
 
     @classmethod
     def from_url(cls, url: str) -> Database:
         engine = make_engine(url)
         writer = engine.execution_options(**{IMMEDIATE: True})
+        database = make_url(url).database
+        # a private in-memory SQLite database exists once per connection: no separate reader
+        separate = engine.dialect.name != "sqlite" or (
+            database not in (None, "", ":memory:") and not database.startswith("file:")
+        )
         return cls(
             engine,
             sessionmaker(engine, expire_on_commit=False),
             sessionmaker(writer, expire_on_commit=False),
+            make_engine(url, autocommit=True) if separate else None,
         )
 
     @classmethod
@@ -208,5 +230,29 @@ class Database:
                 raise
             session.commit()
 
+    def read_row(self, statement: Executable, parameters: dict[str, Any]) -> Row[Any] | None:
+        """The first row of one read-only statement, outside any unit of work.
+
+        For the reads every request makes (the key check): on the reader engine, the statement
+        is the only thing sent — in autocommit, on a connection not pinged first — one round
+        trip to PostgreSQL instead of four (ping, BEGIN, SELECT, COMMIT). A pooled connection
+        the database has dropped meanwhile fails the read, is replaced, and the read is tried
+        once more. Without a reader (sessions joined to a test's transaction) it runs in a
+        read-only unit of work.
+        """
+        if self.reader is None:
+            with self.session(write=False) as session:
+                return session.execute(statement, parameters).first()
+        try:
+            with self.reader.connect() as connection:
+                return connection.execute(statement, parameters).first()
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        with self.reader.connect() as connection:
+            return connection.execute(statement, parameters).first()
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.reader is not None:
+            self.reader.dispose()

@@ -33,6 +33,7 @@ from referral_api.insights.report import (
     WeekCount,
     sort_rows,
 )
+from referral_api.store.db import Database
 from referral_api.store.models import (
     ApiKey,
     Base,
@@ -133,6 +134,13 @@ class CatalogChangeRepository(Repository):
 _KEY_BY_ID = select(_table(ApiKey)).where(_table(ApiKey).c.id == bindparam("key_id"))
 
 
+def read_key(database: Database, key_id: str) -> ApiKey | None:
+    """The key's facts as they are in the database now, detached: read on every authenticated
+    request, so one Core statement on its own (:meth:`Database.read_row`), no ORM load."""
+    row = database.read_row(_KEY_BY_ID, {"key_id": key_id})
+    return ApiKey(**row._mapping) if row is not None else None
+
+
 class ApiKeyRepository(Repository):
     def add(self, key: ApiKey) -> ApiKey:
         self.session.add(key)
@@ -141,12 +149,6 @@ class ApiKeyRepository(Repository):
 
     def get(self, key_id: str) -> ApiKey | None:
         return self.session.get(ApiKey, key_id)
-
-    def lookup(self, key_id: str) -> ApiKey | None:
-        """The key's facts as they are in the database now, detached from the session: one
-        Core query, read on every authenticated request (no identity map, no ORM load)."""
-        row = self.session.execute(_KEY_BY_ID, {"key_id": key_id}).first()
-        return ApiKey(**row._mapping) if row is not None else None
 
     def list(self, *, include_revoked: bool = False) -> Sequence[ApiKey]:
         query = select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)

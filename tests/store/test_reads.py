@@ -1,0 +1,121 @@
+"""Single reads outside a unit of work: the key check every authenticated request makes.
+
+These run against databases of their own (not the rolled-back test transaction), because the
+reader is a separate engine that sees only what is committed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import event, text
+
+from referral_api.api.security import create_key
+from referral_api.store.db import Database, make_engine
+from referral_api.store.migrate import upgrade
+from referral_api.store.models import utcnow
+from referral_api.store.repositories import ApiKeyRepository, read_key
+from tests.conftest import BACKENDS, IN_CI, POSTGRES_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def committed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated database whose units of work really commit."""
+    if request.param == "sqlite":
+        database = Database.from_url(f"sqlite:///{tmp_path}/reads.db")
+        upgrade(database.engine)
+        yield database
+        database.dispose()
+        return
+    schema = f"reads_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(POSTGRES_URL)
+    try:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    except Exception as exc:
+        admin.dispose()
+        if IN_CI:
+            pytest.fail(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
+    database = Database.from_url(f"{POSTGRES_URL}?options={quote(f'-csearch_path={schema}')}")
+    upgrade(database.engine)
+    try:
+        yield database
+    finally:
+        database.dispose()
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+def new_key_id(database: Database) -> str:
+    with database.session() as session:
+        return create_key(session, name="reader", scopes=["recommend"]).key.id
+
+
+class TestReadKey:
+    def test_a_revocation_is_seen_by_the_very_next_read(self, committed: Database) -> None:
+        key_id = new_key_id(committed)
+        before = read_key(committed, key_id)
+        assert before is not None
+        assert before.revoked_at is None
+        with committed.session() as session:
+            repository = ApiKeyRepository(session)
+            key = repository.get(key_id)
+            assert key is not None
+            repository.revoke(key, utcnow())
+        after = read_key(committed, key_id)
+        assert after is not None
+        assert after.revoked_at is not None
+        assert read_key(committed, "no-such-key") is None
+
+    def test_the_read_is_one_statement_in_autocommit(self, committed: Database) -> None:
+        key_id = new_key_id(committed)
+        assert committed.reader is not None
+        sent: list[str] = []
+        event.listen(committed.reader, "before_cursor_execute", lambda *args: sent.append(args[2]))
+        read_key(committed, key_id)
+        assert len(sent) == 1, sent  # no ping, and none of our own BEGIN (SQLite)
+        assert sent[0].lstrip().upper().startswith("SELECT")
+        with committed.reader.connect() as connection:
+            driver = connection.connection.dbapi_connection
+            if committed.backend == "postgresql":
+                assert driver.autocommit is True  # psycopg sends no BEGIN, needs no COMMIT
+            else:
+                assert driver.isolation_level is None  # pysqlite begins nothing either
+
+    @pytest.mark.postgres
+    @pytest.mark.parametrize("committed", ["postgresql"], indirect=True)
+    def test_a_connection_the_database_dropped_is_replaced(self, committed: Database) -> None:
+        """Reader connections are not pinged before use: when the server has ended one (a
+        restart, an idle timeout), the read that finds it so is made again on a new one."""
+        key_id = new_key_id(committed)
+        assert committed.reader is not None
+        with committed.reader.connect() as connection:  # the pool's only idle connection now
+            pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with committed.engine.begin() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        found = read_key(committed, key_id)
+        assert found is not None
+        assert found.id == key_id
+        with committed.reader.connect() as connection:
+            assert connection.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+
+
+def test_an_in_memory_database_is_read_through_its_sessions() -> None:
+    """A private in-memory SQLite database exists once per connection: a separate reader
+    would see an empty one, so there is none and reads go through a unit of work."""
+    database = Database.from_url("sqlite://")
+    try:
+        assert database.reader is None
+        upgrade(database.engine)
+        key_id = new_key_id(database)
+        found = read_key(database, key_id)
+        assert found is not None
+        assert found.id == key_id
+    finally:
+        database.dispose()
