@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import Connection, Engine
@@ -50,21 +53,28 @@ IN_CI = os.environ.get("CI") == "true"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-def _postgres_engine(tmp_schema: str) -> Engine:
-    """An engine whose connections use a schema of their own, so concurrent runs never meet."""
+@contextlib.contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema of its own, dropped afterwards: the URL whose connections use
+    it, so that concurrent runs never meet. Skipped when the server is unreachable, failed
+    under CI=true."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = make_engine(POSTGRES_URL)
     try:
         with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{tmp_schema}" CASCADE')
-            connection.exec_driver_sql(f'CREATE SCHEMA "{tmp_schema}"')
+            connection.exec_driver_sql(f'CREATE SCHEMA "{name}"')
     except OperationalError as exc:
         admin.dispose()
         reason = f"PostgreSQL unreachable at {POSTGRES_URL}: {exc.orig}"
         if IN_CI:
             pytest.fail(f"{reason} (mandatory under CI=true)")
         pytest.skip(reason)
-    admin.dispose()
-    return make_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={tmp_schema}"})
+    try:
+        yield f"{POSTGRES_URL}?options={quote(f'-csearch_path={name}')}"
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        admin.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -78,15 +88,11 @@ def db_engine(
         yield engine
         engine.dispose()
         return
-    schema = f"referral_test_{os.getpid()}"
-    engine = _postgres_engine(schema)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-    cleanup = make_engine(POSTGRES_URL)
-    with cleanup.begin() as connection:
-        connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    cleanup.dispose()
+    with postgres_schema("referral_test") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture

@@ -23,13 +23,10 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
-import pytest
 
-from referral_api.store.db import make_engine
-from tests.conftest import CATALOG_DIR, IN_CI, POSTGRES_URL, RULES_DIR
+from tests.conftest import CATALOG_DIR, RULES_DIR, postgres_schema
 
 REFERRAL = str(Path(sys.executable).parent / "referral")
 
@@ -141,28 +138,12 @@ def database(backend: str, tmp_path: Path, *, port: int | None = None) -> Iterat
         referral("catalog", "load", env=env)
         yield Target(url, env, backend, env, url)
         return
-    schema = f"rel_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    except Exception as exc:
-        admin.dispose()
-        if IN_CI:
-            pytest.fail(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
-    options = f"?options={quote(f'-csearch_path={schema}')}"
-    direct = f"{POSTGRES_URL}{options}"
-    setup = {**base, "REFERRAL_DATABASE_URL": direct}
-    referral("db", "upgrade", env=setup)
-    referral("catalog", "load", env=setup)
-    url = direct if port is None else direct.replace(":5432/", f":{port}/")
-    try:
+    with postgres_schema("rel") as direct:
+        setup = {**base, "REFERRAL_DATABASE_URL": direct}
+        referral("db", "upgrade", env=setup)
+        referral("catalog", "load", env=setup)
+        url = direct if port is None else direct.replace(":5432/", f":{port}/")
         yield Target(url, {**base, "REFERRAL_DATABASE_URL": url}, backend, setup, direct)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 class Server:

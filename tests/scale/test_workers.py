@@ -12,17 +12,14 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
 import pytest
 
 from referral_api.api.schemas import OfferingUpdate
-from referral_api.store.db import make_engine
-from tests.conftest import CATALOG_DIR, IN_CI, POSTGRES_URL, RULES_DIR
+from tests.conftest import CATALOG_DIR, RULES_DIR, postgres_schema
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 REFERRAL = str(Path(sys.executable).parent / "referral")
@@ -42,32 +39,17 @@ def _referral(*args: str, env: dict[str, str]) -> str:
 @pytest.fixture(scope="module")
 def environment() -> Iterator[dict[str, str]]:
     """A fresh schema, migrated and loaded with the bundled catalogue."""
-    schema = f"workers_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    except Exception as exc:  # unreachable server
-        admin.dispose()
-        if IN_CI:
-            pytest.fail(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
-    url = f"{POSTGRES_URL}?options={quote(f'-csearch_path={schema}')}"
-    env = {
-        **os.environ,
-        "REFERRAL_DATABASE_URL": url,
-        "REFERRAL_CATALOG_DIR": str(CATALOG_DIR),
-        "REFERRAL_RULES_DIR": str(RULES_DIR),
-        "REFERRAL_RELOAD_INTERVAL_SECONDS": "1",
-    }
-    _referral("db", "upgrade", env=env)
-    _referral("catalog", "load", env=env)
-    try:
+    with postgres_schema("workers") as url:
+        env = {
+            **os.environ,
+            "REFERRAL_DATABASE_URL": url,
+            "REFERRAL_CATALOG_DIR": str(CATALOG_DIR),
+            "REFERRAL_RULES_DIR": str(RULES_DIR),
+            "REFERRAL_RELOAD_INTERVAL_SECONDS": "1",
+        }
+        _referral("db", "upgrade", env=env)
+        _referral("catalog", "load", env=env)
         yield env
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")

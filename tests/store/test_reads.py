@@ -6,20 +6,18 @@ reader is a separate engine that sees only what is committed.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from sqlalchemy import event, text
 
 from referral_api.api.security import create_key
-from referral_api.store.db import Database, make_engine
+from referral_api.store.db import Database
 from referral_api.store.migrate import upgrade
 from referral_api.store.models import utcnow
 from referral_api.store.repositories import ApiKeyRepository, read_key
-from tests.conftest import BACKENDS, IN_CI, POSTGRES_URL
+from tests.conftest import BACKENDS, postgres_schema
 
 
 @pytest.fixture(params=BACKENDS)
@@ -31,25 +29,11 @@ def committed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databa
         yield database
         database.dispose()
         return
-    schema = f"reads_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(POSTGRES_URL)
-    try:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    except Exception as exc:
-        admin.dispose()
-        if IN_CI:
-            pytest.fail(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL}: {exc}")
-    database = Database.from_url(f"{POSTGRES_URL}?options={quote(f'-csearch_path={schema}')}")
-    upgrade(database.engine)
-    try:
+    with postgres_schema("reads") as url:
+        database = Database.from_url(url)
+        upgrade(database.engine)
         yield database
-    finally:
         database.dispose()
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 def new_key_id(database: Database) -> str:
