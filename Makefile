@@ -34,8 +34,8 @@ lint: $(VENV)/.installed-dev  ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(VENV)/.installed-dev  ## mypy --strict over the package
-	$(BIN)/mypy referral_api
+typecheck: $(VENV)/.installed-dev  ## mypy --strict over the package and the benchmarks
+	$(BIN)/mypy referral_api bench
 
 fmt: $(VENV)/.installed-dev  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

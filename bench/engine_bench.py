@@ -166,9 +166,9 @@ def measure_selfhosted() -> dict[str, Any]:
             [referral, "batch", *catalog_args], stdin=stdin, stdout=subprocess.DEVNULL, check=True
         )
     batch_wall = time.perf_counter() - started
-    cases = ["--cases", str(EVAL / "dev.jsonl")]
+    case_args = ["--cases", str(EVAL / "dev.jsonl")]
     quality = subprocess.run(
-        [referral, "eval", *cases, *catalog_args, "--baseline", "--json"],
+        [referral, "eval", *case_args, *catalog_args, "--baseline", "--json"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     rows = json.loads(quality.stdout)
