@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POOL_SIZE = 16  # connections kept open per worker process …
 POOL_OVERFLOW = 16  # … and opened beyond those for bursts (closed when returned)
-READ_POOL_SIZE = 8  # connections for single reads (the key check), each held a fraction of a ms
+READ_POOL_SIZE = 8  # connections for single reads (the key check), see make_engine
 IMMEDIATE = "referral_sqlite_immediate"
 _HOLDS_LOCK = "referral_holds_write_lock"
 
@@ -37,11 +37,14 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+def _plain_file(database: str | None) -> bool:
+    """Whether a SQLite database name is a file of its own (not in memory, not a URI)."""
+    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
+
+
 def _lock_path(database: str | None) -> Path | None:
     """The file that queues writers of a SQLite database file across processes, if any."""
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return Path(f"{database}-writer.lock")
+    return Path(f"{database}-writer.lock") if _plain_file(database) else None
 
 
 class WriterLock:
@@ -105,22 +108,21 @@ def make_engine(url: str, *, autocommit: bool = False, **options: Any) -> Engine
     options.setdefault("json_deserializer", orjson.loads)
     if autocommit:
         options.update(isolation_level="AUTOCOMMIT", pool_pre_ping=False)
-        options.setdefault("pool_size", READ_POOL_SIZE)
-        options.setdefault("max_overflow", 0)  # a read waits for one of them instead
-    # Connections are held by the request threads (key lookups, units of work), the record
-    # writer and the catalogue poller at once: a pool smaller than that opens and closes an
-    # overflow connection per request (SQLite runs its PRAGMAs again; PostgreSQL a new
-    # session), which under load costs more than the request itself.
+    # Connections are held by the request threads (units of work), the record writer and the
+    # catalogue poller at once: a pool smaller than that opens and closes an overflow
+    # connection per request (SQLite runs its PRAGMAs again; PostgreSQL a new session), which
+    # under load costs more than the request itself. Single reads hold theirs for a fraction of
+    # a millisecond: a few, and a read waits for one rather than open another.
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database not in (None, "", ":memory:"):
-        options.setdefault("pool_size", POOL_SIZE)
-        options.setdefault("max_overflow", POOL_OVERFLOW)
+        options.setdefault("pool_size", READ_POOL_SIZE if autocommit else POOL_SIZE)
+        options.setdefault("max_overflow", 0 if autocommit else POOL_OVERFLOW)
     if parsed.get_backend_name() != "sqlite":
         options.setdefault("pool_pre_ping", True)
         return create_engine(url, **options)
     database = parsed.database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if _plain_file(database):
+        Path(str(database)).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **options)
     _configure_sqlite(engine, database, writes=not autocommit)
     return engine
@@ -192,11 +194,8 @@ class Database:
     def from_url(cls, url: str) -> Database:
         engine = make_engine(url)
         writer = engine.execution_options(**{IMMEDIATE: True})
-        database = make_url(url).database
-        # a private in-memory SQLite database exists once per connection: no separate reader
-        separate = engine.dialect.name != "sqlite" or (
-            database not in (None, "", ":memory:") and not database.startswith("file:")
-        )
+        # an in-memory SQLite database exists once per connection: no separate reader for it
+        separate = engine.dialect.name != "sqlite" or _plain_file(make_url(url).database)
         return cls(
             engine,
             sessionmaker(engine, expire_on_commit=False),
