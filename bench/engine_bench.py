@@ -92,9 +92,9 @@ def measure_size(size: int, needs: int) -> dict[str, Any]:
 
         ``retrieve`` takes its top k with np.argpartition over every document's score. Where
         most documents score 0 (all but a few thousand of 100k), that call took 8-14 ms on
-        the 2-core development VM, with numpy 2.2, 2.3 and 2.4 alike, against 0.5 ms for the
-        same call on the negated scores. This baseline is the same lookup without that call,
-        so that the ratio never rests on a slow path of numpy's.
+        the 2-core development VM, with numpy 2.2, 2.3 and 2.4 alike, against 0.5-1.2 ms for
+        the same call on the negated scores. This baseline is the same lookup without that
+        call, so that the ratio never rests on a slow path of numpy's.
         """
         t = time.perf_counter()
         words = bm25s.tokenize(need.text, stopwords="en", return_ids=False, show_progress=False)
