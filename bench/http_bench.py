@@ -32,7 +32,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.support import free_port, fresh_postgres_database
+from bench.support import demo_database, free_port, fresh_postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
 NEEDS = [
@@ -52,14 +52,6 @@ request = function()
 end
 """
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
-
-
-def _referral(*args: str, env: dict[str, str]) -> str:
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "referral"), *args],
-        env=env, check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    return done.stdout
 
 
 async def _drive(
@@ -249,17 +241,7 @@ def main(argv: list[str]) -> int:
             if not url:
                 print("PostgreSQL is not reachable on 127.0.0.1:5432", file=sys.stderr)
                 return 1
-        env = {
-            **os.environ,
-            "REFERRAL_DATABASE_URL": url,
-            "REFERRAL_CATALOG_DIR": args.catalog,
-            "REFERRAL_RULES_DIR": str(ROOT / "rules"),
-            "REFERRAL_RATE_LIMIT_PER_MINUTE": "100000000",
-        }
-        _referral("db", "upgrade", env=env)
-        _referral("catalog", "load", env=env)
-        key = _referral("keys", "create", "--name", "bench", "--scopes", "admin", env=env)
-        key = key.strip().splitlines()[-1]
+        env, key = demo_database(url, args.catalog)
         runs = [_measure(env, key, n, args.seconds, args.concurrency) for n in (1, 2)]
     one, two = runs
     result = {

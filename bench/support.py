@@ -1,11 +1,16 @@
-"""What several benchmarks need: a free loopback port, a fresh PostgreSQL database, peak RSS."""
+"""What several benchmarks need: a free loopback port, a fresh PostgreSQL database, the demo
+catalogue in a database of its own with a key, peak RSS."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -36,3 +41,28 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024)
     return float("nan")
+
+
+def referral(*args: str, env: dict[str, str]) -> str:
+    """Run the ``referral`` CLI of this environment; its standard output."""
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "referral"), *args],
+        env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return done.stdout
+
+
+def demo_database(url: str, catalog: str | Path = ROOT / "catalog") -> tuple[dict[str, str], str]:
+    """Migrate the database at ``url``, load ``catalog`` into it and create an admin key whose
+    rate limit never binds; the environment that serves it, and the key."""
+    env = {
+        **os.environ,
+        "REFERRAL_DATABASE_URL": url,
+        "REFERRAL_CATALOG_DIR": str(catalog),
+        "REFERRAL_RULES_DIR": str(ROOT / "rules"),
+        "REFERRAL_RATE_LIMIT_PER_MINUTE": "100000000",
+    }
+    referral("db", "upgrade", env=env)
+    referral("catalog", "load", env=env)
+    key = referral("keys", "create", "--name", "bench", "--scopes", "admin", env=env)
+    return env, key.strip().splitlines()[-1]
