@@ -32,7 +32,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.support import demo_database, free_port, fresh_postgres_database
+from bench.support import demo_database, free_port, run_database
 
 ROOT = Path(__file__).resolve().parent.parent
 NEEDS = [
@@ -235,12 +235,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/bench.db"
-        if args.database == "postgresql":
-            url = fresh_postgres_database("referral_bench_http") or ""
-            if not url:
-                print("PostgreSQL is not reachable on 127.0.0.1:5432", file=sys.stderr)
-                return 1
+        url = run_database(args.database, "referral_bench_http", tmp)
+        if url is None:
+            return 1
         env, key = demo_database(url, args.catalog)
         runs = [_measure(env, key, n, args.seconds, args.concurrency) for n in (1, 2)]
     one, two = runs

@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import json
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -41,7 +40,7 @@ from typing import Any
 import orjson
 
 from bench.http_bench import NEEDS
-from bench.support import demo_database, fresh_postgres_database
+from bench.support import demo_database, run_database
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -260,12 +259,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--results", type=Path, default=RESULTS, help="where the JSON goes")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/bench.db"
-        if args.database == "postgresql":
-            url = fresh_postgres_database("referral_bench_parts") or ""
-            if not url:
-                print("PostgreSQL is not reachable on 127.0.0.1:5432", file=sys.stderr)
-                return 1
+        url = run_database(args.database, "referral_bench_parts", tmp)
+        if url is None:
+            return 1
         _, key = demo_database(url)
         result = asyncio.run(_measure(url, key, args.calls, args.repeats, args.callers))
     result |= {

@@ -35,6 +35,18 @@ def fresh_postgres_database(name: str, admin_url: str = POSTGRES_ADMIN) -> str |
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
+def run_database(kind: str, name: str, scratch: str) -> str | None:
+    """The URL of a fresh database for one benchmark run: ``sqlite``, a file in directory
+    ``scratch``; ``postgresql``, database ``name`` made afresh on the local server (None, with
+    a message on stderr, when that server is not reachable)."""
+    if kind == "sqlite":
+        return f"sqlite:///{scratch}/bench.db"
+    url = fresh_postgres_database(name)
+    if url is None:
+        print("PostgreSQL is not reachable on 127.0.0.1:5432", file=sys.stderr)
+    return url
+
+
 def peak_rss_mb(pid: int) -> float:
     """The peak resident set size of a running process (VmHWM), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
