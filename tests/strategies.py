@@ -17,6 +17,7 @@ PLATFORMS = ["web", "ios", "android", "windows", "macos", "linux", "self_hosted"
 SEGMENTS = ["individual", "small", "mid", "enterprise"]
 COMPLIANCE = ["gdpr", "hipaa", "soc2", "pci_dss"]
 CURRENCIES = ["USD", "EUR", "GBP"]
+LANGUAGES = ["es", "fr", "de", "pt", "it", "nl", "no"]  # "no": Norwegian, not a boolean
 
 text = (
     st.text(
@@ -64,6 +65,10 @@ def catalog_documents(draw: st.DrawFn, *, max_offerings: int = 6) -> dict[str, A
             cap["broader"] = draw(_unique(st.lists(st.sampled_from(earlier), max_size=2)))
             cap["related"] = draw(_unique(st.lists(st.sampled_from(earlier), max_size=2)))
         cap["synonyms"] = draw(st.lists(text, max_size=3))
+        cap["translations"] = draw(
+            st.dictionaries(st.sampled_from(LANGUAGES), st.lists(text, min_size=1, max_size=3),
+                            max_size=3)
+        )  # fmt: skip
         capabilities.append({k: v for k, v in cap.items() if v})
     offering_ids = draw(
         st.lists(st.from_regex(r"[a-z][a-z0-9-]{0,11}", fullmatch=True), min_size=1,

@@ -46,6 +46,7 @@ OFFERINGS_DIR = "offerings"
 CATALOG_FIELDS = ("company", "currency", "version", "name", "date")
 CAPABILITY_FIELDS = (
     "id", "label", "synonyms", "examples", "description", "broader", "related", "requires",
+    "translations",
 )  # fmt: skip
 OFFERING_FIELDS = (
     "id", "name", "provider", "relationship", "summary", "capabilities", "price", "segments",
@@ -233,6 +234,7 @@ class _Validator:
                 broader=reader.strings("broader"),
                 related=reader.strings("related"),
                 requires=reader.strings("requires"),
+                translations=reader.translations("translations"),
                 extra=reader.extra(CAPABILITY_FIELDS),
                 source=SourceRef(CAPABILITIES_FILE, reader.line() or 0),
             )

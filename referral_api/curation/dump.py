@@ -49,6 +49,7 @@ def capability_document(cap: Capability) -> dict[str, Any]:
             "broader": list(cap.broader),
             "related": list(cap.related),
             "requires": list(cap.requires),
+            "translations": {code: list(phrases) for code, phrases in cap.translations.items()},
             **thaw(cap.extra),
         }
     )

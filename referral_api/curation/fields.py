@@ -9,6 +9,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+import pycountry
 from rapidfuzz import process
 
 from referral_api.curation.located import line_of
@@ -41,6 +42,19 @@ def thaw(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def _describe(value: Any) -> str:
+    """What a YAML/JSON value is, in a curator's words."""
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return f"a number ({value!r})"
+    return type(value).__name__
 
 
 class FieldReader:
@@ -102,6 +116,36 @@ class FieldReader:
             if text:
                 out.append(text)
         return tuple(out)
+
+    def translations(self, key: str) -> Mapping[str, tuple[str, ...]]:
+        """Phrases per language: ISO 639-1 code → phrases, each list read like :meth:`strings`.
+
+        Codes are case-insensitive and kept in lower case; a language without phrases is dropped.
+        """
+        data = self.data.get(key)
+        if data is None:
+            return MappingProxyType({})
+        if not isinstance(data, Mapping):
+            self.error(key, f"must be a mapping of language code → phrases, not {_describe(data)}")
+            return MappingProxyType({})
+        nested = self.nested(key, data)
+        out: dict[str, tuple[str, ...]] = {}
+        for raw, value in data.items():
+            code = str(raw).strip().lower()
+            if len(code) != 2 or pycountry.languages.get(alpha_2=code) is None:
+                hint = " (e.g. 'es', 'fr', 'de')"
+                nested.error(raw, f"{raw!r} is not an ISO 639-1 language code{hint}")
+                continue
+            if code in out:
+                nested.error(raw, f"language {code!r} is given twice")
+                continue
+            if value is not None and not isinstance(value, str | list | tuple):
+                nested.error(raw, f"must be a list of phrases, not {_describe(value)}")
+                continue
+            phrases = nested.strings(raw)
+            if phrases:
+                out[code] = phrases
+        return MappingProxyType(out)
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.data.get(key)

@@ -26,6 +26,7 @@ from referral_api.curation.catalog_loader import (
 from referral_api.curation.fields import freeze
 from referral_api.domain.catalog import (
     EMPTY_EXTRA,
+    EMPTY_TRANSLATIONS,
     Capability,
     Catalog,
     CatalogInfo,
@@ -61,6 +62,13 @@ def _date(value: Any) -> dt.date | None:
 
 def _tuple(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
     return tuple(data.get(key) or ())
+
+
+def _translations(data: Mapping[str, Any]) -> Mapping[str, tuple[str, ...]]:
+    translations = data.get("translations")
+    if not translations:
+        return EMPTY_TRANSLATIONS
+    return MappingProxyType({code: tuple(phrases) for code, phrases in translations.items()})
 
 
 def _float(value: Any) -> float | None:
@@ -132,6 +140,7 @@ def _catalog(documents: Mapping[str, Any]) -> Catalog:
             broader=_tuple(cap, "broader"),
             related=_tuple(cap, "related"),
             requires=_tuple(cap, "requires"),
+            translations=_translations(cap),
             extra=_extra(cap, CAPABILITY_FIELDS),
             source=SourceRef(CAPABILITIES_FILE, 0),
         )

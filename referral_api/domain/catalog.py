@@ -50,6 +50,8 @@ class EdgeKind(StrEnum):
 
 
 EMPTY_EXTRA: Mapping[str, Any] = MappingProxyType({})
+#: No translations: the default of :attr:`Capability.translations`.
+EMPTY_TRANSLATIONS: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
 #: The capability graph; node = capability id, edge attribute ``kind`` = :class:`EdgeKind`.
 CapabilityGraph: TypeAlias = "nx.DiGraph[str]"
@@ -68,7 +70,11 @@ class SourceRef:
 
 @dataclass(frozen=True, slots=True)
 class Capability:
-    """Something a customer can need, e.g. "invoicing"."""
+    """Something a customer can need, e.g. "invoicing".
+
+    ``translations`` maps an ISO 639-1 language code to the phrases customers write in that
+    language ("es" → ("facturación", "hacer facturas")), read-only.
+    """
 
     id: str
     label: str
@@ -78,6 +84,7 @@ class Capability:
     broader: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
+    translations: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: EMPTY_TRANSLATIONS)
     extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY_EXTRA)
     source: SourceRef | None = field(default=None, compare=False, repr=False)
 
