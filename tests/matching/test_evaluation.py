@@ -8,7 +8,16 @@ import pytest
 
 from referral_api.domain import Catalog, Rules
 from referral_api.errors import InputError
-from referral_api.matching.evaluation import Case, Scores, dcg, evaluate, read_cases
+from referral_api.matching.evaluation import (
+    Answer,
+    Case,
+    Scores,
+    dcg,
+    engine_ranker,
+    evaluate,
+    read_cases,
+    without,
+)
 from tests.conftest import ROOT
 
 
@@ -35,14 +44,14 @@ def test_scores(grades: list[int], ideal: list[int], p1: float, mrr: float) -> N
 
 def test_exclusions_are_removed_before_scoring(demo_catalog: Catalog, rules: Rules) -> None:
     case = Case("x", "k", "need", {"b": 1}, exclude=("a",))
-    report = evaluate("fixed", [case], lambda case, limit: ["a", "b"], demo_catalog, rules)
+    report = evaluate("fixed", [case], lambda case, limit: Answer(["a", "b"]), demo_catalog, rules)
     assert report.overall.row()["p@1"] == 1.0
 
 
 def test_violations_are_judged_from_the_facts(demo_catalog: Catalog, rules: Rules) -> None:
     no_ios = next(o for o in demo_catalog.offerings if o.active and "ios" not in o.platforms)
     case = Case("x", "k", "need", {}, constraints={"platforms": ["ios"]})
-    report = evaluate("fixed", [case], lambda case, limit: [no_ios.id], demo_catalog, rules)
+    report = evaluate("fixed", [case], lambda case, limit: Answer([no_ios.id]), demo_catalog, rules)
     assert report.overall.row()["violations"] == 1.0
 
 
@@ -57,3 +66,93 @@ def test_demo_needs_are_valid_cases(demo_catalog: Catalog) -> None:
     assert len(cases) >= 40
     ids = {o.id for o in demo_catalog.offerings}
     assert all(set(c.relevant) <= ids for c in cases)
+
+
+class TestWhatTheWordsState:
+    """``hard`` constraints (stated in words) count as violations like structured ones."""
+
+    def test_a_result_outside_the_stated_region_is_a_violation(
+        self, demo_catalog: Catalog, rules: Rules
+    ) -> None:
+        us_only = next(o for o in demo_catalog.offerings if o.active and o.regions == ("US",))
+        case = Case("x", "k", "payroll in Texas", {us_only.id: 1}, hard={"region": "DE"})
+        report = evaluate("fixed", [case], lambda c, n: Answer([us_only.id]), demo_catalog, rules)
+        assert report.overall.row()["violations"] == 1.0
+
+    def test_a_result_over_the_stated_budget_is_a_violation(
+        self, demo_catalog: Catalog, rules: Rules
+    ) -> None:
+        pricey = next(
+            o
+            for o in demo_catalog.offerings
+            if o.active and o.price and (o.price.monthly_from or 0) > 100
+        )
+        hard = {"budget_monthly": 10, "currency": "USD"}
+        case = Case("x", "k", "cheap", {pricey.id: 1}, hard=hard)
+        report = evaluate("fixed", [case], lambda c, n: Answer([pricey.id]), demo_catalog, rules)
+        assert report.overall.row()["violations"] == 1.0
+
+
+class TestHonestAnswers:
+    """Nothing-fits and out-of-domain cases are right when no fit is claimed; half-served ones
+    when a fit is given and the unserved part is named."""
+
+    @pytest.mark.parametrize(("ids", "right"), [([], 1.0), (["ledgerly-books"], 0.0)])
+    def test_no_fit_expected(
+        self, demo_catalog: Catalog, rules: Rules, ids: list[str], right: float
+    ) -> None:
+        case = Case("x", "out-of-domain", "a DJ for our party", {})
+        report = evaluate("fixed", [case], lambda c, n: Answer(ids), demo_catalog, rules)
+        assert report.overall.row()["right"] == right
+        assert report.overall.graded == 0  # no P@1 for a case with nothing relevant
+
+    @pytest.mark.parametrize(
+        ("answer", "right"),
+        [
+            (Answer(["ledgerly-payroll"], "website builder"), 1.0),
+            (Answer(["ledgerly-payroll"], ""), 0.0),  # the unserved part is not named
+            (Answer([], "website builder"), 0.0),  # no fit for the served part
+        ],
+    )
+    def test_half_served(
+        self, demo_catalog: Catalog, rules: Rules, answer: Answer, right: float
+    ) -> None:
+        case = Case(
+            "x",
+            "half-served",
+            "payroll and a website builder",
+            {"ledgerly-payroll": 2},
+            unserved="website",
+        )
+        report = evaluate("fixed", [case], lambda c, n: answer, demo_catalog, rules)
+        assert report.overall.row()["right"] == right
+
+
+def test_leave_one_out_ranks_without_the_excluded_offering(
+    demo_catalog: Catalog, rules: Rules
+) -> None:
+    """The offering the customer already has is not in the catalogue the engine ranks."""
+    seen: list[set[str]] = []
+    reduced = without(demo_catalog, ["ledgerly-books"])
+    assert "ledgerly-books" not in {o.id for o in reduced.offerings}
+    rank = engine_ranker(demo_catalog, rules)
+    case = Case("x", "alternative", "bookkeeping with bank feeds", {}, exclude=("ledgerly-books",))
+    answer = rank(case, 10)
+    seen.append(set(answer.ids))
+    assert "ledgerly-books" not in seen[0]
+
+
+def test_customer_needs_are_valid_cases(demo_catalog: Catalog, rules: Rules) -> None:
+    """The labelled needs in tests/data: at least 250, every relevant offering active and
+    meeting the constraints the words state (labels come from the catalogue's facts)."""
+    from referral_api.matching.evaluation import violates
+
+    path = ROOT / "tests" / "data" / "customer_needs.jsonl"
+    cases = list(read_cases(path.read_text(encoding="utf-8").splitlines(), str(path)))
+    assert len(cases) >= 250
+    by_id = {o.id: o for o in demo_catalog.offerings}
+    for case in cases:
+        assert all(not violates(by_id[i], case.judged(), rules) for i in case.relevant), case.id
+        if case.unserved:
+            assert case.unserved in case.need.lower()
+    assert sum(1 for c in cases if c.kind == "out-of-domain") >= 40
