@@ -411,7 +411,12 @@ def evaluate_cases(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
-    """P@1, nDCG@10, MRR@10, empty and violation rates per kind of case (and a BM25 baseline)."""
+    """P@1, nDCG@10, MRR@10, right, empty and violation rates per kind (and a BM25 baseline).
+
+    ``right``: a relevant first result; no fit claimed where nothing fits; for a half-served
+    need, a fit and its unserved part named. Cases with ``exclude`` are ranked without those
+    offerings in the catalogue (leave-one-out); ``engine-kept`` keeps them, as before.
+    """
     from referral_api.matching.evaluation import (
         bm25_ranker,
         engine_ranker,
@@ -431,6 +436,10 @@ def evaluate_cases(
         typer.echo(exc.detail, err=True)
         raise typer.Exit(1) from exc
     rankers = [("engine", engine_ranker(loaded_catalog, loaded_rules))]
+    if any(case.exclude for case in labelled):
+        # the older protocol beside the headline: excluded offerings stay in the catalogue
+        kept = engine_ranker(loaded_catalog, loaded_rules, leave_out=False)
+        rankers.append(("engine-kept", kept))
     if baseline:
         try:
             rankers.append(("bm25", bm25_ranker(loaded_catalog)))

@@ -26,6 +26,7 @@ from referral_api.domain.rules import (
     ConstraintKind,
     ConstraintTrigger,
     CueKind,
+    LanguageRules,
     Policy,
     Rules,
     Thresholds,
@@ -162,6 +163,43 @@ def _read_cues(ctx: _Context, node: Any) -> dict[str, Any]:
             continue
         cues[kind] = tuple(phrase.lower() for phrase in reader.strings(name))
     return {"cues": MappingProxyType(cues)}
+
+
+def _read_languages(ctx: _Context, node: Any) -> dict[str, Any]:
+    languages: dict[str, LanguageRules] = {}
+    reader = ctx.reader(ctx.mapping(node, "languages"), "languages")
+    for code in reader.data:
+        if pycountry.languages.get(alpha_2=code) is None:
+            reader.error(code, f"{code!r} is not an ISO 639-1 language code")
+            continue
+        block = reader.mapping(code) or {}
+        inner = reader.nested(code, block)
+        inner.warn_unknown({"name", "cues", "budget_periods"})
+        cues: dict[CueKind, tuple[str, ...]] = {}
+        cue_block = inner.mapping("cues") or {}
+        cue_reader = inner.nested("cues", cue_block)
+        for name in cue_block:
+            try:
+                kind = CueKind(name)
+            except ValueError:
+                known = [k.value for k in CueKind]
+                cue_reader.error(name, f"unknown cue kind{did_you_mean(name, known)}")
+                continue
+            cues[kind] = tuple(phrase.lower() for phrase in cue_reader.strings(name))
+        periods: dict[str, float] = {}
+        period_block = inner.mapping("budget_periods") or {}
+        period_reader = inner.nested("budget_periods", period_block)
+        for word in period_block:
+            months = period_reader.number(word, minimum=0.0)
+            if months is not None and months > 0:
+                periods[word.lower()] = months
+        languages[code] = LanguageRules(
+            code,
+            inner.string("name") or code,
+            MappingProxyType(cues),
+            MappingProxyType(periods),
+        )
+    return {"languages": MappingProxyType(languages)}
 
 
 def _valid_region(code: str) -> bool:
@@ -329,6 +367,9 @@ SECTIONS: Mapping[str, Section] = MappingProxyType(
         ),
         "region_groups": Section("Named groups of country codes (EU, DACH…).", _read_region_groups),
         "cues": Section("Cue phrases that tell how nearby words are meant.", _read_cues),
+        "languages": Section(
+            "Languages read besides English: cue phrases and budget periods.", _read_languages
+        ),
         "stopwords": Section(
             "Words that carry no meaning for matching.", _read_word_list("stopwords")
         ),

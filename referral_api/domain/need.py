@@ -67,9 +67,11 @@ class RequestedCapability:
     label: str
     matched: str
     confidence: float
-    source: str  # label | synonym | example | trigger | fuzzy | vocabulary | request
+    source: str  # label | synonym | example | trigger | translation | vocabulary | request
     span: Span | None = None
     must_have: bool = False
+    #: part of what the customer asks for (not only of the context they describe)
+    central: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +97,13 @@ class Interpretation:
     not_understood: tuple[str, ...] = ()
     terms: tuple[str, ...] = field(default=(), compare=False)
     origin: SourceRef | None = field(default=None, compare=False, repr=False)
+    #: the language the need was read in (ISO 639-1)
+    language: str = "en"
+    #: share of the need's meaningful words that were understood (0–1)
+    understood: float = 1.0
+    #: whether what the customer centrally asks for was understood; when not, no fit is claimed
+    ask_understood: bool = True
+    #: capabilities nearest to what was not understood ("did you mean …?"), by id
+    suggestions: tuple[str, ...] = ()
+    #: offerings the customer named as what they use today (never read as capabilities)
+    mentioned: tuple[str, ...] = ()

@@ -26,15 +26,25 @@ class CueKind(StrEnum):
     """Kinds of cue words that tell how a phrase nearby is meant."""
 
     NEGATION = "negation"  # "no subscription", "without PHP"
+    NEGATION_AFTER = "negation_after"  # "Android haben wir nicht", "is not an option"
     REQUIREMENT = "requirement"  # "must run on", "we only use": makes what follows hard
     REQUIREMENT_AFTER = (
         "requirement_after"  # "Docker only", "HIPAA is a must": makes what precedes hard
     )
     HEDGE = "hedge"  # "ideally", "if possible": makes a constraint a preference
     BUDGET_CEILING = "budget_ceiling"  # "under", "at most"
+    OTHER_MONEY = "other_money"  # "loan", "revenue", "currently paying": an amount not a budget
     PLATFORM = "platform"  # "on my", "we use": the customer's own platform, so a requirement
+    PLATFORM_MENTION = "platform_mention"  # "on iPad", "for Android": required if said of oneself
+    SELF = "self"  # "I", "we", "our": the customer speaks of themselves
     REGION = "region"  # "based in", "we're in"
     LANGUAGE = "language"  # "in", "speaking"
+    ASK = "ask"  # "we need", "looking for", "who does": what follows is what they ask for
+    OTHER_PARTY_AFTER = "other_party_after"  # "our US parent company", "UK customers"
+    OTHER_PARTY = (
+        "other_party"  # "our supplier in", "hire engineers in": a place not the customer's
+    )
+    PLACE = "place"  # "in", "near", "based": a city or state names where the customer is
 
 
 class TieBreak(StrEnum):
@@ -65,6 +75,20 @@ class ConstraintTrigger:
     kind: ConstraintKind
     value: str
     source: SourceRef | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageRules:
+    """How to read a language besides English: its cue phrases and budget period words.
+
+    English is read with the top-level ``cues`` and ``budget_periods``; every other supported
+    language adds its own here (cue kinds a language leaves out are read in English only).
+    """
+
+    code: str
+    name: str
+    cues: Mapping[CueKind, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    budget_periods: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +169,8 @@ class Rules:
     #: only rules out offerings that offer none of the others. Excluding any other platform
     #: (a runtime such as PHP) rules out every offering that lists it.
     interchangeable_platforms: frozenset[str] = frozenset()
+    #: languages read besides English (ISO 639-1 code → its cues and period words)
+    languages: Mapping[str, LanguageRules] = field(default_factory=lambda: MappingProxyType({}))
     weights: Weights = field(default_factory=Weights)
     thresholds: Thresholds = field(default_factory=Thresholds)
     policy: Policy = field(default_factory=Policy)
@@ -158,6 +184,21 @@ class Rules:
                 for word in words:
                     index[word.lower()] = canonical
         object.__setattr__(self, "_aliases", MappingProxyType(aliases))
+
+    @property
+    def supported_languages(self) -> tuple[str, ...]:
+        """English and every language with rules of its own."""
+        return ("en", *sorted(code for code in self.languages if code != "en"))
+
+    def cues_for(self, language: str) -> Mapping[CueKind, tuple[str, ...]]:
+        """The cue phrases to read a need in ``language`` with: English's and its own."""
+        extra = self.languages.get(language)
+        if extra is None:
+            return self.cues
+        merged = {kind: tuple(phrases) for kind, phrases in self.cues.items()}
+        for kind, phrases in extra.cues.items():
+            merged[kind] = (*merged.get(kind, ()), *phrases)
+        return MappingProxyType(merged)
 
     def canonical(self, kind: ConstraintKind, value: str) -> str:
         """The canonical spelling of a vocabulary value (``iPhone`` → ``ios``).

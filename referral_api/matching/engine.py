@@ -120,8 +120,10 @@ class Engine:
         scored = sorted(
             (s for s in scan.top(limit) if s.score >= rules.thresholds.min_score), key=order
         )
-        fits = [s for s in scored if s.meets_hard_constraints]
-        failing = [s for s in scored if not s.meets_hard_constraints]
+        fits = [s for s in scored if scan.is_fit(s)]
+        # close candidates that serve the ask but miss a must-have: shown as "does not meet X"
+        # and the ground for relaxations; those that do not serve the ask are not shown
+        failing = [s for s in scored if not s.meets_hard_constraints and scan.serves_ask(s)]
 
         unknown = [name for name in constraints.soft if name in _DIMENSION_WORDS]
         explainer = Explainer(

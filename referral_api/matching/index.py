@@ -22,7 +22,6 @@ from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
-import pycountry
 
 from referral_api.domain import (
     Catalog,
@@ -37,6 +36,8 @@ from referral_api.domain import (
 )
 from referral_api.domain.catalog import CapabilityGraph
 from referral_api.domain.rules import CueKind
+from referral_api.matching.language import is_function_word, zipf
+from referral_api.matching.places import Gazetteer, gazetteer
 from referral_api.matching.text import (
     content_stems,
     fold,
@@ -44,6 +45,7 @@ from referral_api.matching.text import (
     phrase_folds,
     phrase_stems,
     stem,
+    tokenize,
 )
 from referral_api.memory import bulk_build
 
@@ -61,6 +63,8 @@ BM25_B = 0.75
 LABEL_REPEAT = 3  # a capability's label says more about it than one offering's summary
 SYNONYM_REPEAT = 2
 TEXT_NEIGHBOURS = 15  # how many offerings most like a need's words vote on its capabilities
+TRANSLATION_CONFIDENCE = 0.9  # a capability's phrase in another language, like a synonym
+DISTINCT_NAME_ZIPF = 3.5  # a one-word offering name rarer than this is a name, not a word
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,27 @@ class Phrase:
     source: str  # label | synonym | example | trigger
     confidence: float
     text: str
+
+
+CueTables = tuple[
+    dict[CueKind, dict[str, list[tuple[str, ...]]]],
+    dict[CueKind, dict[str, list[tuple[str, ...]]]],
+]
+
+
+def _cue_tables(cues: Mapping[CueKind, Sequence[str]]) -> CueTables:
+    """Cue phrases (folded words) by kind, by their last and by their first word."""
+    ending_by_kind: dict[CueKind, dict[str, list[tuple[str, ...]]]] = {}
+    starting_by_kind: dict[CueKind, dict[str, list[tuple[str, ...]]]] = {}
+    for cue_kind, phrases in cues.items():
+        ending: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        starting: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for words in sorted({phrase_folds(p) for p in phrases} - {()}, key=lambda w: -len(w)):
+            ending[words[-1]].append(words)
+            starting[words[0]].append(words)
+        ending_by_kind[cue_kind] = dict(ending)
+        starting_by_kind[cue_kind] = dict(starting)
+    return ending_by_kind, starting_by_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +239,7 @@ _STATUS_CODES = (
     CoverageStatus.RELATED,
 )
 _CODE = {status: code for code, status in enumerate(_STATUS_CODES)}
+RELATED_CODE = _CODE[CoverageStatus.RELATED]
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,8 +336,40 @@ class MatchingIndex:
             if phrase.stems:
                 by_stem[phrase.stems[0]].append(phrase)
         self.phrases_by_first = dict(by_stem)
+        graph = self.catalog.graph
+        self.capability_depth = {
+            cap: len(self._broader_closure(graph, cap)) for cap in self.catalog.capabilities
+        }
         self.phrase_vocabulary = sorted({s for p in phrases for s in p.stems if len(s) >= 4})
         self._comparable_stems: dict[tuple[int, float], list[str]] = {}
+        # phrases in the other supported languages (capabilities' ``translations``), stemmed
+        # in their own language, built when a need in that language first comes
+        self._phrase_tables: dict[str, dict[str, list[Phrase]]] = {"en": self.phrases_by_first}
+
+    def phrase_table(self, language: str) -> dict[str, list[Phrase]]:
+        """Capability phrases in ``language`` by their first stem (English: every phrase;
+        other languages: the capabilities' translations into it)."""
+        table = self._phrase_tables.get(language)
+        if table is None:
+            translated = [
+                self._phrase_in(text, cap.id, language)
+                for cap in self.catalog.capabilities.values()
+                for text in cap.translations.get(language, ())
+            ]
+            by_first: dict[str, list[Phrase]] = defaultdict(list)
+            for phrase in self._disambiguate_phrases(translated):
+                if phrase.stems:
+                    by_first[phrase.stems[0]].append(phrase)
+            table = self._phrase_tables[language] = dict(by_first)
+        return table
+
+    def _phrase_in(self, text: str, capability: str, language: str) -> Phrase:
+        """A translated phrase, stemmed in its language without that language's function
+        words (all words when every one is one)."""
+        tokens = tokenize(text, language)
+        content = tuple(t.stem for t in tokens if not is_function_word(t.folded, language))
+        stems = content or tuple(t.stem for t in tokens)
+        return Phrase(stems, capability, "translation", TRANSLATION_CONFIDENCE, text)
 
     def _phrase(self, text: str, capability: str, source: str, confidence: float) -> Phrase:
         return Phrase(phrase_stems(text, self.function_words), capability, source, confidence, text)
@@ -355,21 +413,14 @@ class MatchingIndex:
 
     # constraint vocabularies ----------------------------------------------------------------
     def _build_vocabularies(self) -> None:
+        # (countries, states and cities by their names are the gazetteer's: see places.py)
         entries: list[VocabularyEntry] = []
-        region_words: dict[tuple[str, ...], str] = {}
-        for country in pycountry.countries:
-            for attr in ("name", "common_name"):
-                name = getattr(country, attr, None)
-                if name:
-                    region_words[phrase_folds(name)] = country.alpha_2
-        for words, code in region_words.items():
-            entries.append(VocabularyEntry(words, ConstraintKind.REGION, code))
         coded = (ConstraintKind.REGION, ConstraintKind.LANGUAGE, ConstraintKind.CURRENCY)
         for kind, values in self.rules.vocabularies.items():
             for canonical, aliases in values.items():
                 # people write "Italy" or "Italian", not "it"; codes are read separately
-                names = aliases if kind in coded else (canonical, *aliases)
-                for alias in names:
+                spellings = aliases if kind in coded else (canonical, *aliases)
+                for alias in spellings:
                     words = phrase_folds(alias) or (fold(alias),)
                     entries.append(VocabularyEntry(words, kind, canonical))
         by_first: dict[str, list[VocabularyEntry]] = defaultdict(list)
@@ -379,17 +430,28 @@ class MatchingIndex:
         self.vocabulary_by_first = {
             k: sorted(v, key=lambda e: -len(e.words)) for k, v in by_first.items()
         }
-        # cue phrases by their last word (to look back from a mention) and first word (ahead)
-        self.cues_ending: dict[CueKind, dict[str, list[tuple[str, ...]]]] = {}
-        self.cues_starting: dict[CueKind, dict[str, list[tuple[str, ...]]]] = {}
-        for cue_kind, phrases in self.rules.cues.items():
-            ending: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-            starting: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-            for words in sorted({phrase_folds(p) for p in phrases} - {()}, key=lambda w: -len(w)):
-                ending[words[-1]].append(words)
-                starting[words[0]].append(words)
-            self.cues_ending[cue_kind] = dict(ending)
-            self.cues_starting[cue_kind] = dict(starting)
+        # cue phrases by their last word (to look back from a mention) and first word (ahead),
+        # per language (each language's own cues next to the English ones)
+        self._cue_tables: dict[str, CueTables] = {"en": _cue_tables(self.rules.cues)}
+        self.cues_ending, self.cues_starting = self._cue_tables["en"]
+        # offerings and providers by name: a need naming one says what the customer uses
+        # today, never which capability it asks for
+        names: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        for offering in self.offerings:
+            for name in {offering.name, offering.provider or ""}:
+                words = phrase_folds(name)
+                if words and (len(words) > 1 or zipf(words[0], "en") < DISTINCT_NAME_ZIPF):
+                    names[words[0]].append((words, offering.id))
+        self.names_by_first = {
+            k: sorted(v, key=lambda item: (-len(item[0]), item[1])) for k, v in names.items()
+        }
+
+    def cue_tables(self, language: str) -> CueTables:
+        """Cue phrases to read a need in ``language`` with (built on first use)."""
+        tables = self._cue_tables.get(language)
+        if tables is None:
+            tables = self._cue_tables[language] = _cue_tables(self.rules.cues_for(language))
+        return tables
 
     # offering text --------------------------------------------------------------------------
     def content_stems(self, text: str) -> list[str]:
@@ -542,6 +604,15 @@ class MatchingIndex:
             "language": any(o.languages for o in active),
             "price": any(o.price is not None for o in active),
         }
+        groups = self.rules.region_groups
+        self.markets = frozenset(
+            code
+            for o in active
+            for region in o.regions
+            for code in (region, *groups.get(region, ()))
+            if len(code) == 2
+        )
+        self.places: Gazetteer = gazetteer()
         self.considered = Counter(o.relationship for o in active)
         for relationship in Relationship:
             self.considered.setdefault(relationship, 0)

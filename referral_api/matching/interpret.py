@@ -10,6 +10,7 @@ and a bare mention are preferences, "without PHP" excludes.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,23 +33,58 @@ from referral_api.domain.rules import CueKind
 from referral_api.errors import InputError
 from referral_api.matching.index import (
     TEXT_NEIGHBOURS,
+    CueTables,
     MatchingIndex,
     Phrase,
     TextSums,
     VocabularyEntry,
 )
-from referral_api.matching.text import Token, tokenize
+from referral_api.matching.language import detect_language, is_function_word, zipf
+from referral_api.matching.places import (
+    BARE_CITY_POPULATION,
+    Mention,
+    Place,
+    PlaceKind,
+    country_currencies,
+    resolve,
+)
+from referral_api.matching.text import Token, stem, tokenize
 
 _BOUNDARY = re.compile(r"[.;:!?,()\[\]\n]|\bbut\b|\bhowever\b|\bwhereas\b", re.IGNORECASE)
-_NUMBER = r"(?P<amount>\d{1,3}(?:[,\s]\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s?(?P<k>[kK])?"
+_NUMBER = (
+    r"(?P<amount>\d{1,3}(?:[,.\s\u00a0\u202f']\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?|\d+)"
+    r"\s?(?P<k>[kKmM](?![^\W\d_]))?"
+)
 _TEAM = re.compile(
     r"(?:team|staff|crew|company|office|business|firm)\s+of\s+(?P<a>\d{1,6})"
     r"|(?P<b>\d{1,6})\s*(?:-|\s)?\s*(?:person|people|employees?|staff|members?|workers?|"
     r"users?|seats?|strong|folks|heads?|engineers?|colleagues|agents)\b",
     re.IGNORECASE,
 )
+_SENTENCE = re.compile(r"[.!?\n]")
+#: the largest amount read as such; larger ones (any number of digits) are read as this
+MAX_AMOUNT = 1e9
+_GENERIC_DOLLARS = {"$", "dollar", "dollars", "bucks"}
 _NEAR = 3  # tokens between a cue and what it qualifies
+NEGATION_SCOPE = 6  # a negation reaches this far within its clause
 PHRASE_CONFIDENCE_FLOOR = 0.5
+#: a capability read only outside what the customer asks for (in the context they describe:
+#: "for our accounting firm", "we already bought…") counts this much less
+CONTEXT_CONFIDENCE = 0.6
+#: a one-word phrase as common as this (wordfreq Zipf) or more is a generic word: alone it
+#: requests nothing ("bank", "report", "paid"); see :meth:`NeedInterpreter._specificity`
+GENERIC_ZIPF = 4.4
+VERY_GENERIC_ZIPF = 5.4
+#: another word of the need supports a capability when that capability is among the ones the
+#: word is most typical of (its BM25 weight there at least this share of its best)
+SUPPORT_SHARE = 0.5
+SUPPORT_MAX_ZIPF = 5.0
+#: vocabulary inference needs at least this many distinct specific words the catalogue knows
+INFERENCE_MIN_WORDS = 1
+#: … and most of its specific words must be known to the catalogue at all
+UNKNOWN_SHARE = 0.5
+SPECIFIC_ZIPF = 4.5
+SUGGESTIONS = 3
 NEIGHBOURS_VOTING = TEXT_NEIGHBOURS  # (the index keeps floors for this many)
 HEDGED_CAPABILITY = 0.6
 
@@ -63,6 +99,8 @@ class _Found:
     span: Span
     negated: bool = False
     hard: bool = True
+    rank: tuple[int, ...] = ()  # among several of one kind, the lowest is the one meant
+    generic: bool = False  # a currency written as "$" or "dollars": the customer's own dollar
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +121,21 @@ class _Reading:
     found: list[_Found] = field(default_factory=list)
     negated_capabilities: list[StatedConstraint] = field(default_factory=list)
     text_sums: TextSums | None = None  # BM25 sums of the words inferring capabilities read
+    places: list[Mention] = field(default_factory=list)
+    language: str = "en"
+    cues: CueTables | None = None
+    english: list[str] = field(default_factory=list)  # each token's English stem
+    sentence: list[int] = field(default_factory=list)  # sentence number of each token
+    ask: set[int] = field(default_factory=set)  # tokens within what the customer asks for
+    has_ask: bool = False
+    speaks_of_self: bool = False  # the customer speaks of themselves ("we", "my"), not of a product
+    mentioned: list[str] = field(default_factory=list)  # offerings named (used today)
+    name_words: set[int] = field(default_factory=set)  # tokens naming an offering
+    weak: list[RequestedCapability] = field(default_factory=list)  # too little evidence
+
+    def central(self, index: int) -> bool:
+        """Whether token ``index`` is part of what the customer asks for."""
+        return not self.has_ask or index in self.ask
 
 
 class NeedInterpreter:
@@ -93,6 +146,13 @@ class NeedInterpreter:
         self.index = index
         self.rules = index.rules
         self.stopwords = index.stopwords
+        self.places = index.places
+        self.common_words = self.stopwords | {
+            word
+            for phrases in self.rules.cues.values()
+            for phrase in phrases
+            for word in phrase.split()
+        }
         currencies = self.rules.vocabularies.get(ConstraintKind.CURRENCY, {})
         self.currency_words = {
             alias.lower(): code
@@ -101,14 +161,21 @@ class NeedInterpreter:
         }
         words = sorted(self.currency_words, key=len, reverse=True)
         alternatives = "|".join(re.escape(w) for w in words)
-        periods = "|".join(
-            re.escape(p) for p in sorted(self.rules.budget_periods, key=len, reverse=True)
-        )
+        every_period = {
+            **self.rules.budget_periods,
+            **{
+                word: months
+                for language in self.rules.languages.values()
+                for word, months in language.budget_periods.items()
+            },
+        }
+        self.budget_periods = every_period
+        periods = "|".join(re.escape(p) for p in sorted(every_period, key=len, reverse=True))
         suffixed = _NUMBER.replace("amount", "amount2").replace("<k>", "<k2>")
         self._money = (
             re.compile(
                 rf"(?:(?P<pre>{alternatives})\s?{_NUMBER}"
-                rf"|{suffixed}\s?(?P<post>{alternatives})(?![a-z]))"
+                rf"|{suffixed}\s?(?P<post>{alternatives})(?![^\W\d_]))"
                 rf"(?P<per>\s*(?:/|per|a|an|each|every|\s)\s*(?P<period>{periods})\b)?",
                 re.IGNORECASE,
             )
@@ -125,21 +192,34 @@ class NeedInterpreter:
         """:meth:`interpret`, with the need's words (so that explaining need not split the
         text again) and the BM25 sums over offerings made while reading, if any (so that
         retrieval need only add the words those did not include)."""
-        tokens = tokenize(need.text)
+        language, _ = detect_language(need.text, self.rules.supported_languages)
+        tokens = tokenize(need.text, language)
         reading = _Reading(tokens, need.text, [t.folded for t in tokens])
+        reading.language = language
+        reading.cues = self.index.cue_tables(language)
+        reading.english = (
+            [t.stem for t in tokens] if language == "en" else [stem(t.folded, "en") for t in tokens]
+        )
         self._boundaries(reading)
+        assert reading.cues is not None
+        selves = reading.cues[1].get(CueKind.SELF, {})
+        reading.speaks_of_self = any((word,) in selves.get(word, ()) for word in reading.folded)
+        self._asks(reading)
+        self._names(reading)
         self._budgets(reading)
         self._team_size(reading)
         self._vocabulary(reading)
         capabilities = self._capabilities(reading)
         constraints, stated = self._merge(reading, need.constraints)
         capabilities = self._must_haves(capabilities, constraints)
-        not_understood = self._not_understood(reading, capabilities)
+        not_understood, understood, ask_understood = self._not_understood(reading, capabilities)
+        english = reading.english
         terms = tuple(
-            t.stem
+            english[t.index]
             for t in reading.tokens
             if (t.index not in reading.used or t.index in reading.capability_words)
             and t.folded not in self.stopwords
+            and not (language != "en" and is_function_word(t.folded, language))
         )
         interpretation = Interpretation(
             capabilities=capabilities,
@@ -147,19 +227,67 @@ class NeedInterpreter:
             stated=(*stated, *reading.negated_capabilities),
             not_understood=not_understood,
             terms=terms,
+            language=language,
+            understood=understood,
+            ask_understood=ask_understood,
+            suggestions=() if ask_understood else self._suggestions(reading, capabilities),
+            mentioned=tuple(dict.fromkeys(reading.mentioned)),
         )
         return interpretation, tokens, reading.text_sums
 
     # structure of the text ----------------------------------------------------------------------
     def _boundaries(self, reading: _Reading) -> None:
-        """``clause[i]``: which clause token i is in (cues never reach across clauses)."""
+        """``clause[i]``: which clause token i is in (cues never reach across clauses);
+        ``sentence[i]``: which sentence."""
         clause, current, previous_end = [], 0, 0
+        sentence, number = [], 0
         for token in reading.tokens:
-            if _BOUNDARY.search(reading.text[previous_end : token.start]):
+            between = reading.text[previous_end : token.start]
+            if _BOUNDARY.search(between):
                 current += 1
+            if _SENTENCE.search(between):
+                number += 1
             clause.append(current)
+            sentence.append(number)
             previous_end = token.end
         reading.clause = clause
+        reading.sentence = sentence
+
+    def _asks(self, reading: _Reading) -> None:
+        """What the customer asks for: the words after an ask cue ("we need", "looking for",
+        "who does", "necesitamos"), to the end of that sentence. A need without any ask cue is
+        all ask. Capabilities read elsewhere describe the context and count for less."""
+        assert reading.cues is not None
+        starting = reading.cues[1].get(CueKind.ASK, {})
+        words = reading.folded
+        for first, word in enumerate(words):
+            for cue in starting.get(word, ()):
+                stop = first + len(cue)
+                if tuple(words[first:stop]) != cue:
+                    continue
+                reading.has_ask = True
+                sentence = reading.sentence[first]
+                reading.ask.update(
+                    i for i in range(stop, len(words)) if reading.sentence[i] == sentence
+                )
+                reading.used.update(range(first, stop))
+                break
+
+    def _names(self, reading: _Reading) -> None:
+        """Offerings and providers named in the need ("we're on Ledgerly Books"): what the
+        customer uses today or wants to replace, never a capability they ask for."""
+        words = reading.folded
+        i = 0
+        while i < len(words):
+            for name, offering_id in self.index.names_by_first.get(words[i], ()):
+                n = len(name)
+                if tuple(words[i : i + n]) == name and reading.tokens[i].text[:1].isupper():
+                    reading.mentioned.append(offering_id)
+                    reading.used.update(range(i, i + n))
+                    reading.name_words.update(range(i, i + n))
+                    i += n - 1
+                    break
+            i += 1
 
     def _cue(
         self, reading: _Reading, kind: CueKind, start: int, end: int, *, before: int, after: int
@@ -170,7 +298,8 @@ class NeedInterpreter:
         if start >= len(words):
             return None
         here = clause[start]
-        ending = self.index.cues_ending.get(kind, {})
+        tables = reading.cues or self.index.cue_tables("en")
+        ending = tables[0].get(kind, {})
         for last in range(start - 1, max(-1, start - 1 - before), -1):
             if clause[last] != here:
                 break
@@ -178,7 +307,7 @@ class NeedInterpreter:
                 first = last - len(cue) + 1
                 if first >= 0 and clause[first] == here and tuple(words[first : last + 1]) == cue:
                     return _Cue(" ".join(cue), first, last + 1)
-        starting = self.index.cues_starting.get(kind, {})
+        starting = tables[1].get(kind, {})
         for first in range(end, min(len(words), end + after)):
             if clause[first] != here:
                 break
@@ -208,32 +337,54 @@ class NeedInterpreter:
 
     # budgets and team sizes ---------------------------------------------------------------------
     def _budgets(self, reading: _Reading) -> None:
+        """Amounts of money, and which of them are a budget for what is asked.
+
+        A budget is an amount with a ceiling cue near it ("under $50", "max 20 euros", "can't
+        go over C$50") or a period ("€30/mo"), and nothing that makes it another amount: a
+        must-have unless hedged. Amounts next to words for other money
+        ("a £45k loan", "$1.2M revenue", "currently paying $25", "her salary") are not
+        budgets. A currency code after the amount wins ("50 bucks CAD"); a bare dollar sign is
+        the dollar of the customer's country (see :meth:`_merge`). Any size is read: an amount
+        beyond :data:`MAX_AMOUNT` is taken as that (no limit in practice), never an error.
+        """
         if self._money is None:
             return
         for match in self._money.finditer(reading.text):
             raw = match.group("amount") or match.group("amount2")
-            amount = float(re.sub(r"[,\s]", "", raw))
-            if match.group("k") or match.group("k2"):
-                amount *= 1000
+            amount = _amount(raw)
+            suffix = (match.group("k") or match.group("k2") or "").lower()
+            amount *= {"k": 1e3, "m": 1e6}.get(suffix, 1.0)
             word = (match.group("pre") or match.group("post") or "").lower()
             currency = self.currency_words.get(word, "USD")
+            generic = word in _GENERIC_DOLLARS
+            after = reading.text[match.end() : match.end() + 6].strip().split(" ")[0].lower()
+            if after.upper() in self.rules.exchange_rates:
+                currency, generic = after.upper(), False  # "50 bucks CAD"
             period = (match.group("period") or "").lower()
-            months = self.rules.budget_periods.get(period, 1.0) if period else 1.0
+            months = self.budget_periods.get(period, 1.0) if period else 1.0
             bounds = self._mark_chars(reading, match.start(), match.end())
             if bounds is None:
                 continue
             start, end = bounds
-            ceiling = self._cue(reading, CueKind.BUDGET_CEILING, start, end, before=4, after=3)
+            ceiling = self._cue(reading, CueKind.BUDGET_CEILING, start, end, before=5, after=3)
+            other = self._cue(reading, CueKind.OTHER_MONEY, start, end, before=6, after=4)
             hedge = self._cue(reading, CueKind.HEDGE, start, end, before=5, after=4)
-            for cue in (ceiling, hedge):
+            for cue in (ceiling, hedge, other):
                 if cue is not None:
                     self._mark(reading, cue.start, cue.end)
+            if other is not None and (ceiling is None or _nearer(other, ceiling, start, end)):
+                continue  # a loan, revenue, a salary, what they pay today: not a budget
+            if ceiling is None and not period:
+                continue  # an amount without a ceiling or a period says nothing of a budget
+            monthly = min(amount / months, MAX_AMOUNT) if math.isfinite(amount) else MAX_AMOUNT
             span = Span(match.start(), match.end())
-            hard = (ceiling is not None or bool(period)) and hedge is None
+            hard = hedge is None
             reading.found.append(
-                _Found("budget_monthly", f"{amount / months:.2f}", match.group(), span, hard=hard)
+                _Found("budget_monthly", f"{monthly:.2f}", match.group(), span, hard=hard)
             )
-            reading.found.append(_Found("currency", currency, match.group(), span, hard=hard))
+            reading.found.append(
+                _Found("currency", currency, match.group(), span, hard=hard, generic=generic)
+            )
 
     def _team_size(self, reading: _Reading) -> None:
         for match in _TEAM.finditer(reading.text):
@@ -261,15 +412,126 @@ class NeedInterpreter:
                 continue
             entries = self._entries_at(reading, i)
             if not entries:
-                i += 1
+                i += self._place_at(reading, i) or 1
                 continue
             n = len(entries[0].words)
             entry = self._disambiguate(reading, entries, i, n)
-            if entry is not None and self._record(reading, entry, i, i + n):
+            if entry is not None and entry.kind is ConstraintKind.REGION:
+                place = Place(entry.words, entry.value, PlaceKind.COUNTRY, float("inf"))
+                reading.places.append(Mention(i, i + n, [place]))
+                self._mark(reading, i, i + n)
+                i += n
+            elif entry is not None and self._record(reading, entry, i, i + n):
                 self._mark(reading, i, i + n)
                 i += n
             else:
                 i += 1
+        self._places(reading)
+
+    # places -----------------------------------------------------------------------------------
+    def _place_at(self, reading: _Reading, i: int) -> int:
+        """A place named at token ``i`` (kept as a mention, resolved later): its length."""
+        token = reading.tokens[i]
+        previous = reading.places[-1] if reading.places else None
+        after_place = previous is not None and previous.end == i
+        if after_place and token.text.isupper() and token.text in self.places.codes:
+            # "Austin, TX", "Perth WA": a state code right after a place
+            reading.places.append(Mention(i, i + 1, list(self.places.codes[token.text])))
+            self._mark(reading, i, i + 1)
+            return 1
+        n, candidates = self.places.at(reading.folded, i)
+        if not n or any(j in reading.used for j in range(i, i + n)):
+            return 0
+        if not self._plausible_place(reading, i, n, candidates, after_place=after_place):
+            return 0
+        reading.places.append(Mention(i, i + n, candidates))
+        self._mark(reading, i, i + n)
+        return n
+
+    def _plausible_place(
+        self, reading: _Reading, i: int, n: int, candidates: list[Place], *, after_place: bool
+    ) -> bool:
+        """Whether words that name a place are meant as one here.
+
+        A country's name is (unless it is an everyday word written in lower case: "turkey");
+        a city's or a state's needs a sign: written as a name mid-sentence, a cue before it
+        ("in", "near", "based in"), "-based" after it, or another place beside it. Everyday
+        words and the catalogue's own words ("Mobile", "Reading", "Aurora") need a name's
+        capital *and* a cue.
+        """
+        token = reading.tokens[i]
+        words = reading.folded[i : i + n]
+        capitalised = token.text[:1].isupper()
+        common = n == 1 and (
+            words[0] in self.common_words
+            or self.index.knows(token.stem)
+            or token.stem in self.index.phrases_by_first
+            or len(words[0]) <= 3
+        )
+        if any(p.kind is PlaceKind.COUNTRY for p in candidates):
+            return capitalised or not common
+        cue = self._cue(reading, CueKind.PLACE, i, i + n, before=2, after=0) is not None
+        based = i + n < len(reading.tokens) and reading.folded[i + n] == "based"
+        if common:
+            return capitalised and (cue or based or after_place)
+        if cue or based or after_place:
+            return True
+        if not capitalised:
+            return False
+        previous_end = reading.tokens[i - 1].end if i else 0
+        starts_sentence = i == 0 or bool(_SENTENCE.search(reading.text[previous_end : token.start]))
+        return not starts_sentence or max(p.weight for p in candidates) >= BARE_CITY_POPULATION
+
+    def _places(self, reading: _Reading) -> None:
+        """Resolve the places named and read where the customer is from their own ones.
+
+        A place is not the customer's when it is negated ("not in the US"), someone else's
+        ("our supplier in Vietnam", "our US parent company") or a product's ("Ledgerly Books
+        is only for the US"); such places neither become the region nor decide between the
+        meanings of the customer's own places.
+        """
+        mentions = reading.places
+        if not mentions:
+            return
+        pairs = [
+            (a, a + 1) for a in range(len(mentions) - 1) if mentions[a].end == mentions[a + 1].start
+        ]
+        extent: dict[int, tuple[int, int]] = {n: (m.start, m.end) for n, m in enumerate(mentions)}
+        for a, b in pairs:  # "Portland, Maine": one place, read as one
+            extent[a] = extent[b] = (mentions[a].start, mentions[b].end)
+        own: list[int] = []
+        for number in range(len(mentions)):
+            start, end = extent[number]
+            negation = self._cue(reading, CueKind.NEGATION, start, end, before=_NEAR, after=0)
+            other = self._cue(reading, CueKind.OTHER_PARTY, start, end, before=5, after=0)
+            other = other or self._cue(
+                reading, CueKind.OTHER_PARTY_AFTER, start, end, before=0, after=2
+            )
+            product = any(j in reading.name_words for j in range(start - 4, start))
+            if negation is None and other is None and not product:
+                own.append(number)
+        mine = [mentions[n] for n in own]
+        position = {n: k for k, n in enumerate(own)}
+        adjacent = [(position[a], position[b]) for a, b in pairs if a in position and b in position]
+        resolve(mine, adjacent, self.index.markets)
+        for number in own:
+            mention = mentions[number]
+            place = mention.chosen
+            if place is None:
+                continue
+            start, end = extent[number]
+            hedge = self._cue(reading, CueKind.HEDGE, start, end, before=5, after=4)
+            span, matched = self._span(reading, mention.start, mention.end)
+            reading.found.append(
+                _Found(
+                    "region",
+                    place.country,
+                    matched,
+                    span,
+                    hard=hedge is None,
+                    rank=(int(place.kind), mention.start),
+                )
+            )
 
     def _entries_at(self, reading: _Reading, i: int) -> list[VocabularyEntry]:
         tokens, words = reading.tokens, reading.folded
@@ -293,9 +555,9 @@ class NeedInterpreter:
     def _plausible_word(self, token: Token, entry: VocabularyEntry) -> bool:
         """Common words ("us", "go", "it") count only when written as names ("US", "Go")."""
         ambiguous_kinds = (ConstraintKind.REGION, ConstraintKind.PLATFORM, ConstraintKind.LANGUAGE)
-        if (token.folded in self.stopwords and entry.kind in ambiguous_kinds) or len(
-            token.folded
-        ) <= 2:
+        if (token.folded in self.stopwords and entry.kind in ambiguous_kinds) or (
+            len(token.folded) <= 2 and entry.kind is not ConstraintKind.REGION
+        ):
             return token.text[:1].isupper() and (
                 len(token.text) > 2
                 or token.text.isupper()
@@ -345,19 +607,21 @@ class NeedInterpreter:
 
     def _record(self, reading: _Reading, entry: VocabularyEntry, start: int, end: int) -> bool:
         span, matched = self._span(reading, start, end)
-        negation = self._cue(reading, CueKind.NEGATION, start, end, before=_NEAR, after=0)
+        negation = self._cue(
+            reading, CueKind.NEGATION, start, end, before=NEGATION_SCOPE, after=0
+        ) or self._cue(reading, CueKind.NEGATION_AFTER, start, end, before=0, after=3)
         hedge = self._cue(reading, CueKind.HEDGE, start, end, before=5, after=4)
         requirement = self._cue(
             reading, CueKind.REQUIREMENT, start, end, before=4, after=0
         ) or self._cue(reading, CueKind.REQUIREMENT_AFTER, start, end, before=0, after=3)
         kind, value = entry.kind, entry.value
         platform_cue: _Cue | None = None
-        if kind is ConstraintKind.REGION:
-            if negation:
-                return False  # "not in the US" does not say where the customer is
-            found = _Found("region", value, matched, span, hard=hedge is None)
-        elif kind is ConstraintKind.PLATFORM:
+        if kind is ConstraintKind.PLATFORM:
             platform_cue = self._cue(reading, CueKind.PLATFORM, start, end, before=_NEAR, after=0)
+            if platform_cue is None and reading.speaks_of_self:
+                platform_cue = self._cue(
+                    reading, CueKind.PLATFORM_MENTION, start, end, before=_NEAR, after=0
+                )
             name = "excluded_platforms" if negation else "platforms"
             hard = negation is not None or (
                 (platform_cue is not None or requirement is not None) and hedge is None
@@ -387,40 +651,117 @@ class NeedInterpreter:
 
     # capabilities -------------------------------------------------------------------------------
     def _capabilities(self, reading: _Reading) -> tuple[RequestedCapability, ...]:
+        """Capabilities asked for, each on evidence: a phrase that names it (label, synonym,
+        example, trigger, or a translation in the need's language), weighed by how specific
+        its words are and whether it sits in what the customer asks for; then, where no
+        phrase names one, the catalogue's vocabulary (:meth:`_infer`)."""
+        language = reading.language
         content = [
             t
             for t in reading.tokens
-            if t.index not in reading.used and t.folded not in self.index.function_words
+            if t.index not in reading.used
+            and t.folded not in self.index.function_words
+            and not (language != "en" and is_function_word(t.folded, language))
         ]
-        stems = [t.stem for t in content]
-        corrected: dict[int, tuple[str, float]] = {}
-        for position, token in enumerate(content):
-            if token.stem not in self.index.phrases_by_first and not self.index.knows(token.stem):
-                fix = self.index.correct(token.stem)
-                if fix is not None:
-                    corrected[position] = fix
         candidates: list[tuple[Phrase, int, int, float]] = []
-        for position in range(len(content)):
-            for candidate_stem, quality in self._stem_options(stems, corrected, position):
-                for phrase in self.index.phrases_by_first.get(candidate_stem, ()):
-                    match = self._match_phrase(phrase, stems, corrected, position, quality)
-                    if match is not None:
-                        candidates.append((phrase, position, match[0], match[1]))
+        tables = [("en", [reading.english[t.index] for t in content])]
+        if language != "en":
+            tables.append((language, [t.stem for t in content]))
+        for table_language, stems in tables:
+            phrases = self.index.phrase_table(table_language)
+            corrected: dict[int, tuple[str, float]] = {}
+            if table_language == "en":
+                for position, word_stem in enumerate(stems):
+                    if word_stem not in phrases and not self.index.knows(word_stem):
+                        fix = self.index.correct(word_stem)
+                        if fix is not None:
+                            corrected[position] = fix
+            for position in range(len(content)):
+                for candidate_stem, quality in self._stem_options(stems, corrected, position):
+                    for phrase in phrases.get(candidate_stem, ()):
+                        match = self._match_phrase(phrase, stems, corrected, position, quality)
+                        if match is not None:
+                            candidates.append((phrase, *match))
         # Most specific phrase first: "card payments" is one capability, not also "payments".
-        candidates.sort(key=lambda c: (-len(c[0].stems), -c[3], c[0].capability, c[1]))
+        # …and of two phrases as long, the narrower capability ("payments by card": card
+        # payments, not payments)
+        depth = self.index.capability_depth
+        candidates.sort(
+            key=lambda c: (-len(c[0].stems), -depth[c[0].capability], -c[3], c[0].capability, c[1])
+        )
         taken: dict[int, str] = {}
         found: dict[str, RequestedCapability] = {}
         for phrase, start, end, confidence in candidates:
             if any(taken.get(i, phrase.capability) != phrase.capability for i in range(start, end)):
                 continue
+            evidence = self._evidence(reading, phrase, content, start, end)
+            if evidence * confidence < self.rules.thresholds.min_confidence:
+                first, last = content[start], content[end - 1]
+                weak = self.index.catalog.capabilities[phrase.capability]
+                reading.weak.append(
+                    RequestedCapability(
+                        weak.id,
+                        weak.label,
+                        reading.text[first.start : last.end],
+                        round(evidence * confidence, 3),
+                        phrase.source,
+                        Span(first.start, last.end),
+                    )
+                )
+                continue
             taken.update(dict.fromkeys(range(start, end), phrase.capability))
-            self._accept(reading, found, phrase, content, start, end, confidence)
-        inferred = self._infer(reading, content, found)
-        for cap in inferred:
-            if cap.id not in found:
-                found[cap.id] = cap
+            self._accept(reading, found, phrase, content, start, end, confidence * evidence)
+        for inferred in self._infer(reading, content, found):
+            found.setdefault(inferred.id, inferred)
         ordered = sorted(found.values(), key=lambda c: (-c.confidence, c.id))
         return tuple(ordered)
+
+    def _evidence(
+        self, reading: _Reading, phrase: Phrase, content: list[Token], start: int, end: int
+    ) -> float:
+        """How much a phrase match says the customer asks for its capability (0–1).
+
+        Several words are evidence of their own. A single word counts by how specific it is
+        in its language: a rare trade word ("payroll", "nóminas") fully, an everyday one
+        ("bank", "report", "paid", "automatically") only when another word of the need is
+        typical of the same capability ("bank feeds into my books"). Found only in the
+        context the customer describes, not in what they ask for, it counts less again.
+        """
+        words = content[start:end]
+        specificity = 1.0
+        if len(phrase.stems) == 1 and len(words) == 1:
+            specificity = self._specificity(words[0], reading.language)
+            if specificity < 1.0 and self._supported(reading, phrase.capability, content, words):
+                specificity = max(specificity, 0.95)
+        if not any(reading.central(t.index) for t in words):
+            specificity *= CONTEXT_CONFIDENCE
+        return specificity
+
+    @staticmethod
+    def _specificity(token: Token, language: str) -> float:
+        """1 for a rare word; down to 0.3 for the most common ones (wordfreq's Zipf)."""
+        word = token.text.lower()
+        frequency = max(zipf(word, language), zipf(word, "en") if language != "en" else 0.0)
+        if frequency <= GENERIC_ZIPF:
+            return 1.0
+        if frequency >= VERY_GENERIC_ZIPF:
+            return 0.3
+        return 1.0 - 0.7 * (frequency - GENERIC_ZIPF) / (VERY_GENERIC_ZIPF - GENERIC_ZIPF)
+
+    def _supported(
+        self, reading: _Reading, capability: str, content: list[Token], words: list[Token]
+    ) -> bool:
+        """Whether another specific word of the need is typical of ``capability``."""
+        position = self.index.capability_position[capability]
+        own = {t.index for t in words}
+        for token in content:
+            if token.index in own or len(token.folded) < 3:
+                continue
+            if zipf(token.text.lower(), reading.language) > SUPPORT_MAX_ZIPF:
+                continue
+            if self._typical(reading.english[token.index], position):
+                return True
+        return False
 
     @staticmethod
     def _stem_options(
@@ -437,8 +778,9 @@ class NeedInterpreter:
         corrected: dict[int, tuple[str, float]],
         position: int,
         quality: float,
-    ) -> tuple[int, float] | None:
-        """Match ``phrase`` starting at ``position``, in order or (less surely) any order."""
+    ) -> tuple[int, int, float] | None:
+        """Match ``phrase`` at ``position`` (where its first word is), in order or (less
+        surely) in any order nearby: its start, end and confidence."""
         n = len(phrase.stems)
         window = stems[position : position + n]
 
@@ -451,13 +793,19 @@ class NeedInterpreter:
         if len(window) == n:
             scores = [same(position + k, want) for k, want in enumerate(phrase.stems)]
             if all(scores):
-                return position + n, phrase.confidence * min(scores) * quality
-        # any order, within a slightly wider window: "payments by card" ~ "card payments"
+                return position, position + n, phrase.confidence * min(scores) * quality
+        # any order, within a slightly wider window on either side: "payments by card" ~
+        # "card payments" (the match then starts at the first of its words)
         if n > 1:
-            wide = range(position, min(len(stems), position + n + 1))
-            available = {stems[i] for i in wide} | {corrected[i][0] for i in wide if i in corrected}
-            if set(phrase.stems) <= available:
-                return min(len(stems), position + n + 1), phrase.confidence * 0.9 * quality
+            wide = range(max(0, position - n), min(len(stems), position + n + 1))
+            where: dict[str, int] = {}
+            for i in wide:
+                for word in (stems[i], corrected[i][0] if i in corrected else None):
+                    if word in phrase.stems and word not in where:
+                        where[word] = i
+            if len(where) == len(set(phrase.stems)):
+                start, end = min(where.values()), max(where.values()) + 1
+                return start, end, phrase.confidence * 0.9 * quality
         return None
 
     def _accept(
@@ -471,8 +819,11 @@ class NeedInterpreter:
         confidence: float,
     ) -> None:
         first, last = content[start], content[end - 1]
+        # a negation reaches what its clause goes on to list: "no accountant or bookkeeper"
         negation = self._cue(
-            reading, CueKind.NEGATION, first.index, last.index + 1, before=_NEAR, after=0
+            reading, CueKind.NEGATION, first.index, last.index + 1, before=NEGATION_SCOPE, after=0
+        ) or self._cue(
+            reading, CueKind.NEGATION_AFTER, first.index, last.index + 1, before=0, after=3
         )
         span = Span(first.start, last.end)
         matched = reading.text[span.start : span.end]
@@ -489,9 +840,16 @@ class NeedInterpreter:
         reading.used.update(t.index for t in content[start:end])
         reading.capability_words.update(t.index for t in content[start:end])
         current = found.get(cap.id)
+        central = any(reading.central(t.index) for t in content[start:end])
         if current is None or confidence > current.confidence:
             found[cap.id] = RequestedCapability(
-                cap.id, cap.label, matched, round(confidence, 3), phrase.source, span
+                cap.id,
+                cap.label,
+                matched,
+                round(confidence, 3),
+                phrase.source,
+                span,
+                central=central or (current is not None and current.central),
             )
 
     def _infer(
@@ -507,14 +865,37 @@ class NeedInterpreter:
         to the need. A capability is inferred when both agree strongly enough.
         """
         negated = {s.value for s in reading.negated_capabilities}
-        stems = [
-            t.stem
+        english = reading.english
+        words = [
+            t
             for t in content
-            if t.index not in reading.used and t.folded not in self.stopwords
+            if t.index not in reading.used
+            and t.folded not in self.stopwords
+            and reading.central(t.index)
         ]
+        stems = [english[t.index] for t in words]
         if not stems:
             return []
         index = self.index
+        # only on strong, specific evidence: several words the catalogue knows that are not
+        # everyday words ("help me write a wedding speech" names nothing it sells)
+        specific = {
+            english[t.index]
+            for t in words
+            if index.capability_text.idf_known(english[t.index])
+            and zipf(t.text.lower(), reading.language) < SPECIFIC_ZIPF
+        }
+        if not specific:
+            return []
+        # a need whose specific words are mostly unknown to the catalogue is about something
+        # it does not sell, whatever few words it shares with it
+        rare = {
+            english[t.index]
+            for t in words
+            if zipf(t.text.lower(), reading.language) < SPECIFIC_ZIPF and t.folded.isalpha()
+        }
+        if len(rare - specific) > UNKNOWN_SHARE * len(rare):
+            return []
         by_document = index.capability_text.scores(stems)
         by_neighbours = np.zeros(len(index.capability_ids), dtype=np.float32)
         reading.text_sums = sums = index.text.sums(stems)
@@ -541,6 +922,7 @@ class NeedInterpreter:
         strength = best * (0.5 + 0.5 * known)
         explicit = bool(found)
         inferred = []
+        evidence_words: set[str] = set()
         for position in order[:5]:
             score = float(combined[position])
             if score < 0.6 * best:
@@ -551,10 +933,29 @@ class NeedInterpreter:
             cap_id = index.capability_ids[int(position)]
             if cap_id in negated:
                 continue
-            words = _evidence(stems, content, index, cap_id)
+            # several specific words of the need must be typical of it, not one stray word
+            typical = {w for w in specific if self._typical(w, int(position))}
+            if len(typical) < INFERENCE_MIN_WORDS:
+                continue
+            evidence_words |= typical
+            evidence = _evidence(english, words, index, cap_id)
             cap = index.catalog.capabilities[cap_id]
-            inferred.append(RequestedCapability(cap_id, cap.label, words, confidence, "vocabulary"))
+            inferred.append(
+                RequestedCapability(cap_id, cap.label, evidence, confidence, "vocabulary")
+            )
+        reading.capability_words.update(
+            t.index for t in words if english[t.index] in evidence_words
+        )
         return inferred
+
+    def _typical(self, word_stem: str, position: int) -> bool:
+        """Whether the capability at ``position`` is among those a word is most typical of."""
+        hit = self.index.capability_text.terms.get(word_stem)
+        if hit is None:
+            return False
+        docs, weights = hit
+        where = np.flatnonzero(docs == position)
+        return bool(where.size) and float(weights[where[0]]) >= SUPPORT_SHARE * float(weights.max())
 
     # merging and checking ---------------------------------------------------------------------
     def _merge(
@@ -581,6 +982,12 @@ class NeedInterpreter:
                 continue
             values[name] = _combine(name, items)
             soft += _soft_keys(name, items)
+        if "currency" in values and "region" in values and "currency" not in structured:
+            # "$40" from a customer in Canada is forty Canadian dollars
+            firm = [i for i in from_text["currency"] if i.hard] or from_text["currency"]
+            local = country_currencies().get(str(values["region"]), "")
+            if firm[0].generic and local.endswith("D") and local in self.rules.exchange_rates:
+                values["currency"] = local
         for name, value in structured.items():
             values[name] = value
             stated.append(StatedConstraint(name, _show(value), _show(value), source="request"))
@@ -679,23 +1086,33 @@ class NeedInterpreter:
 
     def _not_understood(
         self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]
-    ) -> tuple[str, ...]:
-        """Runs of meaningful words that neither a phrase, a constraint nor the catalogue uses."""
-        if not capabilities:
-            unexplained = [
-                t
-                for t in reading.tokens
-                if t.index not in reading.used and t.folded not in self.stopwords
-            ]
-        else:
-            unexplained = [
-                t
-                for t in reading.tokens
-                if t.index not in reading.used
-                and t.folded not in self.stopwords
-                and not self.index.knows(t.stem)
-                and not t.folded.isdigit()
-            ]
+    ) -> tuple[tuple[str, ...], float, bool]:
+        """What was not understood, how much was, and whether the central ask was.
+
+        Meaningful words are those that are neither stopwords nor function words of the
+        need's language, nor numbers. Those nothing explains (no phrase, constraint, place,
+        amount, name or capability used them) *within what the customer asks for* are
+        returned as runs of words; context the customer describes around the ask is not
+        listed. The ask is understood when some capability was read in it (or a structured
+        must-have was given), or when it holds no meaningful word at all.
+        """
+        language = reading.language
+
+        def meaningful(token: Token) -> bool:
+            return (
+                token.folded not in self.stopwords
+                and not (language != "en" and is_function_word(token.folded, language))
+                and any(ch.isalpha() for ch in token.folded)
+                and len(token.folded) > 1
+            )
+
+        content = [t for t in reading.tokens if meaningful(t)]
+        explained = reading.used | reading.capability_words
+        understood = (
+            sum(1 for t in content if t.index in explained) / len(content) if content else 1.0
+        )
+        asked = [t for t in content if reading.central(t.index)]
+        unexplained = [t for t in asked if t.index not in explained]
         runs: list[list[Token]] = []
         for token in unexplained:
             if (
@@ -706,7 +1123,56 @@ class NeedInterpreter:
                 runs[-1].append(token)
             else:
                 runs.append([token])
-        return tuple(reading.text[run[0].start : run[-1].end] for run in runs)
+        central = [c for c in capabilities if c.central or c.must_have]
+        ask_understood = bool(central) or not unexplained
+        if not capabilities and not unexplained and content:
+            # nothing asked was left unexplained, yet nothing was asked for: constraints only
+            ask_understood = not reading.has_ask
+        texts = tuple(reading.text[run[0].start : run[-1].end] for run in runs)
+        return texts, round(understood, 3), ask_understood
+
+    def _suggestions(
+        self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]
+    ) -> tuple[str, ...]:
+        """The capabilities nearest to a need whose ask was not understood: those read with
+        too little evidence, those read only in the context, then those whose documents
+        share the most words with the need."""
+        found: list[str] = [c.id for c in sorted(reading.weak, key=lambda c: -c.confidence)]
+        found += [c.id for c in capabilities]
+        stems = [
+            reading.english[t.index]
+            for t in reading.tokens
+            if t.folded not in self.stopwords and t.index not in reading.used
+        ]
+        if stems:
+            scores = self.index.capability_text.scores(stems)
+            for position in np.argsort(-scores, kind="stable")[:SUGGESTIONS]:
+                if scores[position] > 0:
+                    found.append(self.index.capability_ids[int(position)])
+        return tuple(dict.fromkeys(found))[:SUGGESTIONS]
+
+
+def _amount(raw: str) -> float:
+    """A written amount as a number: "1,200.50", "1.200,50", "300 000", "45" (any size; a
+    number too large for a float is infinite)."""
+    digits = re.sub(r"[\s\u00a0\u202f']", "", raw)
+    decimal = re.search(r"[.,](\d{1,2})$", digits)
+    whole = digits[: decimal.start()] if decimal else digits
+    whole = re.sub(r"[.,]", "", whole)
+    text = f"{whole}.{decimal.group(1)}" if decimal else whole
+    try:
+        return float(text)
+    except (ValueError, OverflowError):
+        return math.inf
+
+
+def _nearer(first: _Cue, second: _Cue, start: int, end: int) -> bool:
+    """Whether cue ``first`` is at least as near the words ``[start, end)`` as ``second``."""
+
+    def distance(cue: _Cue) -> int:
+        return start - cue.end if cue.end <= start else cue.start - end
+
+    return distance(first) <= distance(second)
 
 
 def _unit(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -714,12 +1180,12 @@ def _unit(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return values / top if top > 0 else values
 
 
-def _evidence(stems: list[str], content: list[Token], index: MatchingIndex, cap_id: str) -> str:
+def _evidence(english: list[str], content: list[Token], index: MatchingIndex, cap_id: str) -> str:
     """The need's words that speak most for a capability (for the "matched" field)."""
     position = index.capability_position[cap_id]
     weighted = []
     for token in content:
-        hit = index.capability_text.terms.get(token.stem)
+        hit = index.capability_text.terms.get(english[token.index])
         if hit is None:
             continue
         docs, weights = hit
@@ -734,7 +1200,9 @@ def _combine(name: str, items: list[_Found]) -> object:
     firm = [i for i in items if i.hard] or items
     if name == "budget_monthly":
         return min(float(i.value) for i in firm)
-    if name in ("region", "segment", "currency"):
+    if name == "region":
+        return min(firm, key=lambda i: i.rank).value
+    if name in ("segment", "currency"):
         return firm[0].value
     if name in ("price_models", "excluded_price_models"):
         return tuple(dict.fromkeys(PriceModel(i.value) for i in items))

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from referral_api.domain import Interpretation
 from referral_api.matching.constraints import ConstraintChecker
-from referral_api.matching.index import MatchingIndex, TextSums
+from referral_api.matching.index import RELATED_CODE, MatchingIndex, TextSums
 from referral_api.matching.score import (
     Scored,
     coverage_of,
@@ -102,6 +102,23 @@ def bounds(
     return Bounds(bound, similarity, scale, covered)
 
 
+def serving(index: MatchingIndex, interpretation: Interpretation) -> npt.NDArray[np.bool_]:
+    """Which offerings serve what the customer centrally asked for: a capability read in the
+    ask (or a structured must-have) covered fully, partly, or through a narrower or broader
+    one — a merely related capability does not serve it. Nothing serves an ask that was not
+    understood, nor a need in which no capability was read."""
+    serves = np.zeros(len(index.offerings), dtype=bool)
+    if not interpretation.ask_understood:
+        return serves
+    requested = interpretation.capabilities
+    central = [c for c in requested if c.central or c.must_have] or list(requested)
+    related = RELATED_CODE
+    for cap in central:
+        row = index.credit_row(cap.id)
+        serves[row.positions[row.statuses != related]] = True
+    return serves
+
+
 class Scan:
     """The offerings one need reaches, in bound order, scored on demand (each at most once)."""
 
@@ -127,6 +144,7 @@ class Scan:
         self._order = self._reached()
         self._peeked: int | None = None
         self._scored: dict[int, Scored] = {}
+        self.serves = serving(index, interpretation)
 
     def _reached(self) -> Iterator[int]:
         """Every offering whose bound passes the floor, in bound order.
@@ -203,7 +221,16 @@ class Scan:
         return found
 
     def is_fit(self, scored: Scored) -> bool:
-        return scored.meets_hard_constraints and scored.score >= self.min_score
+        """A fit meets every must-have and serves what the customer centrally asked for."""
+        return (
+            scored.meets_hard_constraints
+            and bool(self.serves[scored.position])
+            and scored.score >= self.min_score
+        )
+
+    def serves_ask(self, scored: Scored) -> bool:
+        """Whether the offering serves the central ask, whatever its constraints."""
+        return bool(self.serves[scored.position])
 
     def top(self, fits_wanted: int) -> list[Scored]:
         """Score in bound order until no unseen offering can be among the best ``fits_wanted``

@@ -18,6 +18,17 @@ import snowballstemmer
 # meets "self hosted".
 _TOKEN = re.compile(r"[^\W_]+(?:['’.+#][^\W_]+)*[+#]*|[$€£¥₹]", re.UNICODE)
 _STEMMER = snowballstemmer.stemmer("english")
+#: Snowball stemmers by ISO 639-1 code, for the languages needs may be written in
+STEMMER_NAMES = {
+    "en": "english",
+    "es": "spanish",
+    "fr": "french",
+    "de": "german",
+    "pt": "portuguese",
+    "it": "italian",
+    "nl": "dutch",
+}
+_STEMMERS = {code: snowballstemmer.stemmer(name) for code, name in STEMMER_NAMES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,22 +52,32 @@ def fold(text: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """The stem of a folded word (cached: the vocabulary is small, the calls are many)."""
+def stem(word: str, language: str = "en") -> str:
+    """The stem of a folded word in ``language`` (cached: the vocabulary is small, the calls
+    are many). Unknown languages are stemmed as English."""
     if not word.isalpha():
         return word
     if len(word) <= 4:
         # Short words are often acronyms ("paye", "ach"): only a plural "s" comes off.
         return word[:-1] if len(word) > 3 and word.endswith("s") and word[-2] != "s" else word
-    return str(_STEMMER.stemWord(word))
+    return str(_STEMMERS.get(language, _STEMMER).stemWord(word))
 
 
-def tokenize(text: str) -> list[Token]:
-    """The words of ``text`` with folded forms, stems and spans."""
+def tokenize(text: str, language: str = "en") -> list[Token]:
+    """The words of ``text`` with folded forms, stems (in ``language``) and spans."""
     tokens = []
     for index, match in enumerate(_TOKEN.finditer(text)):
         folded = fold(match.group())
-        tokens.append(Token(match.group(), folded, stem(folded), match.start(), match.end(), index))
+        tokens.append(
+            Token(
+                match.group(),
+                folded,
+                stem(folded, language),
+                match.start(),
+                match.end(),
+                index,
+            )
+        )
     return tokens
 
 
@@ -75,9 +96,11 @@ def content_stems(text: str, stopwords: frozenset[str]) -> list[str]:
     return [t.stem for t in tokenize(text) if t.folded not in stopwords]
 
 
-def phrase_stems(phrase: str, stopwords: frozenset[str] = frozenset()) -> tuple[str, ...]:
+def phrase_stems(
+    phrase: str, stopwords: frozenset[str] = frozenset(), language: str = "en"
+) -> tuple[str, ...]:
     """The stems of a phrase's content words (all words when every one is a stopword)."""
-    tokens = tokenize(phrase)
+    tokens = tokenize(phrase, language)
     content = tuple(t.stem for t in tokens if t.folded not in stopwords)
     return content or tuple(t.stem for t in tokens)
 

