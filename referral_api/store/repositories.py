@@ -57,8 +57,25 @@ class Repository:
         self.session = session
 
 
+#: the PostgreSQL advisory lock that serialises catalogue changes (any 64-bit number of ours)
+CATALOG_CHANGE_LOCK = 0x5245_4643_4154  # "REFCAT"
+
+
 class CatalogVersionRepository(Repository):
     """Catalogue snapshots; exactly one is active (a partial unique index holds it)."""
+
+    def lock_changes(self) -> None:
+        """Wait for, then hold until this unit ends, the right to change the active version.
+
+        Taken before the active version is read, so that a change is made on top of every
+        change committed before it (PostgreSQL's READ COMMITTED reads each statement afresh
+        once the lock is held). PostgreSQL: a transaction-level advisory lock, released by
+        COMMIT or ROLLBACK, on every worker and machine. SQLite needs nothing more: write
+        units begin with ``BEGIN IMMEDIATE`` and so hold the database's one write lock from
+        their first statement (``store.db``), across processes too.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(select(func.pg_advisory_xact_lock(CATALOG_CHANGE_LOCK)))
 
     def active(self) -> CatalogVersion | None:
         return self.session.scalars(select(CatalogVersion).where(CatalogVersion.active)).first()
