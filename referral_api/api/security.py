@@ -164,10 +164,11 @@ class Admission:
     Rate limits are per-key fixed windows, counted in the database so that they hold across
     workers. A key with a high limit reserves a few requests at a time (an atomic
     ``count += n``), so that a busy key does not write on every request; the reservation is
-    spent locally. A worker never admits more than its key's limit counts for it, so the key
-    can be refused up to ``workers × (batch - 1)`` requests early in a window — never let
-    through more. Keys with limits under 200 a minute (the default is 120) reserve one request
-    at a time: exact.
+    spent locally, one reservation per key at a time (:meth:`reserve`). A worker never admits
+    more than its key's limit counts for it and holds at most ``batch - 1`` unspent, so one
+    worker admits exactly the limit and several may refuse up to ``workers × (batch - 1)``
+    requests early in a window — never let through more. Keys with limits under 200 a minute
+    (the default is 120) reserve one request at a time: exact.
     While the database does not answer, keys this worker has verified are admitted as last
     read, and counted by this worker alone.
     """
@@ -180,6 +181,7 @@ class Admission:
         self._reserved: dict[str, tuple[int, int]] = {}  # key id → (window, requests left)
         self._alone: dict[str, tuple[int, int]] = {}  # key id → (window, counted locally)
         self._known: dict[str, ApiKey] = {}  # keys this worker verified, for outages
+        self._reservations: dict[str, threading.Lock] = {}  # key id → one reservation at a time
 
     def remember(self, key: ApiKey) -> None:
         """Keep the facts of a key just read from the database (for :meth:`recall`)."""
@@ -208,18 +210,37 @@ class Admission:
             self._reserved[key_id] = (window, held[1] - 1)
             return True
 
+    def _reserving(self, key_id: str) -> threading.Lock:
+        with self._lock:
+            lock = self._reservations.get(key_id)
+            if lock is None:
+                lock = self._reservations[key_id] = threading.Lock()
+            return lock
+
     def reserve(
         self, repository: RateLimitRepository, key_id: str, window: int, limit: int
     ) -> bool:
-        """Count a batch in the database and admit this request if it fits under ``limit``."""
-        batch = max(1, min(self.MAX_BATCH, limit // self.RESERVE_EVERY))
-        count = repository.hit(key_id, window, batch)
-        granted = min(batch, max(0, limit - (count - batch)))
-        if granted == 0:
-            return False
-        with self._lock:
-            self._reserved[key_id] = (window, granted - 1)
-        return True
+        """Count a batch in the database and admit this request if it fits under ``limit``.
+
+        One reservation per key at a time in this worker: a caller that waited for another's
+        spends what that one reserved before counting a batch of its own, and what is granted
+        is added to what is left, never written over it (concurrent reservations used to
+        overwrite each other's unspent requests, refusing callers under the limit). So a
+        worker holds at most ``batch - 1`` unspent requests of a key.
+        """
+        with self._reserving(key_id):
+            if self.take(key_id, window):
+                return True
+            batch = max(1, min(self.MAX_BATCH, limit // self.RESERVE_EVERY))
+            count = repository.hit(key_id, window, batch)
+            granted = min(batch, max(0, limit - (count - batch)))
+            if granted == 0:
+                return False
+            with self._lock:
+                held = self._reserved.get(key_id)
+                left = held[1] if held is not None and held[0] == window else 0
+                self._reserved[key_id] = (window, left + granted - 1)
+            return True
 
 
 def _lookup(database: Database, admission: Admission, key_id: str) -> ApiKey | None:

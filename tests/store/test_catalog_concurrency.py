@@ -15,8 +15,7 @@ second has passed (a bound on waiting, not an assertion on time).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -26,34 +25,21 @@ from sqlalchemy.orm import Session
 from referral_api.store import catalogs
 from referral_api.store.catalogs import Snapshot, delete_offering, put_offering, store_snapshot
 from referral_api.store.db import Database
-from referral_api.store.migrate import upgrade
 from referral_api.store.models import CatalogChange, CatalogVersion
 from referral_api.store.repositories import CatalogVersionRepository
-from tests.conftest import BACKENDS, postgres_schema
 from tests.factories import make_offering, make_snapshot
 
 HOLD_SECONDS = 1.0
 
 
-@pytest.fixture(params=BACKENDS)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated database with a catalogue loaded; its URL (each worker opens its own)."""
-    if request.param == "sqlite":
-        target = f"sqlite:///{tmp_path}/edits.db"
-        _prepare(target)
-        yield target
-        return
-    with postgres_schema("edits") as target:
-        _prepare(target)
-        yield target
-
-
-def _prepare(target: str) -> None:
-    database = Database.from_url(target)
-    upgrade(database.engine)
+@pytest.fixture
+def url(committed_url: str) -> str:
+    """A committed database with a catalogue loaded; its URL (each worker opens its own)."""
+    database = Database.from_url(committed_url)
     with database.session() as session:
         store_snapshot(session, make_snapshot(), actor="test", action="load")
     database.dispose()
+    return committed_url
 
 
 def _document(offering_id: str, name: str) -> dict[str, Any]:
