@@ -98,6 +98,8 @@ def get_principal(
             default_rate_limit=settings.rate_limit_per_minute,
             admission=request.app.state.admission,
             now=request.app.state.clock(),
+            address=request.client.host if request.client else None,
+            failure_limit=settings.auth_failures_per_minute,
         )
     except RateLimited:
         if origin is not None:  # the origin passed its check: let a widget read the 429

@@ -335,6 +335,8 @@ def sign_in(request: Request, secret: str) -> Principal:
             default_rate_limit=settings.rate_limit_per_minute,
             admission=request.app.state.admission,
             now=request.app.state.clock(),
+            address=request.client.host if request.client else None,
+            failure_limit=settings.auth_failures_per_minute,
         )
     except RateLimited as exc:
         raise PageRateLimited(exc.detail, retry_after=exc.retry_after) from exc
