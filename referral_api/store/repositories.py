@@ -228,7 +228,7 @@ class AuthFailureRepository(Repository):
 _SESSION_BY_ID = select(_table(PageSession)).where(_table(PageSession).c.id == bindparam("id"))
 
 
-def read_page_session(database: Database, session_id: str) -> PageSession | None:
+def read_page_session_row(database: Database, session_id: str) -> PageSession | None:
     """A page session as it is in the database now (one statement, like :func:`read_key`)."""
     row = database.read_row(_SESSION_BY_ID, {"id": session_id})
     return PageSession(**row._mapping) if row is not None else None
