@@ -270,6 +270,11 @@ def _lookup(database: Database, admission: Admission, key_id: str) -> ApiKey | N
     return key
 
 
+class AuthenticationThrottled(RateLimited):
+    """Too many failed authentications: refused before any key or origin was checked, so
+    CORS never lets another site read it."""
+
+
 def _window_of(now: dt.datetime) -> int:
     return int(now.timestamp()) // WINDOW_SECONDS
 
@@ -356,7 +361,7 @@ def authenticate(
         database, admission, split[1] if split else None, window=window, address=address_subject
     )
     if failures >= failure_limit:
-        raise RateLimited(
+        raise AuthenticationThrottled(
             "too many failed authentications from this address or for this key; "
             "try again when the window ends",
             retry_after=_retry_after(now),

@@ -173,3 +173,16 @@ def test_wrong_keys_to_the_sign_in_form_are_throttled(
     )
     assert refused.status_code == 429
     assert "try again" in refused.text
+
+
+def test_a_throttled_answer_is_not_readable_by_other_sites(
+    attacker: list[TestClient], keys: Keys
+) -> None:
+    """The throttle answers before any key or origin is checked: CORS lets no site read it."""
+    for n in range(LIMIT):
+        attacker[0].get("/v1/capabilities", headers=_auth(f"rk_{n:012x}_guess"))
+    refused = attacker[0].get(
+        "/v1/capabilities", headers=_auth(keys.widget) | {"Origin": "https://evil.example"}
+    )
+    _assert_throttled(refused)
+    assert "access-control-allow-origin" not in refused.headers
