@@ -795,7 +795,12 @@ def records_purge(
 ) -> None:
     """Delete recommendation records (and outcomes) older than the retention period."""
     from referral_api.store.models import utcnow
-    from referral_api.store.repositories import RateLimitRepository, RecommendationRepository
+    from referral_api.store.repositories import (
+        AuthFailureRepository,
+        PageSessionRepository,
+        RateLimitRepository,
+        RecommendationRepository,
+    )
 
     settings = _settings(database_url=database_url)
     days = settings.retention_days if older_than_days is None else older_than_days
@@ -806,6 +811,8 @@ def records_purge(
     with _database(settings).session() as session:
         removed = RecommendationRepository(session).purge_before(now - timedelta(days=days))
         RateLimitRepository(session).purge_before(int(now.timestamp()) // 60 - 60)
+        AuthFailureRepository(session).purge_before(int(now.timestamp()) // 60 - 60)
+        PageSessionRepository(session).purge_before(now)
     typer.echo(f"purged {removed} record(s) older than {days} day(s)")
 
 

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         default=120, ge=1, description="Default requests per minute for a key without its own."
     )
+    auth_failures_per_minute: int = Field(
+        default=20,
+        ge=1,
+        description="Failed authentications (wrong or unknown keys) a client address, or a "
+        "secret key's id, may make in a minute; beyond, every attempt of it is refused with "
+        "429 and Retry-After until the minute ends. Counted in the database.",
+    )
     max_body_bytes: int = Field(
         default=64 * 1024, ge=1024, description="Largest request body accepted (413 above)."
     )

@@ -95,6 +95,24 @@ def db_engine(
         engine.dispose()
 
 
+@pytest.fixture(params=BACKENDS)
+def committed_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a fresh, migrated database whose units of work really commit, for tests of
+    concurrency: each thread or simulated worker opens its own :class:`Database` on it."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/committed.db"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    with postgres_schema("committed") as url:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+
+
 @pytest.fixture
 def connection(db_engine: Engine) -> Iterator[Connection]:
     with db_engine.connect() as connection:

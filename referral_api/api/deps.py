@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from referral_api.api.runtime import EngineHolder, LoadedEngine
-from referral_api.api.security import Principal, Scope, authenticate
+from referral_api.api.security import AuthenticationThrottled, Principal, Scope, authenticate
 from referral_api.config import Settings
 from referral_api.errors import RateLimited
 from referral_api.store.db import Database
@@ -98,7 +98,11 @@ def get_principal(
             default_rate_limit=settings.rate_limit_per_minute,
             admission=request.app.state.admission,
             now=request.app.state.clock(),
+            address=request.client.host if request.client else None,
+            failure_limit=settings.auth_failures_per_minute,
         )
+    except AuthenticationThrottled:
+        raise  # refused before the key and its origins were checked: no CORS
     except RateLimited:
         if origin is not None:  # the origin passed its check: let a widget read the 429
             request.state.cors_origin = origin

@@ -24,12 +24,21 @@ from sqlalchemy.orm import Session
 from referral_api.errors import Forbidden, InputError, RateLimited, Unauthenticated, Unavailable
 from referral_api.store.db import Database
 from referral_api.store.models import ApiKey, utcnow
-from referral_api.store.repositories import ApiKeyRepository, RateLimitRepository, read_key
+from referral_api.store.repositories import (
+    ApiKeyRepository,
+    AuthFailureRepository,
+    RateLimitRepository,
+    read_key,
+    read_key_and_failures,
+)
 
 SECRET_PREFIX = "rk"  # noqa: S105 - a visible prefix, not a secret
 PUBLISHABLE_PREFIX = "pk"
 WINDOW_SECONDS = 60
 TOUCH_EVERY = dt.timedelta(minutes=1)
+#: failed authentications a client address, or a secret key's id, may make in a window before
+#: every attempt of it is refused with 429 until the window ends (REFERRAL_AUTH_FAILURES_PER_MINUTE)
+AUTH_FAILURES_PER_MINUTE = 20
 
 
 class Scope(StrEnum):
@@ -164,10 +173,11 @@ class Admission:
     Rate limits are per-key fixed windows, counted in the database so that they hold across
     workers. A key with a high limit reserves a few requests at a time (an atomic
     ``count += n``), so that a busy key does not write on every request; the reservation is
-    spent locally. A worker never admits more than its key's limit counts for it, so the key
-    can be refused up to ``workers × (batch - 1)`` requests early in a window — never let
-    through more. Keys with limits under 200 a minute (the default is 120) reserve one request
-    at a time: exact.
+    spent locally, one reservation per key at a time (:meth:`reserve`). A worker never admits
+    more than its key's limit counts for it and holds at most ``batch - 1`` unspent, so one
+    worker admits exactly the limit and several may refuse up to ``workers × (batch - 1)``
+    requests early in a window — never let through more. Keys with limits under 200 a minute
+    (the default is 120) reserve one request at a time: exact.
     While the database does not answer, keys this worker has verified are admitted as last
     read, and counted by this worker alone.
     """
@@ -180,6 +190,7 @@ class Admission:
         self._reserved: dict[str, tuple[int, int]] = {}  # key id → (window, requests left)
         self._alone: dict[str, tuple[int, int]] = {}  # key id → (window, counted locally)
         self._known: dict[str, ApiKey] = {}  # keys this worker verified, for outages
+        self._reservations: dict[str, threading.Lock] = {}  # key id → one reservation at a time
 
     def remember(self, key: ApiKey) -> None:
         """Keep the facts of a key just read from the database (for :meth:`recall`)."""
@@ -208,18 +219,37 @@ class Admission:
             self._reserved[key_id] = (window, held[1] - 1)
             return True
 
+    def _reserving(self, key_id: str) -> threading.Lock:
+        with self._lock:
+            lock = self._reservations.get(key_id)
+            if lock is None:
+                lock = self._reservations[key_id] = threading.Lock()
+            return lock
+
     def reserve(
         self, repository: RateLimitRepository, key_id: str, window: int, limit: int
     ) -> bool:
-        """Count a batch in the database and admit this request if it fits under ``limit``."""
-        batch = max(1, min(self.MAX_BATCH, limit // self.RESERVE_EVERY))
-        count = repository.hit(key_id, window, batch)
-        granted = min(batch, max(0, limit - (count - batch)))
-        if granted == 0:
-            return False
-        with self._lock:
-            self._reserved[key_id] = (window, granted - 1)
-        return True
+        """Count a batch in the database and admit this request if it fits under ``limit``.
+
+        One reservation per key at a time in this worker: a caller that waited for another's
+        spends what that one reserved before counting a batch of its own, and what is granted
+        is added to what is left, never written over it (concurrent reservations used to
+        overwrite each other's unspent requests, refusing callers under the limit). So a
+        worker holds at most ``batch - 1`` unspent requests of a key.
+        """
+        with self._reserving(key_id):
+            if self.take(key_id, window):
+                return True
+            batch = max(1, min(self.MAX_BATCH, limit // self.RESERVE_EVERY))
+            count = repository.hit(key_id, window, batch)
+            granted = min(batch, max(0, limit - (count - batch)))
+            if granted == 0:
+                return False
+            with self._lock:
+                held = self._reserved.get(key_id)
+                left = held[1] if held is not None and held[0] == window else 0
+                self._reserved[key_id] = (window, left + granted - 1)
+            return True
 
 
 def _lookup(database: Database, admission: Admission, key_id: str) -> ApiKey | None:
@@ -240,6 +270,58 @@ def _lookup(database: Database, admission: Admission, key_id: str) -> ApiKey | N
     return key
 
 
+class AuthenticationThrottled(RateLimited):
+    """Too many failed authentications: refused before any key or origin was checked, so
+    CORS never lets another site read it."""
+
+
+def _window_of(now: dt.datetime) -> int:
+    return int(now.timestamp()) // WINDOW_SECONDS
+
+
+def _retry_after(now: dt.datetime) -> int:
+    return max(WINDOW_SECONDS - int(now.timestamp()) % WINDOW_SECONDS, 1)
+
+
+def _address_subject(address: str | None) -> str:
+    return f"addr:{address or 'unknown'}"[:100]
+
+
+def _key_subject(key_id: str) -> str:
+    return f"key:{key_id}"[:100]
+
+
+def _lookup_checked(
+    database: Database, admission: Admission, key_id: str | None, *, window: int, address: str
+) -> tuple[ApiKey | None, int]:
+    """The key with this id (``None``: none named) and the failed authentications of the
+    client address or the key id in ``window``, in one read. While the database does not
+    answer: the key as last read (as :func:`_lookup`), and no failures known."""
+    try:
+        key, failures = read_key_and_failures(
+            database, key_id or "", window=window, address=address,
+            key_subject=_key_subject(key_id or ""),
+        )  # fmt: skip
+    except (OperationalError, DBAPIError) as exc:
+        known = admission.recall(key_id) if key_id else None
+        if known is None and key_id:
+            raise Unavailable("the database does not answer; try again shortly") from exc
+        return known, 0
+    if key is not None:
+        admission.remember(key)
+    return key, failures
+
+
+def _count_failure(database: Database, subjects: Sequence[str], window: int) -> None:
+    """Count a failed authentication against each subject, in a unit of its own (skipped
+    while the database does not answer: throttling is the database's count)."""
+    try:
+        with database.session() as session:
+            AuthFailureRepository(session).hit(subjects, window)
+    except (OperationalError, DBAPIError):
+        pass
+
+
 def authenticate(
     database: Database,
     secret: str | None,
@@ -249,6 +331,8 @@ def authenticate(
     admission: Admission,
     now: dt.datetime | None = None,
     sent_origin: str | None = None,
+    address: str | None = None,
+    failure_limit: int = AUTH_FAILURES_PER_MINUTE,
 ) -> Principal:
     """Check a bearer secret, its origin and its rate limit; the caller it names.
 
@@ -257,16 +341,41 @@ def authenticate(
     The key is looked up on every request (a revocation is refused at once), in a read-only
     unit of work; the rate-limit count is written in its own, so that a request that fails
     later still counts against the key's limit.
+
+    Failed authentications are throttled: a wrong, unknown or malformed key counts a failure
+    against the client ``address`` and, when it names a secret key, that key's id (counted in
+    the database, so across workers). Once either has ``failure_limit`` failures in the
+    current one-minute window, every attempt of it — a right key too, so that guessing learns
+    nothing — is refused with 429 and ``Retry-After`` until the window ends. Publishable keys'
+    ids are public (the widget tag shows the whole key), so failures never throttle a
+    publishable key's id, only the address that sent them. The count is read in the same
+    statement as the key: the success path costs no more round trips.
     """
     if not secret:
         raise Unauthenticated("send an API key: Authorization: Bearer <key>")
+    now = now or utcnow()
+    window = _window_of(now)
     split = _split(secret)
-    key = _lookup(database, admission, split[1]) if split else None
+    address_subject = _address_subject(address)
+    key, failures = _lookup_checked(
+        database, admission, split[1] if split else None, window=window, address=address_subject
+    )
+    if failures >= failure_limit:
+        raise AuthenticationThrottled(
+            "too many failed authentications from this address or for this key; "
+            "try again when the window ends",
+            retry_after=_retry_after(now),
+        )
     expected = key.secret_hash if key is not None else hash_secret("no such key")
     matches = hmac.compare_digest(expected, hash_secret(secret))
-    if key is None or not matches or key.revoked_at is not None:
-        raise Unauthenticated("unknown or revoked API key")
-    if split is not None and (split[0] == PUBLISHABLE_PREFIX) != key.publishable:
+    kind_matches = key is not None and (
+        split is not None and (split[0] == PUBLISHABLE_PREFIX) == key.publishable
+    )
+    if key is None or not matches or not kind_matches or key.revoked_at is not None:
+        subjects = [address_subject]
+        if key is not None and not key.publishable:
+            subjects.append(_key_subject(key.id))
+        _count_failure(database, subjects, window)
         raise Unauthenticated("unknown or revoked API key")
     if key.publishable:
         # a widget key is used by browsers only, from its allowed origins (its own site too)
@@ -288,7 +397,7 @@ def admit(
 ) -> Principal:
     """Count a request against ``key``'s rate limit and mark it used; the caller it names."""
     now = now or utcnow()
-    window = int(now.timestamp()) // WINDOW_SECONDS
+    window = _window_of(now)
     limit = key.rate_limit_per_minute or default_rate_limit
     stale = key.last_used_at is None or now - key.last_used_at >= TOUCH_EVERY
     admitted = admission.take(key.id, window)
@@ -305,9 +414,8 @@ def admit(
             # The database does not answer: keep serving, counting this worker's share alone.
             admitted = admitted or admission.alone(key.id, window, limit)
     if not admitted:
-        retry_after = WINDOW_SECONDS - int(now.timestamp()) % WINDOW_SECONDS
         raise RateLimited(
-            f"rate limit of {limit} requests per minute reached", retry_after=max(retry_after, 1)
+            f"rate limit of {limit} requests per minute reached", retry_after=_retry_after(now)
         )
     return Principal(
         key_id=key.id,

@@ -112,6 +112,7 @@ def store_snapshot(
     detail: dict[str, Any] | None = None,
 ) -> CatalogVersion:
     """Store ``snapshot`` as the new active version and log the change, in the caller's unit."""
+    CatalogVersionRepository(session).lock_changes()
     info = snapshot.catalog.info
     version = CatalogVersion(
         catalog_version=info.version,
@@ -138,7 +139,11 @@ def store_snapshot(
 
 
 def _active(session: Session) -> CatalogVersion:
-    version = CatalogVersionRepository(session).active()
+    """The active version, read after taking the lock that serialises catalogue changes: an
+    edit is always made on top of the edits committed before it (none is lost)."""
+    repository = CatalogVersionRepository(session)
+    repository.lock_changes()
+    version = repository.active()
     if version is None:
         raise Unavailable("no catalogue has been loaded yet", retry_after=30)
     return version
@@ -206,6 +211,7 @@ def delete_offering(session: Session, offering_id: str, *, actor: str) -> Catalo
 def activate_version(session: Session, version_id: int, *, actor: str) -> CatalogVersion:
     """Make a stored version active again (a rollback), logged."""
     repository = CatalogVersionRepository(session)
+    repository.lock_changes()
     version = repository.get(version_id)
     if version is None:
         raise NotFound(f"no catalogue version {version_id}")

@@ -126,6 +126,31 @@ class RateLimitWindow(Base):
     count: Mapped[int] = mapped_column(Integer)
 
 
+class AuthFailure(Base):
+    """Failed authentications per subject (``addr:<client address>`` or ``key:<key id>``) and
+    fixed one-minute window, shared by every worker: too many in a window throttle the
+    subject until the window ends."""
+
+    __tablename__ = "auth_failures"
+
+    subject: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # epoch minute
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class PageSession(Base):
+    """A page sign-in (console, gap report). The signed cookie carries its id; every page
+    request checks that it has not ended, so signing out ends it on every worker."""
+
+    __tablename__ = "page_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    ended_at: Mapped[dt.datetime | None]
+
+
 class RecommendationRecord(Base):
     """One answered need: what was asked (redacted), understood, ranked, and under which data."""
 

@@ -14,6 +14,8 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
+    or_,
     select,
     text,
     update,
@@ -36,11 +38,13 @@ from referral_api.insights.report import (
 from referral_api.store.db import Database
 from referral_api.store.models import (
     ApiKey,
+    AuthFailure,
     Base,
     CatalogChange,
     CatalogVersion,
     GapFact,
     Outcome,
+    PageSession,
     RateLimitWindow,
     RecommendationRecord,
     utcnow,
@@ -57,8 +61,25 @@ class Repository:
         self.session = session
 
 
+#: the PostgreSQL advisory lock that serialises catalogue changes (any 64-bit number of ours)
+CATALOG_CHANGE_LOCK = 0x5245_4643_4154  # "REFCAT"
+
+
 class CatalogVersionRepository(Repository):
     """Catalogue snapshots; exactly one is active (a partial unique index holds it)."""
+
+    def lock_changes(self) -> None:
+        """Wait for, then hold until this unit ends, the right to change the active version.
+
+        Taken before the active version is read, so that a change is made on top of every
+        change committed before it (PostgreSQL's READ COMMITTED reads each statement afresh
+        once the lock is held). PostgreSQL: a transaction-level advisory lock, released by
+        COMMIT or ROLLBACK, on every worker and machine. SQLite needs nothing more: write
+        units begin with ``BEGIN IMMEDIATE`` and so hold the database's one write lock from
+        their first statement (``store.db``), across processes too.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(select(func.pg_advisory_xact_lock(CATALOG_CHANGE_LOCK)))
 
     def active(self) -> CatalogVersion | None:
         return self.session.scalars(select(CatalogVersion).where(CatalogVersion.active)).first()
@@ -139,6 +160,100 @@ def read_key(database: Database, key_id: str) -> ApiKey | None:
     request, so one Core statement on its own (:meth:`Database.read_row`), no ORM load."""
     row = database.read_row(_KEY_BY_ID, {"key_id": key_id})
     return ApiKey(**row._mapping) if row is not None else None
+
+
+_AUTH_FAILURES = _table(AuthFailure)
+_ONE = select(literal(1).label("one")).subquery("one")
+_KEY_AND_FAILURES = select(
+    _table(ApiKey),
+    select(func.max(_AUTH_FAILURES.c.count))
+    .where(
+        _AUTH_FAILURES.c.window == bindparam("window"),
+        or_(
+            _AUTH_FAILURES.c.subject == bindparam("address"),
+            _AUTH_FAILURES.c.subject == bindparam("key_subject"),
+        ),
+    )
+    .scalar_subquery()
+    .label("auth_failures"),
+).select_from(_ONE.outerjoin(_table(ApiKey), _table(ApiKey).c.id == bindparam("key_id")))
+
+
+def read_key_and_failures(
+    database: Database, key_id: str, *, window: int, address: str, key_subject: str
+) -> tuple[ApiKey | None, int]:
+    """The key (as :func:`read_key`) and the most failed authentications of ``address`` or
+    ``key_subject`` in ``window``, in one statement: the success path of a bearer check costs
+    the same single round trip as before failures were counted."""
+    parameters = {
+        "key_id": key_id, "window": window, "address": address, "key_subject": key_subject,
+    }  # fmt: skip
+    row = database.read_row(_KEY_AND_FAILURES, parameters)
+    if row is None:  # pragma: no cover - the outer join always yields one row
+        return None, 0
+    values = dict(row._mapping)
+    failures = int(values.pop("auth_failures") or 0)
+    return (ApiKey(**values) if values["id"] is not None else None), failures
+
+
+class AuthFailureRepository(Repository):
+    """Failed authentications per subject and fixed window, counted atomically."""
+
+    def hit(self, subjects: Sequence[str], window: int) -> None:
+        """Count one more failure for each of ``subjects`` in ``window``."""
+        keys = [AuthFailure.subject, AuthFailure.window]
+        for subject in subjects:
+            values = {"subject": subject, "window": window, "count": 1}
+            increment = {"count": AuthFailure.count + 1}
+            upsert: Executable
+            if self.session.get_bind().dialect.name == "postgresql":
+                upsert = (
+                    pg_insert(AuthFailure)
+                    .values(values)
+                    .on_conflict_do_update(index_elements=keys, set_=increment)
+                )
+            else:
+                upsert = (
+                    sqlite_insert(AuthFailure)
+                    .values(values)
+                    .on_conflict_do_update(index_elements=keys, set_=increment)
+                )
+            self.session.execute(upsert)
+
+    def purge_before(self, window: int) -> int:
+        result = self.session.execute(delete(AuthFailure).where(AuthFailure.window < window))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+_SESSION_BY_ID = select(_table(PageSession)).where(_table(PageSession).c.id == bindparam("id"))
+
+
+def read_page_session_row(database: Database, session_id: str) -> PageSession | None:
+    """A page session as it is in the database now (one statement, like :func:`read_key`)."""
+    row = database.read_row(_SESSION_BY_ID, {"id": session_id})
+    return PageSession(**row._mapping) if row is not None else None
+
+
+class PageSessionRepository(Repository):
+    def start(
+        self, session_id: str, key_id: str, *, now: dt.datetime, expires_at: dt.datetime
+    ) -> None:
+        self.session.add(
+            PageSession(id=session_id, key_id=key_id, created_at=now, expires_at=expires_at)
+        )
+        self.session.flush()
+
+    def end(self, session_id: str, now: dt.datetime) -> None:
+        self.session.execute(
+            update(PageSession)
+            .where(PageSession.id == session_id, PageSession.ended_at.is_(None))
+            .values(ended_at=now)
+        )
+
+    def purge_before(self, before: dt.datetime) -> int:
+        """Delete sessions that expired before ``before``; how many."""
+        result = self.session.execute(delete(PageSession).where(PageSession.expires_at < before))
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 class ApiKeyRepository(Repository):

@@ -90,9 +90,10 @@ def sign_in_submit(
 
 @router.post("/sign-out")
 def sign_out(request: Request, page: PageFormDep) -> Response:
-    """End the session (the cookie is cleared) and return to the sign-in form."""
+    """End the session on the server (every worker refuses its cookie, a copy of it too), clear
+    the cookie, and return to the sign-in form."""
     response = see_other("/sign-in")
-    end_session(request, response)
+    end_session(request, response, page)
     return response
 
 

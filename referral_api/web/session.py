@@ -1,9 +1,11 @@
 """Page sign-in: a signed, expiring cookie that names a key, and CSRF tokens for page forms.
 
-The console and the gap report sign in once with a key. The cookie holds the key's id, a CSRF
-token and the sign-in time, signed with the session secret (itsdangerous) — never the key
-itself, and there is no session table: every page request looks the key up again, so revoking
-a key ends its sessions at once. Signing out clears the cookie.
+The console and the gap report sign in once with a key. The cookie holds the key's id, the
+id of a session row (``page_sessions``), a CSRF token and the sign-in time, signed with the
+session secret (itsdangerous) — never the key itself. Every page request looks the key up
+again, so revoking a key ends its sessions at once, and checks the session row, so signing
+out ends that session on the server, for every worker: a copy of the cookie opens nothing
+afterwards (issue 16, defect 5). Signing out also clears the cookie.
 
 Pages use the dependencies at the bottom: :data:`AdvocatePage` / :data:`InsightsPage` (GET) and
 :data:`AdvocateForm` / :data:`InsightsForm` (form posts, CSRF-checked), or
@@ -24,6 +26,7 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from referral_api.api.deps import get_database, get_settings
 from referral_api.api.security import (
@@ -42,6 +45,7 @@ from referral_api.errors import (
     Unauthenticated,
 )
 from referral_api.store.models import utcnow
+from referral_api.store.repositories import PageSessionRepository, read_page_session_row
 
 log = logging.getLogger("referral_api.web")
 
@@ -96,6 +100,7 @@ class PageSession:
     principal: Principal
     csrf_token: str
     signed_in_at: dt.datetime
+    session_id: str
 
     @property
     def can_advocate(self) -> bool:
@@ -111,6 +116,7 @@ class SessionClaims:
     key_id: str
     csrf_token: str
     signed_in_at: dt.datetime
+    session_id: str
 
 
 class SessionCodec:
@@ -125,6 +131,7 @@ class SessionCodec:
             "k": claims.key_id,
             "c": claims.csrf_token,
             "t": int(claims.signed_in_at.timestamp() * 1000),  # ms: look-ups since sign-in
+            "s": claims.session_id,
         }
         return self._serializer.dumps(payload)
 
@@ -136,9 +143,16 @@ class SessionCodec:
         if not isinstance(payload, dict):
             return None
         key_id, token, since = payload.get("k"), payload.get("c"), payload.get("t")
+        session_id = payload.get("s")  # cookies from before sessions were stored name none
         if not isinstance(key_id, str) or not isinstance(token, str) or not isinstance(since, int):
             return None
-        return SessionClaims(key_id, token, dt.datetime.fromtimestamp(since / 1000, dt.UTC))
+        if not isinstance(session_id, str) or not session_id:
+            return None
+        try:
+            signed_in_at = dt.datetime.fromtimestamp(since / 1000, dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+        return SessionClaims(key_id, token, signed_in_at, session_id)
 
 
 def resolve_session_secret(settings: Settings) -> str:
@@ -208,17 +222,48 @@ def _set_cookie(request: Request, response: Response, name: str, value: str, max
 
 
 def start_session(request: Request, response: Response, principal: Principal) -> None:
-    """Set the session cookie for ``principal`` (a new CSRF token with it)."""
+    """Store a new session for ``principal`` and set its cookie (a new CSRF token with it)."""
     codec = session_codec(request)
     # the wall clock, as records are stamped (the app's clock counts rate-limit windows)
-    claims = SessionClaims(principal.key_id, secrets.token_urlsafe(32), utcnow())
+    now = utcnow()
+    session_id = secrets.token_urlsafe(24)
+    expires_at = now + dt.timedelta(seconds=codec.max_age_seconds)
+    with get_database(request).session() as session:
+        PageSessionRepository(session).start(
+            session_id, principal.key_id, now=now, expires_at=expires_at
+        )
+    claims = SessionClaims(principal.key_id, secrets.token_urlsafe(32), now, session_id)
     _set_cookie(request, response, COOKIE, codec.dumps(claims), codec.max_age_seconds)
     response.delete_cookie(SIGN_IN_COOKIE, path="/")
 
 
-def end_session(request: Request, response: Response) -> None:
+def end_session(request: Request, response: Response, page: PageSession) -> None:
+    """End ``page``'s session on the server (every worker refuses its cookie from now on, a
+    copy of it too) and clear the cookie."""
+    with get_database(request).session() as session:
+        PageSessionRepository(session).end(page.session_id, utcnow())
     secure = request.url.scheme == "https"
     response.delete_cookie(COOKIE, path="/", secure=secure, httponly=True, samesite="strict")
+
+
+def _session_is_live(request: Request, claims: SessionClaims) -> bool:
+    """Whether the cookie's session is stored, for its key, not ended and not expired.
+
+    While the database does not answer, a signed, unexpired cookie is trusted as it is read
+    (as keys are trusted as last read): pages keep working through an outage. Signing in or
+    out needs the database, and answers 503 while it does not answer — a sign-out is never
+    reported done when it was not stored.
+    """
+    try:
+        row = read_page_session_row(get_database(request), claims.session_id)
+    except (OperationalError, DBAPIError):
+        return True
+    return (
+        row is not None
+        and row.key_id == claims.key_id
+        and row.ended_at is None
+        and row.expires_at > utcnow()
+    )
 
 
 def sign_in_token(request: Request) -> str:
@@ -260,7 +305,7 @@ def read_page_session(request: Request) -> PageSession | None:
     """The request's session, its key looked up again (and counted against its rate limit)."""
     value = request.cookies.get(COOKIE)
     claims = session_codec(request).loads(value) if value else None
-    if claims is None:
+    if claims is None or not _session_is_live(request, claims):
         return None
     settings = get_settings(request)
     try:
@@ -275,7 +320,7 @@ def read_page_session(request: Request) -> PageSession | None:
         return None
     except RateLimited as exc:
         raise PageRateLimited(exc.detail, retry_after=exc.retry_after) from exc
-    return PageSession(principal, claims.csrf_token, claims.signed_in_at)
+    return PageSession(principal, claims.csrf_token, claims.signed_in_at, claims.session_id)
 
 
 def _next_of(request: Request) -> str:
@@ -335,6 +380,8 @@ def sign_in(request: Request, secret: str) -> Principal:
             default_rate_limit=settings.rate_limit_per_minute,
             admission=request.app.state.admission,
             now=request.app.state.clock(),
+            address=request.client.host if request.client else None,
+            failure_limit=settings.auth_failures_per_minute,
         )
     except RateLimited as exc:
         raise PageRateLimited(exc.detail, retry_after=exc.retry_after) from exc

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from referral_api.api.security import Admission
+from referral_api.api.security import Admission, authenticate, create_key
+from referral_api.errors import RateLimited
+from referral_api.store.db import Database
 from referral_api.store.repositories import RateLimitRepository
 
 
@@ -64,3 +69,66 @@ def test_a_new_window_starts_afresh() -> None:
     repository: RateLimitRepository = counts  # type: ignore[assignment]
     assert admission.reserve(repository, "k", 1, 10_000)
     assert not admission.take("k", 2)  # the reservation belonged to window 1
+
+
+# --- concurrent callers on a real database (issue 16, defect 3) ------------------------------
+# 16 threads ask at once, as a busy worker's thread pool does. Concurrent reservations used to
+# overwrite each other's unspent requests, so a key was refused under its limit (800 of 1,000
+# admitted less 56; 400 asked of 250 admitted only 232). Each simulated worker is an Admission
+# and a Database of its own, sharing the database's counts.
+
+CALLERS = 16
+#: a window that never turns over mid-test
+AT = dt.datetime(2026, 11, 23, 10, 0, 30, tzinfo=dt.UTC)
+
+
+def _ask_concurrently(url: str, *, limit: int, requests: int, workers: int) -> int:
+    """How many of ``requests`` (spread over ``workers``, asked by 16 threads) were admitted."""
+    setup = Database.from_url(url)
+    with setup.session() as session:
+        secret = create_key(
+            session, name="busy", scopes=["recommend"], rate_limit_per_minute=limit
+        ).secret
+    setup.dispose()
+    databases = [Database.from_url(url) for _ in range(workers)]
+    admissions = [Admission() for _ in range(workers)]
+
+    def ask(n: int) -> bool:
+        worker = n % workers
+        try:
+            authenticate(
+                databases[worker], secret, origin=None, default_rate_limit=120,
+                admission=admissions[worker], now=AT,
+            )  # fmt: skip
+        except RateLimited:
+            return False
+        return True
+
+    try:
+        with ThreadPoolExecutor(CALLERS) as pool:
+            return sum(pool.map(ask, range(requests)))
+    finally:
+        for database in databases:
+            database.dispose()
+
+
+@pytest.mark.parametrize(
+    ("limit", "requests", "workers"),
+    [
+        (1000, 800, 1),  # batches of 10: under the limit, nothing refused
+        (200, 180, 1),  # batches of 2
+        (250, 400, 1),  # over the limit: exactly the limit admitted
+        (1000, 1200, 1),
+        (1000, 960, 2),  # two workers: under the limit by more than the bound
+        (1000, 1200, 2),  # over it: the limit, less at most workers × (batch - 1)
+    ],
+)
+def test_concurrent_callers_are_refused_only_over_the_limit(
+    committed_url: str, limit: int, requests: int, workers: int
+) -> None:
+    admitted = _ask_concurrently(committed_url, limit=limit, requests=requests, workers=workers)
+    batch = max(1, min(Admission.MAX_BATCH, limit // Admission.RESERVE_EVERY))
+    if workers == 1:
+        assert admitted == min(limit, requests)
+    else:
+        assert min(limit, requests) - workers * (batch - 1) <= admitted <= min(limit, requests)

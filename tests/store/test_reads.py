@@ -16,7 +16,12 @@ from referral_api.api.security import create_key
 from referral_api.store.db import Database
 from referral_api.store.migrate import upgrade
 from referral_api.store.models import utcnow
-from referral_api.store.repositories import ApiKeyRepository, read_key
+from referral_api.store.repositories import (
+    ApiKeyRepository,
+    AuthFailureRepository,
+    read_key,
+    read_key_and_failures,
+)
 from tests.conftest import BACKENDS, postgres_schema
 
 
@@ -71,6 +76,31 @@ class TestReadKey:
                 assert driver.autocommit is True  # psycopg sends no BEGIN, needs no COMMIT
             else:
                 assert driver.isolation_level is None  # pysqlite begins nothing either
+
+    def test_the_key_and_its_failures_are_one_statement(self, committed: Database) -> None:
+        """Failed authentications are read with the key (issue 16, defect 6): the success
+        path of a bearer check still sends one statement."""
+        key_id = new_key_id(committed)
+        with committed.session() as session:
+            AuthFailureRepository(session).hit(["addr:192.0.2.1", f"key:{key_id}"], 7)
+            AuthFailureRepository(session).hit([f"key:{key_id}"], 7)
+            AuthFailureRepository(session).hit(["addr:192.0.2.1"], 8)
+        assert committed.reader is not None
+        sent: list[str] = []
+        event.listen(committed.reader, "before_cursor_execute", lambda *args: sent.append(args[2]))
+
+        def read(key: str, window: int, address: str) -> tuple[str | None, int]:
+            found, failures = read_key_and_failures(
+                committed, key, window=window, address=address, key_subject=f"key:{key}"
+            )
+            return (found.id if found else None), failures
+
+        assert read(key_id, 7, "addr:192.0.2.1") == (key_id, 2)
+        assert len(sent) == 1
+        assert read(key_id, 8, "addr:192.0.2.1") == (key_id, 1)
+        assert read(key_id, 9, "addr:192.0.2.1") == (key_id, 0)
+        assert read("no-such-key", 7, "addr:192.0.2.1") == (None, 1)
+        assert read("no-such-key", 7, "addr:198.51.100.9") == (None, 0)
 
     @pytest.mark.postgres
     @pytest.mark.parametrize("committed", ["postgresql"], indirect=True)

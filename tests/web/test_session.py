@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from itsdangerous import TimestampSigner
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from referral_api.api import create_app
 from referral_api.config import Environment, Settings
 from referral_api.store.db import Database
+from referral_api.store.models import PageSession as PageSessionRow
 from referral_api.store.models import utcnow
 from referral_api.store.repositories import ApiKeyRepository
 from referral_api.web.session import (
@@ -28,7 +31,9 @@ SECRET = "s" * 40
 
 
 class TestCodec:
-    claims = SessionClaims("abc123", "token", dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC))
+    claims = SessionClaims(
+        "abc123", "token", dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC), "session-1"
+    )
 
     def test_round_trip(self) -> None:
         codec = SessionCodec(SECRET, max_age_seconds=60)
@@ -212,3 +217,75 @@ class TestCsrf:
 )
 def test_a_sign_in_only_leads_to_this_site(asked: str, goes: str) -> None:
     assert safe_next(asked) == goes
+
+
+class TestSignOutEndsTheSession:
+    """Signing out ends the session on the server, on every worker (issue 16, defect 5): a
+    copied ``referral_session`` cookie used to keep opening /console until it expired."""
+
+    @staticmethod
+    def _workers(database: Database) -> list[FastAPI]:
+        settings = Settings(env=Environment.TEST, rate_limit_per_minute=100_000,
+                            session_secret=SECRET)  # fmt: skip
+        return [create_app(settings, database=database, poll=False) for _ in range(2)]
+
+    def test_a_copied_cookie_opens_nothing_after_sign_out(
+        self, client: TestClient, keys: Keys, app: FastAPI
+    ) -> None:
+        token = sign_in(client, keys.advocate)
+        copied = client.cookies[COOKIE]
+        signed_out = client.post("/sign-out", data={"csrf_token": token}, follow_redirects=False)
+        assert signed_out.status_code == 303
+        with TestClient(app, cookies={COOKIE: copied}) as thief:
+            assert thief.get("/console", follow_redirects=False).status_code == 303
+            look_up = thief.post(
+                "/console/look-up", data={"need": "invoices", "csrf_token": token},
+                follow_redirects=False,
+            )  # fmt: skip
+            assert look_up.status_code == 303
+            assert look_up.headers["location"].startswith("/sign-in")
+
+    def test_signing_out_on_one_worker_ends_the_session_on_every_worker(
+        self, database: Database, keys: Keys
+    ) -> None:
+        first, second = self._workers(database)
+        with TestClient(first) as browser, TestClient(second) as other:
+            token = sign_in(browser, keys.advocate)
+            copied = browser.cookies[COOKIE]
+            other.cookies.set(COOKIE, copied)
+            assert other.get("/console").status_code == 200  # one session, both workers
+            ended = other.post("/sign-out", data={"csrf_token": token}, follow_redirects=False)
+            assert ended.status_code == 303
+            browser.cookies.set(COOKIE, copied)
+            assert browser.get("/console", follow_redirects=False).status_code == 303
+
+    def test_other_sessions_of_the_key_go_on(
+        self, client: TestClient, keys: Keys, app: FastAPI
+    ) -> None:
+        with TestClient(app) as colleague:
+            sign_in(colleague, keys.advocate)
+            token = sign_in(client, keys.advocate)
+            client.post("/sign-out", data={"csrf_token": token})
+            assert colleague.get("/console").status_code == 200
+
+    def test_an_expired_or_unknown_session_is_refused(
+        self, client: TestClient, keys: Keys, app: FastAPI, database: Database
+    ) -> None:
+        sign_in(client, keys.advocate)
+        codec: SessionCodec = app.state.session_codec
+        claims = codec.loads(client.cookies[COOKIE])
+        assert claims is not None
+        with database.session() as session:
+            row = session.get(PageSessionRow, claims.session_id)
+            assert row is not None
+            row.expires_at = utcnow() - dt.timedelta(seconds=1)
+        assert client.get("/console", follow_redirects=False).status_code == 303
+        unknown = dataclasses.replace(claims, session_id="never-stored")
+        with TestClient(app, cookies={COOKIE: codec.dumps(unknown)}) as forged:
+            assert forged.get("/console", follow_redirects=False).status_code == 303
+
+    def test_a_cookie_naming_no_session_is_refused(self) -> None:
+        """Cookies signed before sessions were stored name none: their holders sign in again."""
+        serializer = URLSafeTimedSerializer(SECRET, salt="referral-page-session")
+        old = serializer.dumps({"k": "abc123", "c": "token", "t": 1_700_000_000_000})
+        assert SessionCodec(SECRET, max_age_seconds=60).loads(old) is None
