@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: body size limit, CORS for keys' allowed origins, Prometheus metrics."""
+"""Pure ASGI middleware: allowed hosts, body size limit, CORS for keys' allowed origins,
+Prometheus metrics; and the trailing-slash redirect, relative."""
 
 from __future__ import annotations
 
@@ -7,14 +8,78 @@ from collections.abc import Callable
 
 import anyio
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import URL, Headers, MutableHeaders
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.responses import RedirectResponse
+from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from referral_api.api.problems import RequestTimeout, problem_response
+from referral_api.api.problems import InvalidHost, RequestTimeout, problem_response
 from referral_api.api.recording import BufferState
 from referral_api.errors import PayloadTooLarge
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class AllowedHostsMiddleware:
+    """Answer only requests whose ``Host`` names an allowed host; others get a 400 problem.
+
+    Starlette's :class:`TrustedHostMiddleware` decides (exact names, ``*.example.com``, ``*``);
+    its plain-text refusal is replaced by the problem+json every other error is. The refused
+    host is not echoed.
+    """
+
+    def __init__(self, app: ASGIApp, *, allowed_hosts: list[str]) -> None:
+        self.app = app
+        self.allowed_hosts = list(allowed_hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or "*" in self.allowed_hosts:
+            await self.app(scope, receive, send)
+            return
+        admitted = False
+
+        async def admit(scope: Scope, receive: Receive, send: Send) -> None:
+            nonlocal admitted
+            admitted = True
+            await self.app(scope, receive, send)
+
+        async def drop_refusal(message: Message) -> None:
+            if admitted:
+                await send(message)
+
+        check = TrustedHostMiddleware(admit, allowed_hosts=self.allowed_hosts, www_redirect=False)
+        await check(scope, receive, drop_refusal)
+        if not admitted:
+            refused = InvalidHost("the Host header names no host this service answers for")
+            await problem_response(refused, scope["path"])(scope, receive, send)
+
+
+class RelativeSlashRedirect:
+    """The router's answer when no route matches: Starlette's trailing-slash redirect, with a
+    relative ``Location`` (``/v1/offerings``), then the router's own 404.
+
+    Starlette builds that ``Location`` from the request's ``Host`` header (and scheme), so a
+    forged Host came back in it, and behind a TLS proxy the scheme was wrong; a path is right
+    behind any proxy. Install with ``router.redirect_slashes = False``.
+    """
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.not_found = router.not_found
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        if scope["type"] == "http" and path != "/":
+            toggled = dict(scope, path=path.rstrip("/") if path.endswith("/") else f"{path}/")
+            if any(route.matches(toggled)[0] is not Match.NONE for route in self.router.routes):
+                url = URL(scope=toggled)
+                location = f"{url.path}?{url.query}" if url.query else url.path
+                # "//host" or "/\host" would be another site to a browser; not ours
+                if not location.startswith(("//", "/\\")):
+                    await RedirectResponse(location)(scope, receive, send)
+                    return
+        await self.not_found(scope, receive, send)
 
 
 class BodyLimitMiddleware:
