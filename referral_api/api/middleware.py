@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from referral_api.api.problems import InvalidHost, RequestTimeout, problem_response
 from referral_api.api.recording import BufferState
-from referral_api.errors import PayloadTooLarge
+from referral_api.errors import Forbidden, PayloadTooLarge
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -190,19 +190,21 @@ class CorsMiddleware:
     ) -> None:
         allowed = await anyio.to_thread.run_sync(self.allowed_origins)
         response_headers = {"Vary": "Origin"}
-        status = 403
-        if origin.lower() in allowed:
-            status = 204
-            response_headers |= {
-                "Access-Control-Allow-Origin": origin,
-                "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE",
-                "Access-Control-Allow-Headers": "Authorization, Content-Type",
-                "Access-Control-Max-Age": "600",
-            }
+        if origin.lower() not in allowed:
+            # a problem like every other refusal (the browser shows the caller a CORS error)
+            refused = Forbidden("no key allows cross-origin requests from this origin")
+            await problem_response(refused, scope["path"], response_headers)(scope, receive, send)
+            return
+        response_headers |= {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type",
+            "Access-Control-Max-Age": "600",
+        }
         await send(
             {
                 "type": "http.response.start",
-                "status": status,
+                "status": 204,
                 "headers": [(k.lower().encode(), v.encode()) for k, v in response_headers.items()],
             }
         )

@@ -3,11 +3,16 @@ headers, no tracebacks, docs switchable."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -46,6 +51,22 @@ class TestCors:
         assert "access-control-allow-origin" not in refused
         # a look-alike origin is another origin
         assert self.preflight(client, WIDGET_ORIGIN + ".evil.example")["status"] == "403"
+
+    def test_a_refused_preflight_is_a_problem(self, client: TestClient) -> None:
+        """Issue 16, defect 8: it was an empty 403."""
+        response = client.options(
+            "/v1/recommendations",
+            headers={"Origin": EVIL_ORIGIN, "Access-Control-Request-Method": "POST"},
+        )
+        assert response.status_code == 403
+        assert response.headers["content-type"] == "application/problem+json"
+        body = response.json()
+        assert body["status"] == 403
+        assert body["type"].endswith("/forbidden")
+        assert body["instance"] == "/v1/recommendations"
+        assert "evil" not in response.text  # the origin is not echoed
+        assert "Origin" in response.headers["vary"]
+        assert "access-control-allow-origin" not in response.headers
 
     def test_actual_requests_are_readable_only_from_the_key_s_origins(
         self, client: TestClient, keys: Keys
@@ -152,8 +173,6 @@ class TestHosts:
     def test_serve_takes_the_allowed_hosts_flag(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        import uvicorn
-
         served: list[dict[str, Any]] = []
 
         def run(app: Any, **options: Any) -> None:
@@ -174,6 +193,68 @@ class TestHosts:
     def test_an_allowed_host_must_be_a_name(self, hosts: str) -> None:
         with pytest.raises(ValueError, match="is not a host name"):
             Settings(allowed_hosts=hosts)
+
+
+class TestAnswersTheServerCannotShape:
+    """Issue 16, defect 8: an unknown method got uvicorn's text/plain 400. A method the HTTP
+    parser knows reaches the app, which answers a problem; one it does not know is refused by
+    the parser (llhttp, under uvicorn) before the app sees the request. SECURITY.md says so."""
+
+    @pytest.mark.parametrize("method", ["PROPFIND", "FOO", "BREW"])
+    def test_the_app_answers_any_method_it_receives_with_a_problem(
+        self, client: TestClient, method: str
+    ) -> None:
+        response = client.request(method, "/v1/offerings")
+        assert response.status_code == 405
+        assert response.headers["content-type"] == "application/problem+json"
+
+    def test_only_the_parser_s_own_refusal_is_plain_text(self, tmp_path: Path) -> None:
+        settings = Settings(
+            env=Environment.TEST,
+            database_url=f"sqlite:///{tmp_path / 'unused.db'}",
+            session_secret="s" * 40,
+        )
+        app = create_app(settings, poll=False)  # no request here reaches the database
+        with _served(app) as port:
+            known = _raw_request(port, "PROPFIND")
+            unknown = _raw_request(port, "FOO")
+        assert known.startswith(b"HTTP/1.1 405 ")
+        assert b"content-type: application/problem+json" in known.lower()
+        # the documented exception: uvicorn's HTTP parser answers, not the app
+        assert unknown.startswith(b"HTTP/1.1 400 ")
+        assert b"content-type: text/plain" in unknown.lower()
+
+
+@contextlib.contextmanager
+def _served(app: FastAPI) -> Iterator[int]:
+    """``app`` under uvicorn (its default HTTP parser) on a free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        threading.Event().wait(0.02)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join()
+
+
+def _raw_request(port: int, method: str) -> bytes:
+    """The status line and headers of the answer to ``method /v1/offerings``."""
+    request = f"{method} /v1/offerings HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.sendall(request.encode())
+        answer = b""
+        while chunk := connection.recv(4096):
+            answer += chunk
+    return answer.split(b"\r\n\r\n", 1)[0]
 
 
 class TestPageHeaders:
