@@ -188,21 +188,21 @@ def _emails(normal: str) -> Iterator[_Span]:
 
 def _domain(written: str) -> str:
     """The longest run of ``written``'s leading labels that makes a domain ("" if none):
-    ``example.de.a`` (a sentence glued on after the dot) gives ``example.de``."""
+    ``example.de.a`` (a sentence glued on after the dot) gives ``example.de``. One pass."""
     labels = written.split(".")
-    for count in range(len(labels), 1, -1):
-        if _is_domain(labels[:count]):
-            return ".".join(labels[:count])
-    return ""
+    longest = 0
+    for count, label in enumerate(labels, start=1):
+        if not label or "-" in (label[0], label[-1]):
+            break
+        if count >= 2 and _is_top_level(label):
+            longest = count
+    return ".".join(labels[:longest])
 
 
-def _is_domain(labels: list[str]) -> bool:
-    if len(labels) < 2 or any(not label or "-" in (label[0], label[-1]) for label in labels):
-        return False
-    top = labels[-1]
-    if top.startswith("xn--"):
-        return len(top) > 4
-    return len(top) >= 2 and all(char.isalpha() or _is_mark(char) for char in top)
+def _is_top_level(label: str) -> bool:
+    if label.startswith("xn--"):
+        return len(label) > 4
+    return len(label) >= 2 and all(char.isalpha() or _is_mark(char) for char in label)
 
 
 def _is_mark(char: str) -> bool:
