@@ -29,28 +29,28 @@ class AllowedHostsMiddleware:
     host is not echoed.
     """
 
+    ADMITTED = "referral.host_admitted"
+
     def __init__(self, app: ASGIApp, *, allowed_hosts: list[str]) -> None:
         self.app = app
-        self.allowed_hosts = list(allowed_hosts)
+        self.allow_any = "*" in allowed_hosts
+        self.check = TrustedHostMiddleware(self._admit, allowed_hosts, www_redirect=False)
+
+    async def _admit(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[self.ADMITTED] = True
+        await self.app(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or "*" in self.allowed_hosts:
+        if scope["type"] != "http" or self.allow_any:
             await self.app(scope, receive, send)
             return
-        admitted = False
-
-        async def admit(scope: Scope, receive: Receive, send: Send) -> None:
-            nonlocal admitted
-            admitted = True
-            await self.app(scope, receive, send)
 
         async def drop_refusal(message: Message) -> None:
-            if admitted:
+            if scope.get(self.ADMITTED):
                 await send(message)
 
-        check = TrustedHostMiddleware(admit, allowed_hosts=self.allowed_hosts, www_redirect=False)
-        await check(scope, receive, drop_refusal)
-        if not admitted:
+        await self.check(scope, receive, drop_refusal)
+        if not scope.get(self.ADMITTED):
             refused = InvalidHost("the Host header names no host this service answers for")
             await problem_response(refused, scope["path"])(scope, receive, send)
 
