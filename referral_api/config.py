@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     @field_validator("allowed_hosts")
     @classmethod
     def _check_hosts(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
+        if not hosts:
+            raise ValueError("name at least one host (or '*' for any)")
         for host in hosts:
             wildcard = host.startswith("*.") and "*" not in host[2:]
             ipv6 = host.startswith("[") and host.endswith("]")

@@ -194,6 +194,11 @@ class TestHosts:
         with pytest.raises(ValueError, match="is not a host name"):
             Settings(allowed_hosts=hosts)
 
+    @pytest.mark.parametrize("hosts", ["", " , "])
+    def test_allowed_hosts_are_never_empty(self, hosts: str) -> None:
+        with pytest.raises(ValueError, match="at least one host"):
+            Settings(allowed_hosts=hosts)
+
 
 class TestAnswersTheServerCannotShape:
     """Issue 16, defect 8: an unknown method got uvicorn's text/plain 400. A method the HTTP
