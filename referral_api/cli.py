@@ -833,6 +833,13 @@ def serve(
     rules: RulesOpt = None,
     host: Annotated[str | None, typer.Option(help="[env REFERRAL_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="[env REFERRAL_PORT]")] = None,
+    allowed_hosts: Annotated[
+        str | None,
+        typer.Option(
+            help="Host names to answer for, comma-separated ('*.example.com', '*'); "
+            "others get a 400. [env REFERRAL_ALLOWED_HOSTS]"
+        ),
+    ] = None,
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 1,
 ) -> None:
     """Serve the HTTP API (uvicorn); several workers share the database and follow its catalogue."""
@@ -842,7 +849,7 @@ def serve(
 
     overrides = {
         "database_url": database_url, "catalog_dir": catalog, "rules_dir": rules,
-        "host": host, "port": port,
+        "host": host, "port": port, "allowed_hosts": allowed_hosts,
     }  # fmt: skip
     settings = _settings(**overrides)
     if workers == 1:

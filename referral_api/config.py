@@ -7,9 +7,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+#: What ``allowed_hosts`` holds unless configured: local development and the test client.
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "testserver")
+#: Addresses that mean "every interface": no client names them in its Host header.
+_ANY_ADDRESS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 - compared with, not bound to
 
 
 class Environment(StrEnum):
@@ -31,6 +37,12 @@ class Settings(BaseSettings):
     rules_dir: Path = Field(default=Path("rules"), description="The rules to load.")
     host: str = Field(default="127.0.0.1", description="Address to serve on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port to serve on.")
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=LOCAL_HOSTS,
+        description="Host names (Host header, without the port) the service answers for, "
+        "comma-separated; '*.example.com' for subdomains, '[::1]' for IPv6, '*' for any. The "
+        "serving host is always added. Any other Host gets a 400.",
+    )
     env: Environment = Field(default=Environment.DEVELOPMENT, description="Deployment environment.")
     redact_needs: bool = Field(
         default=True,
@@ -86,6 +98,41 @@ class Settings(BaseSettings):
     session_max_age_seconds: int = Field(
         default=8 * 3600, ge=60, description="How long a page sign-in lasts."
     )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple):
+            return tuple(str(host).strip().lower() for host in value if str(host).strip())
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _check_hosts(cls, hosts: tuple[str, ...]) -> tuple[str, ...]:
+        if not hosts:
+            raise ValueError("name at least one host (or '*' for any)")
+        for host in hosts:
+            wildcard = host.startswith("*.") and "*" not in host[2:]
+            ipv6 = host.startswith("[") and host.endswith("]")
+            if host != "*" and not wildcard and not ipv6 and any(c in host for c in "*:/[]@"):
+                raise ValueError(
+                    f"{host!r} is not a host name: give names without scheme or port, "
+                    "'*.example.com' for subdomains, or '*'"
+                )
+        return hosts
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """The Host names answered for: :attr:`allowed_hosts` and the serving host."""
+        hosts = list(self.allowed_hosts)
+        serving = self.host.lower()
+        if ":" in serving and not serving.startswith("["):
+            serving = f"[{serving}]"  # an IPv6 address, as it appears in a Host header
+        if self.host not in _ANY_ADDRESS and serving not in hosts:
+            hosts.append(serving)
+        return hosts
 
 
 def load_settings(**overrides: object) -> Settings:

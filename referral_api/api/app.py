@@ -20,10 +20,12 @@ from pydantic import BaseModel, Field
 
 from referral_api import __version__
 from referral_api.api.middleware import (
+    AllowedHostsMiddleware,
     BodyLimitMiddleware,
     CorsMiddleware,
     Metrics,
     MetricsMiddleware,
+    RelativeSlashRedirect,
 )
 from referral_api.api.problems import PROBLEM_JSON, install_problem_handlers
 from referral_api.api.recording import RecordBuffer
@@ -79,6 +81,7 @@ class Problem(BaseModel):
 
 
 PROBLEM_STATUSES = {
+    "400": "The Host header names no host this service answers for (REFERRAL_ALLOWED_HOSTS).",
     "401": "No key, or an unknown or revoked one.",
     "403": "The key lacks the scope, or may not be used from this origin.",
     "404": "No such resource.",
@@ -92,7 +95,7 @@ PROBLEM_STATUSES = {
 
 
 def _problem_codes(method: str, path: str, operation: dict[str, Any]) -> list[str]:
-    codes = ["422", "503"]
+    codes = ["400", "422", "503"]
     if operation.get("security"):
         codes += ["401", "403", "429"]
     if "{" in path:
@@ -199,18 +202,23 @@ def create_app(
     for module in (recommendations, offerings, catalog, insights, operations):
         app.include_router(module.router)
     install_web(app, settings)
+    # `GET /v1/offerings/` redirects to a relative `/v1/offerings`, never to the Host it came with
+    app.router.redirect_slashes = False
+    app.router.default = RelativeSlashRedirect(app.router)
 
     def allowed_origins() -> set[str]:
         with database.session(write=False) as session:
             return ApiKeyRepository(session).allowed_origins()
 
-    # added innermost first: metrics see everything, CORS wraps every response
+    # added innermost first: metrics see everything, a wrong Host is refused before anything
+    # else looks at the request, CORS wraps every response
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=settings.max_body_bytes,
         timeout_seconds=settings.body_timeout_seconds,
     )
     app.add_middleware(CorsMiddleware, allowed_origins=allowed_origins)
+    app.add_middleware(AllowedHostsMiddleware, allowed_hosts=settings.trusted_hosts)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
 
     def openapi() -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Pure ASGI middleware: body size limit, CORS for keys' allowed origins, Prometheus metrics."""
+"""Pure ASGI middleware: allowed hosts, body size limit, CORS for keys' allowed origins,
+Prometheus metrics; and the trailing-slash redirect, relative."""
 
 from __future__ import annotations
 
@@ -7,14 +8,78 @@ from collections.abc import Callable
 
 import anyio
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import URL, Headers, MutableHeaders
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.responses import RedirectResponse
+from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from referral_api.api.problems import RequestTimeout, problem_response
+from referral_api.api.problems import InvalidHost, RequestTimeout, problem_response
 from referral_api.api.recording import BufferState
-from referral_api.errors import PayloadTooLarge
+from referral_api.errors import Forbidden, PayloadTooLarge
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class AllowedHostsMiddleware:
+    """Answer only requests whose ``Host`` names an allowed host; others get a 400 problem.
+
+    Starlette's :class:`TrustedHostMiddleware` decides (exact names, ``*.example.com``, ``*``);
+    its plain-text refusal is replaced by the problem+json every other error is. The refused
+    host is not echoed.
+    """
+
+    ADMITTED = "referral.host_admitted"
+
+    def __init__(self, app: ASGIApp, *, allowed_hosts: list[str]) -> None:
+        self.app = app
+        self.allow_any = "*" in allowed_hosts
+        self.check = TrustedHostMiddleware(self._admit, allowed_hosts, www_redirect=False)
+
+    async def _admit(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope[self.ADMITTED] = True
+        await self.app(scope, receive, send)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.allow_any:
+            await self.app(scope, receive, send)
+            return
+
+        async def drop_refusal(message: Message) -> None:
+            if scope.get(self.ADMITTED):
+                await send(message)
+
+        await self.check(scope, receive, drop_refusal)
+        if not scope.get(self.ADMITTED):
+            refused = InvalidHost("the Host header names no host this service answers for")
+            await problem_response(refused, scope["path"])(scope, receive, send)
+
+
+class RelativeSlashRedirect:
+    """The router's answer when no route matches: Starlette's trailing-slash redirect, with a
+    relative ``Location`` (``/v1/offerings``), then the router's own 404.
+
+    Starlette builds that ``Location`` from the request's ``Host`` header (and scheme), so a
+    forged Host came back in it, and behind a TLS proxy the scheme was wrong; a path is right
+    behind any proxy. Install with ``router.redirect_slashes = False``.
+    """
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+        self.not_found = router.not_found
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope["path"]
+        if scope["type"] == "http" and path != "/":
+            toggled = dict(scope, path=path.rstrip("/") if path.endswith("/") else f"{path}/")
+            if any(route.matches(toggled)[0] is not Match.NONE for route in self.router.routes):
+                url = URL(scope=toggled)
+                location = f"{url.path}?{url.query}" if url.query else url.path
+                # "//host" or "/\host" would be another site to a browser; not ours
+                if not location.startswith(("//", "/\\")):
+                    await RedirectResponse(location)(scope, receive, send)
+                    return
+        await self.not_found(scope, receive, send)
 
 
 class BodyLimitMiddleware:
@@ -125,19 +190,21 @@ class CorsMiddleware:
     ) -> None:
         allowed = await anyio.to_thread.run_sync(self.allowed_origins)
         response_headers = {"Vary": "Origin"}
-        status = 403
-        if origin.lower() in allowed:
-            status = 204
-            response_headers |= {
-                "Access-Control-Allow-Origin": origin,
-                "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE",
-                "Access-Control-Allow-Headers": "Authorization, Content-Type",
-                "Access-Control-Max-Age": "600",
-            }
+        if origin.lower() not in allowed:
+            # a problem like every other refusal (the browser shows the caller a CORS error)
+            refused = Forbidden("no key allows cross-origin requests from this origin")
+            await problem_response(refused, scope["path"], response_headers)(scope, receive, send)
+            return
+        response_headers |= {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Methods": "GET, POST, PUT, DELETE",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type",
+            "Access-Control-Max-Age": "600",
+        }
         await send(
             {
                 "type": "http.response.start",
-                "status": status,
+                "status": 204,
                 "headers": [(k.lower().encode(), v.encode()) for k, v in response_headers.items()],
             }
         )

@@ -37,6 +37,12 @@ class MethodNotAllowed(ReferralError):
     title = "Method not allowed"
 
 
+class InvalidHost(ReferralError):
+    status = 400
+    slug = "invalid-host"
+    title = "Invalid host"
+
+
 class RequestTimeout(ReferralError):
     status = 408
     slug = "request-timeout"

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from referral_api.curation.urls import url_problem
 from referral_api.domain import (
     Constraints,
     ConstraintVerdict,
@@ -645,7 +647,20 @@ class ReferralSchema(Schema):
     )
 
 
-Url = Annotated[str, StringConstraints(pattern=r"^https?://", max_length=2000)]
+def _strict_url(url: str) -> str:
+    problem = url_problem(url)
+    if problem:
+        raise ValueError(problem)
+    return url
+
+
+# The pattern documents the shape; the validator is the catalogue files' own check (a host,
+# nothing unseen or blank anywhere), so `http://\njavascript:…` is refused here as there.
+Url = Annotated[
+    str,
+    StringConstraints(pattern=r"^https?://", max_length=2000),
+    AfterValidator(_strict_url),
+]
 
 
 class OfferingUpdate(Body):

@@ -284,9 +284,7 @@ class _Validator:
         referral = self._referral(reader)
         regions = self._regions(reader)
         status = reader.choice("status", OfferingStatus) or OfferingStatus.ACTIVE
-        url = reader.string("url")
-        if url is not None and not url.startswith(("https://", "http://")):
-            reader.error("url", f"must be an http(s) URL, not {url!r}")
+        url = reader.url("url")
         reviewed = reader.date("reviewed")
         if offering_id is None or name is None or relationship is None or capabilities is None:
             return None
@@ -308,7 +306,7 @@ class _Validator:
             url=url,
             status=status,
             reviewed=reviewed,
-            sources=reader.strings("sources"),
+            sources=reader.urls("sources"),
             referral=referral,
             extra=reader.extra(OFFERING_FIELDS),
             source=SourceRef(reader.file, reader.line() or 0),

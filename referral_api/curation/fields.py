@@ -14,6 +14,7 @@ from rapidfuzz import process
 
 from referral_api.curation.located import line_of
 from referral_api.curation.problems import ProblemLog
+from referral_api.curation.urls import url_problem
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -146,6 +147,33 @@ class FieldReader:
             if phrases:
                 out[code] = phrases
         return MappingProxyType(out)
+
+    def url(self, key: str) -> str | None:
+        """An http(s) link we may show (see :func:`~referral_api.curation.urls.url_problem`)."""
+        url = self.string(key)
+        problem = url_problem(url) if url is not None else None
+        if problem:
+            self.error(key, f"{problem}, not {url!r}")
+            return None
+        return url
+
+    def urls(self, key: str) -> tuple[str, ...]:
+        """A list of http(s) links; each bad one is a problem at its own line."""
+        value = self.data.get(key)
+        urls = self.strings(key)
+        kept = []
+        for index, url in enumerate(urls):
+            problem = url_problem(url)
+            if problem:
+                line = (line_of(value, index) if isinstance(value, list) else None) or self.line(
+                    key
+                )
+                self.log.error(
+                    self.file, line, f"{self.path(key)}[{index}]", f"{problem}, not {url!r}"
+                )
+            else:
+                kept.append(url)
+        return tuple(kept)
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.data.get(key)

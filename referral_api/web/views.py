@@ -15,6 +15,7 @@ from referral_api.api.schemas import (
     FitPublic,
     RecommendationPublic,
 )
+from referral_api.curation.urls import url_problem
 from referral_api.domain import Catalog, CoverageStatus, Relationship
 
 COMPARED = 3
@@ -157,8 +158,9 @@ def offering_names(public: RecommendationPublic, catalog: Catalog | None) -> dic
 
 
 def web_url(url: str | None) -> str | None:
-    """``url`` when it is an http(s) address, so a link can never run script."""
-    if url and url.lower().startswith(("https://", "http://")):
+    """``url`` when it is a well-formed http(s) address (checked as strictly as catalogues
+    are, for versions stored before that), so a link or a message can never run script."""
+    if url and url_problem(url) is None:
         return url
     return None
 
@@ -201,8 +203,8 @@ def customer_message(
         lines += [f"   {_sentence(reason)}" for reason in fit.reasons[:2]]
         lines += [f"   Worth checking: {_sentence(caveat)}" for caveat in fit.caveats[:1]]
         lines.append(f"   {disclosure_sentence(name, fit.disclosure)}")
-        if fit.offering.url:
-            lines.append(f"   {fit.offering.url}")
+        if url := web_url(fit.offering.url):
+            lines.append(f"   {url}")
         lines.append("")
     best_own = public.best_own
     if best_own is not None and best_own.rank != 1:

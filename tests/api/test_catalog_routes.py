@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -69,6 +72,36 @@ class TestOfferings:
         changes = client.get("/v1/catalog/changes", headers=keys.auth(keys.curator)).json()
         assert [c["action"] for c in changes["data"]] == ["create_offering", "load"]
         assert changes["data"][0]["offering_id"] == "new-one"
+
+    @pytest.mark.parametrize(
+        ("change", "field"),
+        [
+            ({"url": "http://\njavascript:alert(1)"}, "url"),
+            ({"url": "http://"}, "url"),
+            ({"url": "https://books.example/ pricing"}, "url"),
+            ({"url": "https://user:secret@books.example"}, "url"),
+            ({"url": "https://books.example:99999/"}, "url"),
+            ({"sources": ["https://books.example/", "https://\tbooks.example/"]}, "sources[1]"),
+            ({"sources": ["https://books.example/\u202e"]}, "sources[0]"),
+        ],
+    )
+    def test_an_edit_with_a_malformed_url_is_refused_naming_the_field(
+        self, client: TestClient, keys: Keys, database: Database, change: dict[str, Any], field: str
+    ) -> None:
+        """Issue 16, defect 8: ``http://\\njavascript:alert(1)`` was accepted (prefix check)."""
+        document = make_offering(id="ignored", relationship="other") | change
+        del document["id"]
+        versions = client.get("/v1/catalog/versions", headers=keys.auth(keys.curator)).json()
+        refused = client.put(
+            "/v1/offerings/new-one", json=document, headers=keys.auth(keys.curator)
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert [e["field"] for e in refused.json()["errors"]] == [field]
+        assert "http(s) URL" in refused.json()["errors"][0]["message"]
+        after = client.get("/v1/catalog/versions", headers=keys.auth(keys.curator)).json()
+        assert after == versions
+        assert client.get("/v1/offerings/new-one", headers=keys.auth(keys.admin)).status_code == 404
 
     def test_the_worker_serves_the_new_version_after_a_refresh(
         self, app: FastAPI, client: TestClient, keys: Keys

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from referral_api.api.security import create_key
 from referral_api.store.db import Database
+from referral_api.store.models import RecommendationRecord
 from tests.api.conftest import WIDGET_ORIGIN, Keys
 
 NEED = {"need": "We send invoices and run payroll", "constraints": {"region": "DE"}, "limit": 5}
@@ -56,6 +58,31 @@ class TestRecommend:
         text = record.json()["interpreted"]
         assert "jo@example.com" not in str(record.json())
         assert text is not None
+
+    @pytest.mark.parametrize(
+        "secret",
+        [
+            "4111\u00a01111\u00a01111\u00a01111",
+            "4111\u20091111\u20091111\u20091111",
+            "4111\u20111111\u20111111\u20111111",
+            "+44\u00a020\u00a07946\u00a00958",
+            "415–555–2671",
+            "ü@exämple.de",
+        ],
+    )
+    def test_numbers_with_unicode_separators_are_redacted_before_they_are_stored(
+        self, client: TestClient, keys: Keys, database: Database, secret: str
+    ) -> None:
+        """Issue 16, defect 4: these were stored verbatim."""
+        need = {"need": f"invoicing please, reach me at {secret} thanks"}
+        made = client.post("/v1/recommendations", json=need, headers=keys.auth(keys.admin))
+        assert made.status_code == 201, made.text
+        with database.session(write=False) as session:
+            record = session.get(RecommendationRecord, made.json()["id"])
+            assert record is not None
+            assert secret not in record.need_text
+            assert record.need_text.startswith("invoicing please, reach me at [")
+            assert record.need_text.endswith("] thanks")
 
     def test_widget_key_works_from_its_origin_only(self, client: TestClient, keys: Keys) -> None:
         headers = keys.auth(keys.widget) | {"Origin": WIDGET_ORIGIN}

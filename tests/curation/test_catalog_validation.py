@@ -221,6 +221,41 @@ BROKEN = [
         "offerings/main.yaml:5: books.price.currency: 'DOLLARS' is not an ISO 4217 currency code",
         id="bad-currency",
     ),
+    # issue 16, defect 8: a URL was checked by its prefix only
+    pytest.param(
+        {
+            "offerings__main_yaml": OFFERINGS.replace(
+                "  integrations: [payly]\n",
+                '  integrations: [payly]\n  url: "http://\\njavascript:alert(1)"\n',
+            )
+        },
+        "offerings/main.yaml:8: books.url: must be an http(s) URL with a host, and no spaces or "
+        "control characters (it holds '\\n'), not 'http://\\njavascript:alert(1)'",
+        id="url-with-a-newline",
+    ),
+    pytest.param(
+        {
+            "offerings__main_yaml": OFFERINGS.replace(
+                "  integrations: [payly]\n", "  integrations: [payly]\n  url: https://\n"
+            )
+        },
+        "offerings/main.yaml:8: books.url: must be an http(s) URL with a host, and no spaces or "
+        "control characters (no valid host), not 'https://'",
+        id="url-without-a-host",
+    ),
+    pytest.param(
+        {
+            "offerings__main_yaml": OFFERINGS.replace(
+                "  reviewed: 2026-10-01\n- id: payly",
+                "  reviewed: 2026-10-01\n  sources:\n    - https://books.example/pricing\n"
+                '    - "https://books.example/\\u202egnicirp"\n- id: payly',
+            )
+        },
+        "offerings/main.yaml:11: books.sources[1]: must be an http(s) URL with a host, and no "
+        "spaces or control characters (it holds '\\u202e' (RIGHT-TO-LEFT OVERRIDE)), not "
+        "'https://books.example/\\u202egnicirp'",
+        id="source-with-a-bidi-override",
+    ),
 ]
 
 

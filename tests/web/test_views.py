@@ -114,6 +114,18 @@ class TestCustomerMessage:
         disclosure = DisclosurePublic(relationship=Relationship(relationship), fee=fee, text="…")
         assert views.disclosure_sentence("X", disclosure) == sentence
 
+    def test_prints_only_well_formed_links(self, recommended: RecommendationPublic) -> None:
+        """A version stored before URLs were parsed strictly may hold a malformed one."""
+        first = recommended.results[0]
+        bad = "http://\njavascript:alert(1)"
+        tainted = first.model_copy(
+            update={"offering": first.offering.model_copy(update={"url": bad})}
+        )
+        fits = recommended.model_copy(update={"results": [tainted, *recommended.results[1:]]})
+        message = views.customer_message(fits, views.offering_names(fits, None))
+        assert "javascript" not in message
+        assert first.offering.name in message
+
     def test_says_so_when_nothing_fits(self, recommended: RecommendationPublic) -> None:
         empty = recommended.model_copy(update={"results": []})
         assert "none of them meets everything" in views.customer_message(empty, {})
@@ -127,6 +139,8 @@ class TestCustomerMessage:
         ("javascript:alert(1)", False),  # a link must never run script
         ("JaVaScRiPt:alert(1)", False),
         ("data:text/html,hi", False),
+        ("http://\njavascript:alert(1)", False),  # issue 16: it passed the prefix check
+        ("https://a.example/\u202ex", False),
         (None, False),
     ],
 )
