@@ -71,7 +71,9 @@ async def _asgi(app: Any, method: str, path: str, headers: dict[str, str], body:
         "raw_path": path.encode(),
         "query_string": b"",
         "root_path": "",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "headers": [
+            (k.lower().encode(), v.encode()) for k, v in {"host": "127.0.0.1", **headers}.items()
+        ],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
         "state": {},
@@ -108,8 +110,9 @@ async def _whole(app: Any, key: str, calls: int, repeats: int, callers: int) -> 
     async def caller(index: int) -> None:
         for turn in range(calls // callers):
             body = bodies[(index + turn) % len(bodies)]
-            if await _asgi(app, "POST", "/v1/recommendations", auth, body) != 201:
-                raise RuntimeError("a recommendation did not answer 201")
+            status = await _asgi(app, "POST", "/v1/recommendations", auth, body)
+            if status != 201:
+                raise RuntimeError(f"a recommendation answered {status}, not 201")
 
     async def recommend() -> None:
         await asyncio.gather(*(caller(i) for i in range(callers)))

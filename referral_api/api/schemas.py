@@ -196,6 +196,17 @@ class CapabilityReadPublic(Schema):
     source: str = F("What matched: label, synonym, example, trigger, fuzzy, request.", "synonym")
     must_have: bool = F("Whether it is a hard requirement.", False)
     span: SpanPublic | None = F("Where in the need text it was read.", {"start": 8, "end": 16})
+    central: bool = F(
+        "Whether it is part of what the customer asks for, not only of the context they "
+        "describe (a fit must serve a central capability).",
+        True,
+        default=True,
+    )
+
+
+class SuggestionPublic(Schema):
+    id: str = F("Capability id.", "payroll")
+    label: str = F("Capability label.", "Payroll")
 
 
 class StatedConstraintPublic(Schema):
@@ -244,7 +255,29 @@ class InterpretationPublic(Schema):
         [{"name": "price_model", "value": "subscription", "matched": "no subscription",
           "negated": True, "source": "text", "overridden": False}],
     )  # fmt: skip
-    not_understood: list[str] = F("Parts of the need nothing matched.", ["blockchain"])
+    not_understood: list[str] = F(
+        "Parts of what the customer asks for that nothing matched.", ["website builder"]
+    )
+    language: str = F("The language the need was read in (ISO 639-1).", "en", default="en")
+    understood: float = F(
+        "Share of the need's meaningful words that were understood, 0–1.", 0.75, default=1.0
+    )
+    ask_understood: bool = F(
+        "Whether what the customer centrally asks for was understood; when not, no fit is "
+        "claimed and did_you_mean offers the nearest capabilities.",
+        True,
+        default=True,
+    )
+    did_you_mean: list[SuggestionPublic] = F(
+        "The capabilities nearest to an ask that was not understood.",
+        [{"id": "payroll", "label": "Payroll"}],
+        default_factory=list,
+    )
+    mentioned: list[str] = F(
+        "Offerings the customer named (what they use today), never read as capabilities.",
+        ["ledgerly-books"],
+        default_factory=list,
+    )
 
 
 class OfferingRef(Schema):
@@ -522,6 +555,7 @@ def recommendation_body(
                     "source": c.source,
                     "must_have": c.must_have,
                     "span": {"start": c.span.start, "end": c.span.end} if c.span else None,
+                    "central": c.central,
                 }
                 for c in interpretation.capabilities
             ],
@@ -529,6 +563,13 @@ def recommendation_body(
             "stated": [_stated(s) for s in interpretation.stated],
             "negations": [_stated(s) for s in interpretation.stated if s.negated],
             "not_understood": list(interpretation.not_understood),
+            "language": interpretation.language,
+            "understood": round(interpretation.understood, 4),
+            "ask_understood": interpretation.ask_understood,
+            "did_you_mean": [
+                {"id": cap_id, "label": label} for cap_id, label in interpretation.suggestions
+            ],
+            "mentioned": list(interpretation.mentioned),
         },
         "results": [
             {

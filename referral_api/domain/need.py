@@ -103,7 +103,7 @@ class Interpretation:
     understood: float = 1.0
     #: whether what the customer centrally asks for was understood; when not, no fit is claimed
     ask_understood: bool = True
-    #: capabilities nearest to what was not understood ("did you mean …?"), by id
-    suggestions: tuple[str, ...] = ()
+    #: capabilities nearest to what was not understood ("did you mean …?"): (id, label)
+    suggestions: tuple[tuple[str, str], ...] = ()
     #: offerings the customer named as what they use today (never read as capabilities)
     mentioned: tuple[str, ...] = ()

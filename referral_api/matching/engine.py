@@ -309,6 +309,16 @@ def _summary(
     catalog: Catalog,
 ) -> str:
     unmet_labels = join([catalog.capabilities[u.capability].label.lower() for u in unmet])
+    missed = join([f"“{words}”" for words in interpretation.not_understood])
+    if not interpretation.ask_understood:
+        text = "We did not understand what you need"
+        text += f": nothing we know matches {missed}." if missed else "."
+        nearest = [label.lower() for _, label in interpretation.suggestions]
+        if nearest:
+            text += f" Did you mean {join(nearest, 'or')}?"
+        else:
+            text += " Try describing what it should do."
+        return text
     if results:
         best = results[0]
         who = WHO[best.offering.relationship]
@@ -316,6 +326,8 @@ def _summary(
         text = f"{count}; the best is {best.offering.name} ({who})."
         if unmet:
             text += f" Nothing covers {unmet_labels}."
+        if missed:
+            text += f" We could not match {missed}."
         return text
     if rejected or relaxations:
         return "Nothing meets all your must-haves; see what relaxing one would change."

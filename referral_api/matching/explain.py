@@ -44,12 +44,12 @@ WHO = {
 SIMILARITY_REASON_MIN = 0.3
 
 
-def join(words: Sequence[str]) -> str:
-    """ "a", "a and b", "a, b and c"."""
+def join(words: Sequence[str], conjunction: str = "and") -> str:
+    """ "a", "a and b", "a, b and c" (or another conjunction: "a, b or c")."""
     items = list(words)
     if len(items) <= 1:
         return "".join(items)
-    return f"{', '.join(items[:-1])} and {items[-1]}"
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
 
 
 def disclosure(offering: Offering, rules: Rules) -> Disclosure:

@@ -84,7 +84,16 @@ INFERENCE_MIN_WORDS = 1
 #: … and most of its specific words must be known to the catalogue at all
 UNKNOWN_SHARE = 0.5
 SPECIFIC_ZIPF = 4.5
+DESCRIPTION_ZIPF = 5.5
 SUGGESTIONS = 3
+#: a central capability read with less than this share of the best one's confidence is a
+#: side word of the ask: it counts in the score, but a fit need not serve it
+PRIMARY_SHARE = 0.85
+#: a word at least this common in the need's language is a real word there: never a typo
+REAL_WORD_ZIPF = 2.5
+#: a word at least this common in the need's language (and more than in English) is that
+#: language's own, not an English term written in it
+FOREIGN_WORD_ZIPF = 3.0
 NEIGHBOURS_VOTING = TEXT_NEIGHBOURS  # (the index keeps floors for this many)
 HEDGED_CAPABILITY = 0.6
 
@@ -211,7 +220,7 @@ class NeedInterpreter:
         self._vocabulary(reading)
         capabilities = self._capabilities(reading)
         constraints, stated = self._merge(reading, need.constraints)
-        capabilities = self._must_haves(capabilities, constraints)
+        capabilities = self._primary(reading, self._must_haves(capabilities, constraints))
         not_understood, understood, ask_understood = self._not_understood(reading, capabilities)
         english = reading.english
         terms = tuple(
@@ -258,6 +267,8 @@ class NeedInterpreter:
         "who does", "necesitamos"), to the end of that sentence. A need without any ask cue is
         all ask. Capabilities read elsewhere describe the context and count for less."""
         assert reading.cues is not None
+        if not reading.speaks_of_self:
+            return  # a description of what they want, in the third person: all of it is asked
         starting = reading.cues[1].get(CueKind.ASK, {})
         words = reading.folded
         for first, word in enumerate(words):
@@ -672,11 +683,20 @@ class NeedInterpreter:
             corrected: dict[int, tuple[str, float]] = {}
             if table_language == "en":
                 for position, word_stem in enumerate(stems):
-                    if word_stem not in phrases and not self.index.knows(word_stem):
+                    word = content[position].text.lower()
+                    if (
+                        word_stem not in phrases
+                        and not self.index.knows(word_stem)
+                        and zipf(word, language) < REAL_WORD_ZIPF
+                    ):
+                        # a typo is a word of no language ("invocing"), never a real one
+                        # ("booking" is not "bookkeeping")
                         fix = self.index.correct(word_stem)
                         if fix is not None:
                             corrected[position] = fix
             for position in range(len(content)):
+                if table_language != language and self._foreign_word(content[position], language):
+                    continue  # "rota" in Spanish is "broken", not a shift rota
                 for candidate_stem, quality in self._stem_options(stems, corrected, position):
                     for phrase in phrases.get(candidate_stem, ()):
                         match = self._match_phrase(phrase, stems, corrected, position, quality)
@@ -715,6 +735,15 @@ class NeedInterpreter:
             found.setdefault(inferred.id, inferred)
         ordered = sorted(found.values(), key=lambda c: (-c.confidence, c.id))
         return tuple(ordered)
+
+    @staticmethod
+    def _foreign_word(token: Token, language: str) -> bool:
+        """Whether a word of a need in ``language`` is that language's own, not English
+        written in it (a word more common there than in English)."""
+        if language == "en":
+            return False
+        word = token.text.lower()
+        return zipf(word, language) >= FOREIGN_WORD_ZIPF and zipf(word, language) > zipf(word, "en")
 
     def _evidence(
         self, reading: _Reading, phrase: Phrase, content: list[Token], start: int, end: int
@@ -879,11 +908,14 @@ class NeedInterpreter:
         index = self.index
         # only on strong, specific evidence: several words the catalogue knows that are not
         # everyday words ("help me write a wedding speech" names nothing it sells)
+        # (a product described in the third person names its kind in common words: "file
+        # manager", "project management"; only a customer's everyday words are set aside)
+        limit = SPECIFIC_ZIPF if reading.speaks_of_self else DESCRIPTION_ZIPF
         specific = {
             english[t.index]
             for t in words
             if index.capability_text.idf_known(english[t.index])
-            and zipf(t.text.lower(), reading.language) < SPECIFIC_ZIPF
+            and zipf(t.text.lower(), reading.language) < limit
         }
         if not specific:
             return []
@@ -892,7 +924,7 @@ class NeedInterpreter:
         rare = {
             english[t.index]
             for t in words
-            if zipf(t.text.lower(), reading.language) < SPECIFIC_ZIPF and t.folded.isalpha()
+            if zipf(t.text.lower(), reading.language) < limit and t.folded.isalpha()
         }
         if len(rare - specific) > UNKNOWN_SHARE * len(rare):
             return []
@@ -921,6 +953,7 @@ class NeedInterpreter:
         known = sum(1 for s in stems if index.knows(s)) / len(stems)
         strength = best * (0.5 + 0.5 * known)
         explicit = bool(found)
+        central = not explicit or not reading.speaks_of_self
         inferred = []
         evidence_words: set[str] = set()
         for position in order[:5]:
@@ -940,12 +973,18 @@ class NeedInterpreter:
             evidence_words |= typical
             evidence = _evidence(english, words, index, cap_id)
             cap = index.catalog.capabilities[cap_id]
+            # beside capabilities a phrase names in a customer's own words, an inferred one only
+            # supports the ranking: it neither defines what a fit must serve nor counts its
+            # words as understood (a product described in the third person is all vocabulary)
             inferred.append(
-                RequestedCapability(cap_id, cap.label, evidence, confidence, "vocabulary")
+                RequestedCapability(
+                    cap_id, cap.label, evidence, confidence, "vocabulary", central=central
+                )
             )
-        reading.capability_words.update(
-            t.index for t in words if english[t.index] in evidence_words
-        )
+        if central:
+            reading.capability_words.update(
+                t.index for t in words if english[t.index] in evidence_words
+            )
         return inferred
 
     def _typical(self, word_stem: str, position: int) -> bool:
@@ -1084,6 +1123,36 @@ class NeedInterpreter:
             )
         return tuple(sorted(out.values(), key=lambda c: (-c.confidence, c.id)))
 
+    def _primary(
+        self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]
+    ) -> tuple[RequestedCapability, ...]:
+        """What a fit must serve: the best-evidenced capabilities of the ask, not the side ones.
+
+        Of the central capabilities, one broader than another asked for is the context of
+        the narrower ("accounting" beside "280E cannabis accounting"), and one read with much
+        less confidence than the best is a side word ("funds" beside "trust accounting") — in
+        a customer's own words; a product described in the third person may belong to several
+        kinds at once. Both stay requested (they still count in the score) but stop being central.
+        Structured must-haves always stay central.
+        """
+        central = [c for c in capabilities if c.central]
+        if len(central) < 2:
+            return capabilities
+        ids = {c.id for c in central}
+        graph = self.index.catalog.graph
+        best = max(c.confidence for c in central)
+        demoted = set()
+        for cap in central:
+            if cap.must_have:
+                continue
+            narrower = any(
+                cap.id in MatchingIndex._broader_closure(graph, other) for other in ids - {cap.id}
+            )
+            side = reading.speaks_of_self and cap.confidence < PRIMARY_SHARE * best
+            if narrower or side:
+                demoted.add(cap.id)
+        return tuple(replace(c, central=False) if c.id in demoted else c for c in capabilities)
+
     def _not_understood(
         self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]
     ) -> tuple[tuple[str, ...], float, bool]:
@@ -1133,7 +1202,7 @@ class NeedInterpreter:
 
     def _suggestions(
         self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]
-    ) -> tuple[str, ...]:
+    ) -> tuple[tuple[str, str], ...]:
         """The capabilities nearest to a need whose ask was not understood: those read with
         too little evidence, those read only in the context, then those whose documents
         share the most words with the need."""
@@ -1149,7 +1218,10 @@ class NeedInterpreter:
             for position in np.argsort(-scores, kind="stable")[:SUGGESTIONS]:
                 if scores[position] > 0:
                     found.append(self.index.capability_ids[int(position)])
-        return tuple(dict.fromkeys(found))[:SUGGESTIONS]
+        labels = self.index.catalog.capabilities
+        return tuple((cap_id, labels[cap_id].label) for cap_id in dict.fromkeys(found))[
+            :SUGGESTIONS
+        ]
 
 
 def _amount(raw: str) -> float:
