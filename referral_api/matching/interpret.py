@@ -48,9 +48,9 @@ from referral_api.matching.places import (
     country_currencies,
     resolve,
 )
-from referral_api.matching.text import Token, stem, tokenize
+from referral_api.matching.text import Token, phrase_folds, stem, tokenize
 
-_BOUNDARY = re.compile(r"[.;:!?,()\[\]\n]|\bbut\b|\bhowever\b|\bwhereas\b", re.IGNORECASE)
+_BOUNDARY = re.compile(r"[.;:!?,()\[\]\n]|\s[-–—]\s|\bbut\b|\bhowever\b|\bwhereas\b", re.IGNORECASE)
 _NUMBER = (
     r"(?P<amount>\d{1,3}(?:[,.\s\u00a0\u202f']\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?|\d+)"
     r"\s?(?P<k>[kKmM](?![^\W\d_]))?"
@@ -65,6 +65,7 @@ _SENTENCE = re.compile(r"[.!?\n]")
 #: the largest amount read as such; larger ones (any number of digits) are read as this
 MAX_AMOUNT = 1e9
 _GENERIC_DOLLARS = {"$", "dollar", "dollars", "bucks"}
+_DEMONYM = re.compile(r"(an|ish|sh|ese|ch|ss|ie|i)$")
 _NEAR = 3  # tokens between a cue and what it qualifies
 NEGATION_SCOPE = 6  # a negation reaches this far within its clause
 PHRASE_CONFIDENCE_FLOOR = 0.5
@@ -212,7 +213,11 @@ class NeedInterpreter:
         self._boundaries(reading)
         assert reading.cues is not None
         selves = reading.cues[1].get(CueKind.SELF, {})
-        reading.speaks_of_self = any((word,) in selves.get(word, ()) for word in reading.folded)
+        # a customer speaks of themselves ("we", "my") or of where they are ("UK plumbing
+        # firm, 4 vans"); a product's description does neither
+        reading.speaks_of_self = any(
+            (word,) in selves.get(word, ()) for word in reading.folded
+        ) or self._names_a_country(reading)
         self._asks(reading)
         self._names(reading)
         self._budgets(reading)
@@ -261,6 +266,21 @@ class NeedInterpreter:
             previous_end = token.end
         reading.clause = clause
         reading.sentence = sentence
+
+    def _names_a_country(self, reading: _Reading) -> bool:
+        """Whether the need names a country (or a region alias such as "UK")."""
+        for i, token in enumerate(reading.tokens):
+            entries = self.index.vocabulary_by_first.get(token.folded, ())
+            named = any(
+                e.kind is ConstraintKind.REGION and len(e.words) == 1 for e in entries
+            ) and not _DEMONYM.search(token.folded)
+            if named and (token.folded not in self.stopwords or token.text.isupper()):
+                return True
+            if token.text[:1].isupper():
+                candidates = self.places.at(reading.folded, i)[1]
+                if any(p.kind is PlaceKind.COUNTRY for p in candidates):
+                    return True
+        return False
 
     def _asks(self, reading: _Reading) -> None:
         """What the customer asks for: the words after an ask cue ("we need", "looking for",
@@ -428,7 +448,12 @@ class NeedInterpreter:
             n = len(entries[0].words)
             entry = self._disambiguate(reading, entries, i, n)
             if entry is not None and entry.kind is ConstraintKind.REGION:
-                place = Place(entry.words, entry.value, PlaceKind.COUNTRY, float("inf"))
+                # a country's name or abbreviation ("Spain", "UK"), or a people's adjective
+                # ("French menus", "a Canadian firm"), which says less than a place named
+                kind = PlaceKind.COUNTRY
+                if not any(p.kind is PlaceKind.COUNTRY for p in self.places.at(entry.words, 0)[1]):
+                    kind = PlaceKind.DEMONYM if _DEMONYM.search(entry.words[-1]) else kind
+                place = Place(entry.words, entry.value, kind, float("inf"))
                 reading.places.append(Mention(i, i + n, [place]))
                 self._mark(reading, i, i + n)
                 i += n
@@ -478,6 +503,8 @@ class NeedInterpreter:
             or self.index.knows(token.stem)
             or token.stem in self.index.phrases_by_first
             or len(words[0]) <= 3
+            # an everyday word of the need's own language ("na minha loja": my shop)
+            or (reading.language != "en" and zipf(words[0], reading.language) >= 3.5)
         )
         if any(p.kind is PlaceKind.COUNTRY for p in candidates):
             return capitalised or not common
@@ -513,13 +540,14 @@ class NeedInterpreter:
         own: list[int] = []
         for number in range(len(mentions)):
             start, end = extent[number]
-            negation = self._cue(reading, CueKind.NEGATION, start, end, before=_NEAR, after=0)
+            negation = self._cue(
+                reading, CueKind.NEGATION, start, end, before=NEGATION_SCOPE, after=0
+            )
             other = self._cue(reading, CueKind.OTHER_PARTY, start, end, before=5, after=0)
             other = other or self._cue(
                 reading, CueKind.OTHER_PARTY_AFTER, start, end, before=0, after=2
             )
-            product = any(j in reading.name_words for j in range(start - 4, start))
-            if negation is None and other is None and not product:
+            if negation is None and other is None:
                 own.append(number)
         mine = [mentions[n] for n in own]
         position = {n: k for k, n in enumerate(own)}
@@ -601,7 +629,22 @@ class NeedInterpreter:
         language = kinds.get(ConstraintKind.LANGUAGE)
         if language is not None and (
             before in {"in", "speaking", "speak"}
-            or after in {"language", "interface", "ui", "version", "speaking", "speakers", "text"}
+            or after
+            in {
+                "language",
+                "interface",
+                "ui",
+                "version",
+                "speaking",
+                "speakers",
+                "text",
+                "menus",
+                "menu",
+                "documentation",
+                "docs",
+                "support",
+                "translation",
+            }
         ):
             return language
         for kind in (
@@ -634,8 +677,11 @@ class NeedInterpreter:
                     reading, CueKind.PLATFORM_MENTION, start, end, before=_NEAR, after=0
                 )
             name = "excluded_platforms" if negation else "platforms"
+            # the devices a customer says they have are facts about them: must-haves unless
+            # hedged; in a description of a product, only a cue makes a platform required
             hard = negation is not None or (
-                (platform_cue is not None or requirement is not None) and hedge is None
+                (reading.speaks_of_self or platform_cue is not None or requirement is not None)
+                and hedge is None
             )
             found = _Found(name, value, matched, span, negated=negation is not None, hard=hard)
         elif kind is ConstraintKind.PRICE_MODEL:
@@ -758,6 +804,8 @@ class NeedInterpreter:
         """
         words = content[start:end]
         specificity = 1.0
+        if len(phrase.stems) == 1 and len(words) == 1 and not _same_word(words[0], phrase):
+            return 0.0  # "booking" shares the stem of "books", not its meaning
         if len(phrase.stems) == 1 and len(words) == 1:
             specificity = self._specificity(words[0], reading.language)
             if specificity < 1.0 and self._supported(reading, phrase.capability, content, words):
@@ -916,6 +964,7 @@ class NeedInterpreter:
             for t in words
             if index.capability_text.idf_known(english[t.index])
             and zipf(t.text.lower(), reading.language) < limit
+            and not _ambiguous_stem(t, english[t.index])
         }
         if not specific:
             return []
@@ -926,7 +975,7 @@ class NeedInterpreter:
             for t in words
             if zipf(t.text.lower(), reading.language) < limit and t.folded.isalpha()
         }
-        if len(rare - specific) > UNKNOWN_SHARE * len(rare):
+        if len(rare - specific) >= UNKNOWN_SHARE * len(rare):
             return []
         by_document = index.capability_text.scores(stems)
         by_neighbours = np.zeros(len(index.capability_ids), dtype=np.float32)
@@ -1236,6 +1285,26 @@ def _amount(raw: str) -> float:
         return float(text)
     except (ValueError, OverflowError):
         return math.inf
+
+
+def _ambiguous_stem(token: Token, word_stem: str) -> bool:
+    """Whether a word's stem is short and joins other words than its plural ("booking" →
+    "book", the stem of "books"): no evidence by itself."""
+    word = token.folded
+    return len(word_stem) <= 4 and word not in (word_stem, word_stem + "s", word_stem + "es")
+
+
+def _same_word(token: Token, phrase: Phrase) -> bool:
+    """Whether a word that shares a short stem with a one-word phrase is that word (or its
+    plural), not another word of the same root: short stems join unrelated words ("booking",
+    "books": "book"; "paying", "pay")."""
+    if len(phrase.stems[0]) > 4:
+        return True
+    have = token.folded
+    for want in phrase_folds(phrase.text):
+        if have in (want, want + "s", want + "es") or want in (have + "s", have + "es"):
+            return True
+    return False
 
 
 def _nearer(first: _Cue, second: _Cue, start: int, end: int) -> bool:

@@ -63,6 +63,7 @@ class PlaceKind(IntEnum):
     COUNTRY = 0
     SUBDIVISION = 1
     CITY = 2
+    DEMONYM = 3  # "French", "Canadian": a people's adjective says less than a place named
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +205,8 @@ def resolve(
     stated = {
         m.candidates[0].country
         for m in mentions
-        if m.candidates and all(p.kind is PlaceKind.COUNTRY for p in m.candidates)
+        if m.candidates
+        and all(p.kind in (PlaceKind.COUNTRY, PlaceKind.DEMONYM) for p in m.candidates)
     }
     for mention in mentions:
         if mention.chosen is not None:

@@ -1,0 +1,254 @@
+"""Reading a customer's words as an advisor does: places, money, negation, languages, evidence,
+and saying plainly when we did not understand. Each row is a general behaviour, not a case
+tuned for; the labelled sets (``referral eval``) measure how well the mechanism generalises."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from referral_api.domain import Catalog, Need, PriceModel, Rules
+from referral_api.matching import Engine
+from referral_api.matching.language import detect_language
+from referral_api.matching.places import PlaceKind, gazetteer
+
+
+@pytest.fixture(scope="module")
+def engine(demo_catalog: Catalog, rules: Rules) -> Engine:
+    return Engine(demo_catalog, rules)
+
+
+class TestPlaces:
+    """Cities, states, provinces, codes and foreign names map to the customer's country."""
+
+    @pytest.mark.parametrize(
+        ("text", "region"),
+        [
+            ("payroll for my 5 staff in Texas", "US"),
+            ("bakery in Munich, need bookkeeping", "DE"),
+            ("We're based in Lyon and need invoicing", "FR"),
+            ("Electrician in Perth WA, invoices from my phone", "AU"),
+            ("dentist in Columbus, Ohio needs patient billing", "US"),
+            ("Two-lawyer firm in London, Ontario. We need trust accounting", "CA"),  # pair
+            ("Landscaping company in Portland, Maine, we run payroll", "US"),
+            ("New Jersey bakery, need payroll", "US"),  # not Jersey
+            ("Somos una tienda en México y necesitamos facturación", "MX"),
+            ("Wir sind in Deutschland und suchen eine Buchhaltung", "DE"),
+        ],
+    )
+    def test_the_customer_is_where_they_say(self, engine: Engine, text: str, region: str) -> None:
+        assert engine.interpret(Need(text)).constraints.region == region
+
+    @pytest.mark.parametrize(
+        ("text", "region"),
+        [
+            ("We pay a supplier in Vietnam and need invoicing, we're in Germany", "DE"),
+            ("US startup hiring one engineer in Poland, need an employer of record", "US"),
+            ("Ontario daycare needs payroll. I know Ledgerly Payroll is US-only.", "CA"),
+            ("Our customers are in Texas but we're a small agency in Cardiff, invoicing", "GB"),
+        ],
+    )
+    def test_other_parties_places_are_not_the_customers(
+        self, engine: Engine, text: str, region: str
+    ) -> None:
+        assert engine.interpret(Need(text)).constraints.region == region
+
+    def test_a_place_stated_is_a_must_have(self, engine: Engine) -> None:
+        constraints = engine.interpret(Need("payroll for our bakery in Leeds")).constraints
+        assert constraints.region == "GB"
+        assert not constraints.is_soft("region")
+
+    @pytest.mark.parametrize("text", ["a nice invoicing app", "mobile invoicing for reading"])
+    def test_everyday_words_are_not_towns(self, engine: Engine, text: str) -> None:
+        assert engine.interpret(Need(text)).constraints.region is None
+
+    def test_gazetteer_knows_names_in_other_languages(self) -> None:
+        for name, country in [("deutschland", "DE"), ("brasil", "BR"), ("espana", "ES")]:
+            _, candidates = gazetteer().at([name], 0)
+            assert any(p.country == country and p.kind is PlaceKind.COUNTRY for p in candidates)
+
+
+class TestMoney:
+    """A budget is told from other amounts; any size is read, never an error."""
+
+    @pytest.mark.parametrize(
+        ("text", "budget", "currency"),
+        [
+            ("payroll software, I can do 50 bucks CAD a month", 50.0, "CAD"),  # code after
+            ("Vancouver cafe, need a POS under $60/month", 60.0, "CAD"),  # local dollar
+            ("budget is 300 000 $ per year for accounting, US company", 25000.0, "USD"),
+            ("invoicing under €1.200,50 a month", 1200.5, "EUR"),
+            ("bookkeeping, max 2k a month, US firm", None, None),  # no currency: no amount
+        ],
+    )
+    def test_budget(
+        self, engine: Engine, text: str, budget: float | None, currency: str | None
+    ) -> None:
+        constraints = engine.interpret(Need(text)).constraints
+        assert constraints.budget_monthly == budget
+        assert constraints.currency == currency
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Looking to borrow about $80,000 for a second location of our US pizza place",
+            "we do around $60k a month in sales and need bookkeeping",
+            "Currently paying $25 a month for card processing, want something better",
+            "Her salary will be around €4,000 a month; we need payroll",
+        ],
+    )
+    def test_other_amounts_are_not_budgets(self, engine: Engine, text: str) -> None:
+        assert engine.interpret(Need(text)).constraints.budget_monthly is None
+
+    def test_an_amount_of_any_size_is_clamped(self, engine: Engine) -> None:
+        huge = "invoicing under $1" + "0" * 400 + " a month"
+        rec = engine.recommend(Need(huge))
+        assert rec.interpretation.constraints.budget_monthly == 1e9
+        assert all(fit.score >= 0 for fit in rec.results)
+
+
+class TestNegation:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "I refuse to pay a monthly subscription, need invoicing",
+            "no subscription please, bookkeeping for a US shop",
+            "sin suscripción, necesito facturación",
+        ],
+    )
+    def test_subscription_is_excluded(self, engine: Engine, text: str) -> None:
+        constraints = engine.interpret(Need(text)).constraints
+        assert PriceModel.SUBSCRIPTION in constraints.excluded_price_models
+        assert PriceModel.SUBSCRIPTION not in constraints.price_models
+
+    def test_negation_can_follow(self, engine: Engine) -> None:
+        interpretation = engine.interpret(Need("Android haben wir nicht. Wir brauchen eine Kasse."))
+        assert "android" in interpretation.constraints.excluded_platforms
+
+    def test_negation_reaches_the_rest_of_its_clause(self, engine: Engine) -> None:
+        """ "no accountant or bookkeeping service": both are excluded, not only the first."""
+        interpretation = engine.interpret(
+            Need("I don't want an accountant or a bookkeeping service, I want software for VAT")
+        )
+        asked = {c.id for c in interpretation.capabilities}
+        assert "bookkeeping-service" not in asked
+        assert "vat-returns" in asked
+
+    def test_a_dash_ends_a_negation(self, engine: Engine) -> None:
+        constraints = engine.interpret(
+            Need("No Windows - we're an all-Mac studio, invoicing")
+        ).constraints
+        assert constraints.excluded_platforms == ("windows",)
+        assert "macos" in constraints.platforms
+
+
+class TestLanguages:
+    @pytest.mark.parametrize(
+        ("text", "language", "capability"),
+        [
+            ("Necesitamos un programa de nóminas para 7 empleados en Madrid", "es", "payroll"),
+            ("Il nous faut un logiciel de paie pour notre PME à Lyon", "fr", "payroll"),
+            ("Wir suchen eine Software für die Lohnabrechnung in Köln", "de", "payroll"),
+            ("Precisamos de um sistema de folha de pagamento em Lisboa", "pt", "payroll"),
+            ("Cerchiamo un programma per le buste paga a Torino", "it", "payroll"),
+            ("Wij zoeken software voor de salarisadministratie in Utrecht", "nl", "payroll"),
+        ],
+    )
+    def test_reads_the_language_and_its_words(
+        self, engine: Engine, text: str, language: str, capability: str
+    ) -> None:
+        interpretation = engine.interpret(Need(text))
+        assert interpretation.language == language
+        assert capability in {c.id for c in interpretation.capabilities}
+
+    def test_the_no_of_a_spanish_need_is_not_a_capability(self, engine: Engine) -> None:
+        interpretation = engine.interpret(
+            Need(
+                "quiero un programa de contabilidad para mi tienda en Madrid, que funcione en "
+                "Android y que no cueste más de 20 euros al mes"
+            )
+        )
+        constraints = interpretation.constraints
+        assert (constraints.region, constraints.platforms) == ("ES", ("android",))
+        assert (constraints.budget_monthly, constraints.currency) == (20.0, "EUR")
+        assert not any(c.id.startswith("bank") for c in interpretation.capabilities)
+
+    def test_short_or_unclear_text_is_read_as_english(self) -> None:
+        assert detect_language("POS", ("en", "es", "de"))[0] == "en"
+
+
+class TestEvidence:
+    """A capability is requested on evidence, never from a stray everyday word."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "help me write a wedding speech for my brother",
+            "a video conferencing tool for 40 people",
+            "translate Klingon poetry and water my plants automatically",
+            "The bank along the back of our campground is eroding. Who does retaining walls?",
+        ],
+    )
+    def test_out_of_domain_claims_no_fit(self, engine: Engine, text: str) -> None:
+        rec = engine.recommend(Need(text))
+        assert rec.results == ()
+        assert not rec.interpretation.ask_understood
+        assert rec.summary.startswith("We did not understand")
+
+    def test_need_booking_is_not_bookkeeping(self, engine: Engine) -> None:
+        assert "bookkeeping" not in {
+            c.id for c in engine.interpret(Need("need booking")).capabilities
+        }
+
+    def test_an_offering_named_is_what_they_use_not_a_capability(self, engine: Engine) -> None:
+        interpretation = engine.interpret(
+            Need("We keep our books in Ledgerly Books and want an expense app that syncs")
+        )
+        assert "ledgerly-books" in interpretation.mentioned
+        assert "general-ledger" not in {c.id for c in interpretation.capabilities}
+
+    def test_half_served_names_the_unserved_part(self, engine: Engine) -> None:
+        rec = engine.recommend(Need("payroll for my 5 staff in Texas and also a website builder"))
+        assert rec.results
+        assert any("website" in words for words in rec.interpretation.not_understood)
+
+    def test_nothing_fits_from_words_offers_relaxations(self, engine: Engine) -> None:
+        """Only offerings that miss a must-have the words state cover the ask: nothing fits,
+        and the smallest relaxation is proposed, exactly as for structured must-haves."""
+        rec = engine.recommend(
+            Need("Our company in Japan has 8 staff. We need payroll, and it must run on Android.")
+        )
+        assert rec.results == ()
+        assert rec.rejected
+        assert rec.relaxations
+
+    def test_a_fit_serves_the_central_ask(self, engine: Engine) -> None:
+        rec = engine.recommend(Need("crypto payments for my online shop in Nigeria"))
+        served = {c.id for c in rec.interpretation.capabilities if c.central}
+        assert "crypto-payments" in served
+        for fit in rec.results:
+            assert any(c.capability in served and c.credit > 0 for c in fit.coverage)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=300
+    )
+    | st.lists(
+        st.sampled_from(
+            ["payroll", "سلام", "שלום", "😀", "€", "$", "9" * 400, "k", "in", "Texas", "no", "ni"]
+        ),
+        min_size=1,
+        max_size=30,
+    ).map(" ".join)
+)
+def test_any_text_gets_an_answer(engine: Engine, text: str) -> None:
+    """Any script, right-to-left text, emoji, mixed languages and amounts of any size: an
+    answer, never an exception."""
+    rec = engine.recommend(Need(text))
+    assert rec.summary
+    assert rec.interpretation.language
+    budget = rec.interpretation.constraints.budget_monthly
+    assert budget is None or 0 <= budget <= 1e9
