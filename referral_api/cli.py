@@ -15,6 +15,7 @@ import typer
 from referral_api.config import Settings, load_settings
 from referral_api.curation import Problem, load_catalog, load_rules
 from referral_api.domain import Catalog, Constraints, Need, Recommendation, Rules
+from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS
 from referral_api.errors import InputError, NotFound, ReferralError
 
 if TYPE_CHECKING:
@@ -118,15 +119,17 @@ def _load_engine_inputs(catalog: Path | None, rules: Path | None) -> tuple[Catal
 
 def _constraint_words(constraints: Constraints) -> list[str]:
     words = []
-    for name in Constraints.__dataclass_fields__:
-        value = getattr(constraints, name)
-        if name == "soft" or value in (None, ()):
+    for kind in CONSTRAINT_KINDS:
+        name, value = kind.field, getattr(constraints, kind.field)
+        if value in (None, ()):
             continue
         shown = ", ".join(str(v) for v in value) if isinstance(value, tuple) else str(value)
-        soft = " (preference)" if constraints.is_soft(name) or (
+        if name == "budget_monthly" and constraints.currency:
+            shown += f" {constraints.currency}"
+        soft = " (preference)" if not kind.hard or constraints.is_soft(name) or (
             isinstance(value, tuple) and all(constraints.is_soft(name, v) for v in value)
         ) else ""  # fmt: skip
-        words.append(f"{name} {shown}{soft}")
+        words.append(f"{kind.label} {shown}{soft}")
     return words
 
 

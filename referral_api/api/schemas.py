@@ -40,6 +40,7 @@ from referral_api.domain import (
     Rules,
     StatedConstraint,
 )
+from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS
 from referral_api.errors import InputError
 from referral_api.insights.clusters import Cluster
 from referral_api.insights.gaps import GAP_KINDS, GapKind
@@ -162,22 +163,12 @@ class RecommendationCreate(Body):
 
     def to_need(self) -> Need:
         c = self.constraints
-        return Need(
-            text=self.need,
-            constraints=Constraints(
-                budget_monthly=c.budget_monthly,
-                currency=c.currency.upper() if c.currency else None,
-                region=c.region,
-                platforms=tuple(c.platforms),
-                excluded_platforms=tuple(c.excluded_platforms),
-                segment=c.segment,
-                must_have=tuple(c.must_have),
-                compliance=tuple(c.compliance),
-                languages=tuple(c.languages),
-                price_models=tuple(c.price_models),
-                excluded_price_models=tuple(c.excluded_price_models),
-            ),
-        )
+        values: dict[str, Any] = {
+            kind.field: tuple(getattr(c, kind.field)) if kind.many else getattr(c, kind.field)
+            for kind in CONSTRAINT_KINDS
+        }
+        currency = c.currency.upper() if c.currency else None
+        return Need(text=self.need, constraints=Constraints(**values, currency=currency))
 
 
 # --- recommendations: response -----------------------------------------------------------------

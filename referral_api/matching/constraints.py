@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
 from functools import lru_cache
-from operator import attrgetter
 
 import pycountry
 
@@ -22,18 +21,25 @@ from referral_api.domain import (
     PriceModel,
     Rules,
 )
+from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS, KIND_OF
 
-#: verdict names, shown to users and used by relaxations
-REGION = "region"
-PLATFORM = "platforms"
-EXCLUDED_PLATFORM = "excluded_platforms"
-BUDGET = "budget_monthly"
-PRICE_MODEL = "price_models"
-EXCLUDED_PRICE_MODEL = "excluded_price_models"
-COMPLIANCE = "compliance"
-MUST_HAVE = "must_have"
-SEGMENT = "segment"
-LANGUAGE = "languages"
+#: verdict names (each kind's field, see referral_api.domain.constraint_kinds)
+REGION = KIND_OF["region"].field
+PLATFORM = KIND_OF["platforms"].field
+EXCLUDED_PLATFORM = KIND_OF["excluded_platforms"].field
+BUDGET = KIND_OF["budget_monthly"].field
+PRICE_MODEL = KIND_OF["price_models"].field
+EXCLUDED_PRICE_MODEL = KIND_OF["excluded_price_models"].field
+COMPLIANCE = KIND_OF["compliance"].field
+MUST_HAVE = KIND_OF["must_have"].field
+SEGMENT = KIND_OF["segment"].field
+LANGUAGE = KIND_OF["languages"].field
+
+
+def stated(value: object) -> bool:
+    """Whether a constraint's value says anything (not ``None``, not an empty list)."""
+    return value is not None and value != ()
+
 
 _DISPLAY_NAMES = {
     "ios": "iOS",
@@ -102,17 +108,10 @@ class ConstraintChecker:
         # Each check with the one fact of the offering it reads: offerings sharing that fact
         # (the same regions, platforms, price…) get the same verdicts, so each check runs once
         # per distinct fact in a request. Must-haves read the capability map (not hashable).
+        # Each kind's check is the method named after its field (see CONSTRAINT_KINDS).
         checks: list[tuple[_Check, _Fact, bool]] = [
-            (self._must_have, None, bool(c.must_have)),
-            (self._region, attrgetter("regions"), c.region is not None),
-            (self._platforms, attrgetter("platforms"), bool(c.platforms)),
-            (self._excluded_platforms, attrgetter("platforms"), bool(c.excluded_platforms)),
-            (self._compliance, attrgetter("compliance"), bool(c.compliance)),
-            (self._budget, attrgetter("price"), c.budget_monthly is not None),
-            (self._price_models, attrgetter("price"), bool(c.price_models)),
-            (self._excluded_price_models, attrgetter("price"), bool(c.excluded_price_models)),
-            (self._segment, attrgetter("segments"), c.segment is not None),
-            (self._languages, attrgetter("languages"), bool(c.languages)),
+            (getattr(self, f"_{kind.field}"), kind.read_fact, stated(getattr(c, kind.field)))
+            for kind in CONSTRAINT_KINDS
         ]
         # only the checks this need states (the others would yield nothing)
         self._checks: list[tuple[_Check, _Fact, dict[Hashable, tuple[ConstraintVerdict, ...]]]] = [
@@ -132,18 +131,11 @@ class ConstraintChecker:
     @property
     def names(self) -> tuple[str, ...]:
         """The constraint names this need states (the candidates for relaxation)."""
-        c = self.c
-        present = {
-            MUST_HAVE: bool(c.must_have),
-            REGION: c.region is not None,
-            PLATFORM: bool(c.platforms),
-            EXCLUDED_PLATFORM: bool(c.excluded_platforms),
-            COMPLIANCE: bool(c.compliance),
-            BUDGET: c.budget_monthly is not None,
-            PRICE_MODEL: bool(c.price_models),
-            EXCLUDED_PRICE_MODEL: bool(c.excluded_price_models),
-        }
-        return tuple(name for name, given in present.items() if given)
+        return tuple(
+            kind.field
+            for kind in CONSTRAINT_KINDS
+            if kind.hard and stated(getattr(self.c, kind.field))
+        )
 
     def verdicts(self, offering: Offering) -> tuple[ConstraintVerdict, ...]:
         found: list[ConstraintVerdict] = []
@@ -254,7 +246,7 @@ class ConstraintChecker:
             return None
         return self.convert(price.monthly_from, price.currency)
 
-    def _budget(self, offering: Offering) -> Iterator[ConstraintVerdict]:
+    def _budget_monthly(self, offering: Offering) -> Iterator[ConstraintVerdict]:
         budget = self.c.budget_monthly
         if budget is None:
             return

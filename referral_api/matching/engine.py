@@ -23,6 +23,7 @@ from referral_api.domain import (
     TieBreak,
     Unmet,
 )
+from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS
 from referral_api.matching.bundle import find_bundles
 from referral_api.matching.constraints import ConstraintChecker
 from referral_api.matching.explain import WHO, Explainer, best_own_comparison, join
@@ -289,15 +290,8 @@ class Engine:
         return out
 
 
-_DIMENSION_WORDS = {
-    "region": "where offerings are available",
-    "platforms": "platforms",
-    "excluded_platforms": "platforms",
-    "compliance": "compliance",
-    "budget_monthly": "prices",
-    "price_models": "price models",
-    "excluded_price_models": "price models",
-}
+#: what the catalogue knows nothing about, by the kind of constraint that asks for it
+_DIMENSION_WORDS = {kind.field: kind.unknown for kind in CONSTRAINT_KINDS if kind.unknown}
 
 
 def _summary(

@@ -35,6 +35,7 @@ from referral_api.domain import (
     Rules,
 )
 from referral_api.domain.catalog import CapabilityGraph
+from referral_api.domain.constraint_kinds import FACTS
 from referral_api.domain.rules import CueKind
 from referral_api.matching.language import is_function_word, zipf
 from referral_api.matching.places import Gazetteer, gazetteer
@@ -596,14 +597,7 @@ class MatchingIndex:
     def _build_dimensions(self) -> None:
         """Which constraint kinds this catalogue records at all (for honest 'unknown' verdicts)."""
         active = [o for o in self.offerings if o.active]
-        self.records = {
-            "region": any(o.regions for o in active),
-            "platform": any(o.platforms for o in active),
-            "compliance": any(o.compliance for o in active),
-            "segment": any(o.segments for o in active),
-            "language": any(o.languages for o in active),
-            "price": any(o.price is not None for o in active),
-        }
+        self.records = {fact: any(read(o) for o in active) for fact, read in FACTS.items()}
         groups = self.rules.region_groups
         self.markets = frozenset(
             code

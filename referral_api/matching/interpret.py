@@ -29,6 +29,7 @@ from referral_api.domain import (
     Span,
     StatedConstraint,
 )
+from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS
 from referral_api.domain.rules import CueKind
 from referral_api.errors import InputError
 from referral_api.matching.index import (
@@ -1103,20 +1104,18 @@ class NeedInterpreter:
                     _problem("region", f"{given.region!r} is not an ISO 3166 alpha-2 country code")
                 )
             out["region"] = code
-        for name, kind in (
-            ("platforms", ConstraintKind.PLATFORM),
-            ("excluded_platforms", ConstraintKind.PLATFORM),
-            ("compliance", ConstraintKind.COMPLIANCE),
-            ("languages", ConstraintKind.LANGUAGE),
-        ):
-            values = getattr(given, name)
-            if values:
-                out[name] = tuple(dict.fromkeys(rules.canonical(kind, v) for v in values))
-        if given.segment:
-            out["segment"] = rules.canonical(ConstraintKind.SEGMENT, given.segment)
-        for name in ("price_models", "excluded_price_models"):
-            if getattr(given, name):
-                out[name] = tuple(getattr(given, name))
+        for kind in CONSTRAINT_KINDS:
+            value = getattr(given, kind.field)
+            if kind.field == "region" or kind.vocabulary is None or not value:
+                continue  # (regions and must-haves are checked against the catalogue below)
+            if kind.vocabulary is ConstraintKind.PRICE_MODEL:
+                out[kind.field] = tuple(value)  # already PriceModel values
+            elif kind.many:
+                out[kind.field] = tuple(
+                    dict.fromkeys(rules.canonical(kind.vocabulary, v) for v in value)
+                )
+            else:
+                out[kind.field] = rules.canonical(kind.vocabulary, value)
         for position, cap_id in enumerate(given.must_have):
             if cap_id not in catalog.capabilities:
                 from referral_api.curation.fields import did_you_mean
@@ -1139,18 +1138,11 @@ class NeedInterpreter:
         """
         records = self.index.records
         soft = list(constraints.soft)
-        for name, dimension in (
-            ("region", "region"),
-            ("platforms", "platform"),
-            ("excluded_platforms", "platform"),
-            ("compliance", "compliance"),
-            ("budget_monthly", "price"),
-            ("price_models", "price"),
-            ("excluded_price_models", "price"),
-        ):
-            given = getattr(constraints, name) not in (None, ())
-            if given and name not in structured and not records[dimension]:
-                soft.append(name)
+        for kind in CONSTRAINT_KINDS:
+            if kind.fact is None or not kind.hard or kind.field in structured:
+                continue
+            if getattr(constraints, kind.field) not in (None, ()) and not records[kind.fact]:
+                soft.append(kind.field)
         return replace(constraints, soft=tuple(dict.fromkeys(soft)))
 
     def _must_haves(

@@ -12,7 +12,8 @@ import math
 import time
 from collections.abc import Callable, Sequence
 
-from referral_api.domain import Relaxation
+from referral_api.domain import ConstraintKind, Relaxation
+from referral_api.domain.constraint_kinds import KIND_OF
 from referral_api.matching.constraints import money, nice, region_name
 from referral_api.matching.explain import join
 from referral_api.matching.score import Scored
@@ -77,21 +78,16 @@ def describer(
             costs = [c for c in (cost(s) for s in admitted) if c is not None]
             if costs:
                 return f"if {money(math.ceil(min(costs)), currency)}/month is possible"
-            return "without the budget limit"
-        if field == "region":
-            return f"if it need not be available in {region_name(region or '')}"
-        if field == "platforms":
-            return f"without the {nice(value)} requirement"
-        if field == "excluded_platforms":
-            return f"if {nice(value)} is acceptable after all"
-        if field == "compliance":
-            return f"without {nice(value, acronym=True)} compliance"
-        if field == "must_have":
-            return f"without must-have {value}"
-        if field == "price_models":
-            return "if another price model is acceptable"
-        if field == "excluded_price_models":
-            return f"if {value.replace('_', ' ')} pricing is acceptable"
-        return f"without {name}"
+        kind = KIND_OF.get(field)
+        if kind is None:
+            return f"without {name}"
+        shown = value
+        if kind.vocabulary is ConstraintKind.PLATFORM:
+            shown = nice(value)
+        elif kind.vocabulary is ConstraintKind.COMPLIANCE:
+            shown = nice(value, acronym=True)
+        elif kind.vocabulary is ConstraintKind.PRICE_MODEL:
+            shown = value.replace("_", " ")
+        return kind.relax.format(value=shown, region=region_name(region or ""))
 
     return describe

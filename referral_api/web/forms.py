@@ -14,6 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from referral_api.api.schemas import NEED_MAX, OutcomeCreate, RecommendationCreate
+from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS
 from referral_api.errors import ReferralError
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=NEED_MAX)]
@@ -21,16 +22,13 @@ Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)]
 
 PLATFORMS = ("web", "ios", "android", "windows", "macos", "linux")
 SEGMENTS = ("individual", "small", "mid", "enterprise")
-#: request field → the form field that carries it
+#: request field → the form field that carries it (the currency goes with the budget)
 FORM_FIELD_OF = {
     "need": "need",
-    "constraints.budget_monthly": "budget",
     "constraints.currency": "currency",
-    "constraints.region": "region",
-    "constraints.platforms": "platforms",
-    "constraints.segment": "segment",
-    "constraints.compliance": "compliance",
-    "constraints.must_have": "must_have",
+    **{
+        f"constraints.{kind.field}": kind.form_field for kind in CONSTRAINT_KINDS if kind.form_field
+    },
 }
 
 
