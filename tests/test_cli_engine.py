@@ -88,7 +88,9 @@ class TestEval:
         body = json.loads(result.stdout)
         assert set(body) == {"engine", "bm25"}
         overall = body["engine"]["overall"]
-        assert set(overall) == {"cases", "p@1", "ndcg@10", "mrr@10", "empty", "violations"}
+        assert set(overall) == {
+            "cases", "p@1", "ndcg@10", "mrr@10", "right", "empty", "violations"
+        }  # fmt: skip
         assert overall["violations"] == 0.0
 
     def test_bad_case_file_names_the_line(self, tmp_path: Path) -> None:

@@ -156,3 +156,20 @@ def test_customer_needs_are_valid_cases(demo_catalog: Catalog, rules: Rules) -> 
         if case.unserved:
             assert case.unserved in case.need.lower()
     assert sum(1 for c in cases if c.kind == "out-of-domain") >= 40
+
+
+def test_the_engine_keeps_its_floor_on_the_labelled_needs(
+    demo_catalog: Catalog, rules: Rules
+) -> None:
+    """A guard against regressions, well under what the engine measures today (``referral
+    eval --cases tests/data/customer_needs.jsonl``): honest answers overall, few results that
+    break a must-have the words state, out-of-domain needs refused, every language read."""
+    path = ROOT / "tests" / "data" / "customer_needs.jsonl"
+    cases = list(read_cases(path.read_text(encoding="utf-8").splitlines(), str(path)))
+    report = evaluate("engine", cases, engine_ranker(demo_catalog, rules), demo_catalog, rules)
+    rows = report.rows()
+    assert rows["overall"]["right"] >= 0.75
+    assert rows["overall"]["violations"] <= 0.06
+    assert rows["out-of-domain"]["right"] >= 0.65
+    assert rows["nothing-fits"]["right"] >= 0.5
+    assert rows["language"]["p@1"] >= 0.7
