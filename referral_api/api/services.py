@@ -42,6 +42,7 @@ from referral_api.domain import (
 )
 from referral_api.errors import InputError, NotFound
 from referral_api.insights.audit import AuditCase, audit_rankings, mask_relationships
+from referral_api.matching import interpret as reading
 from referral_api.store.catalogs import rebuild
 from referral_api.store.models import Outcome, RecommendationRecord, utcnow
 from referral_api.store.redaction import redact
@@ -381,6 +382,39 @@ def ranking_view(rules: Rules, catalog_version_id: int) -> RankingPublic:
             "little; hard constraints (region, platform, compliance, budget, must-haves, "
             "excluded price models) are never relaxed silently: an offering failing one is "
             "not a fit, and is shown only as 'does not meet'.",
+        ),
+        RankingParameter(
+            name="the central ask",
+            value=f"side capabilities under {reading.PRIMARY_SHARE:g} of the best one's "
+            "confidence, or broader than another asked for, do not make a fit",
+            explanation="A fit must serve what you ask for (the words after 'we need', "
+            "'looking for'…, or all of them when no such words are there), fully, partly or "
+            "through a narrower or broader capability. When we did not understand what you ask "
+            "for, no fit is claimed: the answer says what we did not understand and the "
+            "nearest capabilities ('did you mean').",
+        ),
+        RankingParameter(
+            name="evidence from words",
+            value=f"one everyday word (wordfreq Zipf ≥ {reading.GENERIC_ZIPF:g}) counts down to "
+            f"0.3; words only in the context you describe × {reading.CONTEXT_CONFIDENCE:g}; "
+            f"minimum confidence {t.min_confidence:g}",
+            explanation="A capability is read from a phrase that names it, or from several "
+            "specific words the catalogue knows — never from one stray word. The name of an "
+            "offering is read as what you use today, not as a need.",
+        ),
+        RankingParameter(
+            name="languages",
+            value=", ".join(rules.supported_languages),
+            explanation="The language of your words is detected; they are read with that "
+            "language's stems, phrases and cue words, beside English ones.",
+        ),
+        RankingParameter(
+            name="facts you state",
+            value=f"amounts read up to {reading.MAX_AMOUNT:g}",
+            explanation="Where you are (a city, state or country), the devices you have, a "
+            "compliance you must meet, a budget and 'no subscription' are must-haves unless "
+            "you hedge them ('ideally'); someone else's places, and amounts that are not a "
+            "budget (a loan, revenue, what you pay today), are not.",
         ),
         RankingParameter(
             name="minimum score",

@@ -66,6 +66,7 @@ SYNONYM_REPEAT = 2
 TEXT_NEIGHBOURS = 15  # how many offerings most like a need's words vote on its capabilities
 TRANSLATION_CONFIDENCE = 0.9  # a capability's phrase in another language, like a synonym
 DISTINCT_NAME_ZIPF = 3.5  # a one-word offering name rarer than this is a name, not a word
+FOREIGN_CUE_ZIPF = 4.0  # see MatchingIndex.cue_tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -451,7 +452,20 @@ class MatchingIndex:
         """Cue phrases to read a need in ``language`` with (built on first use)."""
         tables = self._cue_tables.get(language)
         if tables is None:
-            tables = self._cue_tables[language] = _cue_tables(self.rules.cues_for(language))
+            own = self.rules.languages.get(language)
+            merged = {
+                kind: tuple(
+                    phrase
+                    for phrase in phrases
+                    # an English cue that is an everyday word of this language means something
+                    # else there ("no" in Portuguese is "in the"), unless the language lists it
+                    if " " in phrase
+                    or zipf(phrase, language) < FOREIGN_CUE_ZIPF
+                    or (own is not None and phrase in own.cues.get(kind, ()))
+                )
+                for kind, phrases in self.rules.cues_for(language).items()
+            }
+            tables = self._cue_tables[language] = _cue_tables(merged)
         return tables
 
     # offering text --------------------------------------------------------------------------

@@ -69,7 +69,6 @@ _GENERIC_DOLLARS = {"$", "dollar", "dollars", "bucks"}
 _DEMONYM = re.compile(r"(an|ish|sh|ese|ch|ss|ie|i)$")
 _NEAR = 3  # tokens between a cue and what it qualifies
 NEGATION_SCOPE = 6  # a negation reaches this far within its clause
-PHRASE_CONFIDENCE_FLOOR = 0.5
 #: a capability read only outside what the customer asks for (in the context they describe:
 #: "for our accounting firm", "we already bought…") counts this much less
 CONTEXT_CONFIDENCE = 0.6
@@ -401,7 +400,7 @@ class NeedInterpreter:
             ceiling = self._cue(reading, CueKind.BUDGET_CEILING, start, end, before=5, after=3)
             other = self._cue(reading, CueKind.OTHER_MONEY, start, end, before=6, after=4)
             hedge = self._cue(reading, CueKind.HEDGE, start, end, before=5, after=4)
-            for cue in (ceiling, hedge, other):
+            for cue in (ceiling, hedge):  # (words for other money may name what is asked)
                 if cue is not None:
                     self._mark(reading, cue.start, cue.end)
             if other is not None and (ceiling is None or _nearer(other, ceiling, start, end)):
@@ -539,8 +538,13 @@ class NeedInterpreter:
         for a, b in pairs:  # "Portland, Maine": one place, read as one
             extent[a] = extent[b] = (mentions[a].start, mentions[b].end)
         own: list[int] = []
+        others: set[int] = set()
         for number in range(len(mentions)):
             start, end = extent[number]
+            previous = number - 1
+            if previous in others and start - mentions[previous].end <= 2:
+                others.add(number)  # "from China and Portugal": a list of someone else's places
+                continue
             negation = self._cue(
                 reading, CueKind.NEGATION, start, end, before=NEGATION_SCOPE, after=0
             )
@@ -550,6 +554,8 @@ class NeedInterpreter:
             )
             if negation is None and other is None:
                 own.append(number)
+            elif other is not None:
+                others.add(number)
         mine = [mentions[n] for n in own]
         position = {n: k for k, n in enumerate(own)}
         adjacent = [(position[a], position[b]) for a, b in pairs if a in position and b in position]
