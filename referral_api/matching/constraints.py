@@ -8,6 +8,7 @@ are hard; preferences are soft). The relationship of the offering is never looke
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Iterator
 from functools import lru_cache
 
@@ -82,6 +83,8 @@ def region_name(code: str) -> str:
 
 @lru_cache(maxsize=4096)
 def money(amount: float, currency: str) -> str:
+    if not math.isfinite(amount):
+        return f"an unlimited amount of {currency}"  # (amounts are clamped before; never a 500)
     symbol = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}.get(currency)
     text = f"{amount:,.0f}" if amount == int(amount) else f"{amount:,.2f}"
     return f"{symbol}{text}" if symbol else f"{text} {currency}"

@@ -13,6 +13,36 @@ from tests.api.conftest import WIDGET_ORIGIN, Keys
 NEED = {"need": "We send invoices and run payroll", "constraints": {"region": "DE"}, "limit": 5}
 
 
+HUGE = "1" + "0" * 309  # a float() of it is infinite
+
+
+class TestAmountsOfAnySize:
+    """Issue 16, defect 2: an amount of any size in the words was a 500 (OverflowError) through
+    every recommend key, and reset the keep-alive connection. Now it is read, clamped."""
+
+    @pytest.mark.parametrize(
+        "need",
+        [
+            f"invoicing under ${HUGE} a month",
+            f"invoicing under {HUGE}k per day",
+            f"payroll, budget €{HUGE[:40]},50 a year",
+        ],
+    )
+    @pytest.mark.parametrize("caller", ["recommend", "widget"])
+    def test_is_answered_and_stored(
+        self, client: TestClient, keys: Keys, need: str, caller: str
+    ) -> None:
+        headers = keys.auth(getattr(keys, caller))
+        if caller == "widget":
+            headers["Origin"] = WIDGET_ORIGIN
+        response = client.post("/v1/recommendations", json={"need": need}, headers=headers)
+        assert response.status_code == 201, response.text
+        budget = response.json()["interpreted"]["constraints"]["budget_monthly"]
+        assert budget is None or 0 <= budget <= 1e9
+        again = client.post("/v1/recommendations", json={"need": "invoicing"}, headers=headers)
+        assert again.status_code == 201  # the connection goes on
+
+
 class TestRecommend:
     def test_returns_the_v1_shape_and_stores_a_record(self, client: TestClient, keys: Keys) -> None:
         response = client.post("/v1/recommendations", json=NEED, headers=keys.auth(keys.recommend))
