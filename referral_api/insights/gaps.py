@@ -22,7 +22,10 @@ from old records are the same. Kinds, per requested capability:
     gap's share of all requests for a capability can be computed.
 ``not_understood``
     parts of the need the engine could not map to any capability (``term``: the phrases,
-    joined with " … "); one fact per need.
+    joined with " … "); one fact per need. A need whose central ask was not understood
+    (``interpreted.ask_understood`` false) yields this fact alone: the capabilities read in
+    its context are not demand, nor is any capability read only in the context of a need
+    (``capabilities[].central`` false).
 """
 
 from __future__ import annotations
@@ -179,7 +182,12 @@ def derive_gap_facts(record: Mapping[str, Any]) -> list[GapFact]:
 
     facts: list[GapFact] = []
     seen: set[str] = set()
-    for read in interpreted.get("capabilities") or ():
+    # A need whose central ask was not understood is one not-understood fact, never demand for
+    # the capabilities read in its context; a capability read only in the context ("for our
+    # accounting firm") is not demand either. (Older responses carry neither field.)
+    understood = interpreted.get("ask_understood", True) is not False
+    asked = [r for r in interpreted.get("capabilities") or () if r.get("central", True)]
+    for read in asked if understood else ():
         capability = str(read["id"])
         if capability in seen:
             continue
@@ -239,8 +247,9 @@ def derive_gap_facts(record: Mapping[str, Any]) -> list[GapFact]:
         term = " ".join(str(phrase).split())
         if term and term.casefold() not in (t.casefold() for t in terms):
             terms.append(term)
-    if terms:  # one fact per need, so that counts are needs, not phrases
-        facts.append(fact(GapKind.NOT_UNDERSTOOD, term=" … ".join(terms)[:TERM_MAX]))
+    if terms or not understood:  # one fact per need, so that counts are needs, not phrases
+        term = " … ".join(terms)[:TERM_MAX] if terms else None
+        facts.append(fact(GapKind.NOT_UNDERSTOOD, term=term))
     if facts:
         facts[0] = dataclasses.replace(facts[0], lead=1)
     return facts

@@ -161,6 +161,19 @@ class TestKinds:
             (None, GapKind.NOT_UNDERSTOOD, "blockchain ledger … llamas"),
         ]
 
+    def test_a_need_not_understood_is_one_fact_not_demand(self) -> None:
+        """The ask was not understood: the capabilities read in its context are no demand."""
+        rec = record("banking", not_understood=["riprap or retaining walls"])
+        rec["response"]["interpreted"]["ask_understood"] = False
+        assert [(f.capability, f.kind, f.term) for f in derive_gap_facts(rec)] == [
+            (None, GapKind.NOT_UNDERSTOOD, "riprap or retaining walls"),
+        ]
+
+    def test_a_capability_read_only_in_the_context_is_not_demand(self) -> None:
+        rec = record("payroll", "accounting-services", unmet=["payroll"])
+        rec["response"]["interpreted"]["capabilities"][1]["central"] = False
+        assert kinds(rec) == [("payroll", GapKind.UNSERVED)]
+
 
 class TestFilterColumns:
     def test_facts_carry_the_record_s_filter_columns(self) -> None:
