@@ -248,8 +248,8 @@ def derive_gap_facts(record: Mapping[str, Any]) -> list[GapFact]:
         if term and term.casefold() not in (t.casefold() for t in terms):
             terms.append(term)
     if terms or not understood:  # one fact per need, so that counts are needs, not phrases
-        term = " … ".join(terms)[:TERM_MAX] if terms else None
-        facts.append(fact(GapKind.NOT_UNDERSTOOD, term=term))
+        joined = " … ".join(terms)[:TERM_MAX] if terms else None
+        facts.append(fact(GapKind.NOT_UNDERSTOOD, term=joined))
     if facts:
         facts[0] = dataclasses.replace(facts[0], lead=1)
     return facts

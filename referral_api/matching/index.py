@@ -369,7 +369,7 @@ class MatchingIndex:
         """A translated phrase, stemmed in its language without that language's function
         words (all words when every one is one)."""
         tokens = tokenize(text, language)
-        content = tuple(t.stem for t in tokens if not is_function_word(t.folded, language))
+        content = tuple(t.stem for t in tokens if not is_function_word(t.text.lower(), language))
         stems = content or tuple(t.stem for t in tokens)
         return Phrase(stems, capability, "translation", TRANSLATION_CONFIDENCE, text)
 
@@ -439,10 +439,13 @@ class MatchingIndex:
         # offerings and providers by name: a need naming one says what the customer uses
         # today, never which capability it asks for
         names: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        distinct: dict[str, bool] = {}  # one word: rare enough to be a name (asked once each)
         for offering in self.offerings:
             for name in {offering.name, offering.provider or ""}:
-                words = phrase_folds(name)
-                if words and (len(words) > 1 or zipf(words[0], "en") < DISTINCT_NAME_ZIPF):
+                words = tuple(folded_words(name))
+                if len(words) == 1 and words[0] not in distinct:
+                    distinct[words[0]] = zipf(words[0], "en") < DISTINCT_NAME_ZIPF
+                if words and (len(words) > 1 or distinct[words[0]]):
                     names[words[0]].append((words, offering.id))
         self.names_by_first = {
             k: sorted(v, key=lambda item: (-len(item[0]), item[1])) for k, v in names.items()

@@ -82,6 +82,12 @@ SUPPORT_SHARE = 0.5
 SUPPORT_MAX_ZIPF = 5.0
 #: vocabulary inference needs at least this many distinct specific words the catalogue knows
 INFERENCE_MIN_WORDS = 1
+#: …and in a customer's own words, where a stray word is likelier, this many
+CUSTOMER_MIN_WORDS = 1
+#: an inferred capability (no phrase named any) needs this share of ``min_confidence``; more
+#: in a customer's own words than in a product's description
+INFERRED_FLOOR = 0.5
+CUSTOMER_INFERRED_FLOOR = 0.85
 #: … and most of its specific words must be known to the catalogue at all
 UNKNOWN_SHARE = 0.5
 SPECIFIC_ZIPF = 4.5
@@ -233,7 +239,7 @@ class NeedInterpreter:
             for t in reading.tokens
             if (t.index not in reading.used or t.index in reading.capability_words)
             and t.folded not in self.stopwords
-            and not (language != "en" and is_function_word(t.folded, language))
+            and not (language != "en" and is_function_word(t.text.lower(), language))
         )
         interpretation = Interpretation(
             capabilities=capabilities,
@@ -504,7 +510,7 @@ class NeedInterpreter:
             or token.stem in self.index.phrases_by_first
             or len(words[0]) <= 3
             # an everyday word of the need's own language ("na minha loja": my shop)
-            or (reading.language != "en" and zipf(words[0], reading.language) >= 3.5)
+            or (reading.language != "en" and zipf(token.text.lower(), reading.language) >= 3.5)
         )
         if any(p.kind is PlaceKind.COUNTRY for p in candidates):
             return capitalised or not common
@@ -725,7 +731,7 @@ class NeedInterpreter:
             for t in reading.tokens
             if t.index not in reading.used
             and t.folded not in self.index.function_words
-            and not (language != "en" and is_function_word(t.folded, language))
+            and not (language != "en" and is_function_word(t.text.lower(), language))
         ]
         candidates: list[tuple[Phrase, int, int, float]] = []
         tables = [("en", [reading.english[t.index] for t in content])]
@@ -1017,14 +1023,16 @@ class NeedInterpreter:
             if score < 0.6 * best:
                 break
             confidence = round(strength * score / best * (0.6 if explicit else 0.85), 3)
-            if confidence < self.rules.thresholds.min_confidence * (0.5 if not explicit else 1.0):
+            floor = INFERRED_FLOOR if not reading.speaks_of_self else CUSTOMER_INFERRED_FLOOR
+            if confidence < self.rules.thresholds.min_confidence * (floor if not explicit else 1):
                 continue
             cap_id = index.capability_ids[int(position)]
             if cap_id in negated:
                 continue
             # several specific words of the need must be typical of it, not one stray word
             typical = {w for w in specific if self._typical(w, int(position))}
-            if len(typical) < INFERENCE_MIN_WORDS:
+            wanted = INFERENCE_MIN_WORDS if not reading.speaks_of_self else CUSTOMER_MIN_WORDS
+            if len(typical) < wanted:
                 continue
             evidence_words |= typical
             evidence = _evidence(english, words, index, cap_id)
@@ -1217,7 +1225,7 @@ class NeedInterpreter:
         def meaningful(token: Token) -> bool:
             return (
                 token.folded not in self.stopwords
-                and not (language != "en" and is_function_word(token.folded, language))
+                and not (language != "en" and is_function_word(token.text.lower(), language))
                 and any(ch.isalpha() for ch in token.folded)
                 and len(token.folded) > 1
             )

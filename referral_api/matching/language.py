@@ -9,6 +9,7 @@ short or too mixed to tell is read as English. Word frequencies are wordfreq's (
 
 from __future__ import annotations
 
+import math
 import threading
 from functools import lru_cache
 from typing import Any
@@ -53,12 +54,22 @@ def detect_language(text: str, supported: tuple[str, ...]) -> tuple[str, float]:
     return language, round(scores[language], 3)
 
 
-@lru_cache(maxsize=100_000)
-def zipf(word: str, language: str) -> float:
-    """How common a (folded) word is in ``language``: wordfreq's Zipf value, 0 if unknown."""
-    from wordfreq import zipf_frequency
+@lru_cache(maxsize=32)
+def _frequencies(language: str) -> dict[str, float]:
+    """wordfreq's word → frequency table of ``language`` (its "small" list, loaded once)."""
+    from wordfreq import get_frequency_dict
 
-    return float(zipf_frequency(word, language, wordlist="small"))
+    try:
+        return dict(get_frequency_dict(language, wordlist="small"))
+    except LookupError:
+        return {}
+
+
+def zipf(word: str, language: str) -> float:
+    """How common a lower-case word is in ``language``: wordfreq's Zipf value (log10 of its
+    frequency per billion words, rounded to two places), 0 if unknown."""
+    frequency = _frequencies(language).get(word)
+    return round(math.log10(frequency) + 9, 2) if frequency else 0.0
 
 
 def is_function_word(word: str, language: str) -> bool:

@@ -135,6 +135,10 @@ class Scan:
         self.checker = checker
         self.min_score = min_score
         self.bounds = bounds(index, interpretation, text)
+        self.serves = serving(index, interpretation)
+        # An offering that does not serve the ask is never a fit nor shown as one that misses
+        # a must-have: it is not reached at all (when nothing was understood, nothing is).
+        self.bounds.bound[~self.serves] = 0.0
         self.bound = self.bounds.bound
         self.floor = max(0.0, min_score - BOUND_SLACK)
         requested = interpretation.capabilities
@@ -144,7 +148,6 @@ class Scan:
         self._order = self._reached()
         self._peeked: int | None = None
         self._scored: dict[int, Scored] = {}
-        self.serves = serving(index, interpretation)
 
     def _reached(self) -> Iterator[int]:
         """Every offering whose bound passes the floor, in bound order.
