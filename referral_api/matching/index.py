@@ -447,9 +447,15 @@ class MatchingIndex:
                     distinct[words[0]] = zipf(words[0], "en") < DISTINCT_NAME_ZIPF
                 if words and (len(words) > 1 or distinct[words[0]]):
                     names[words[0]].append((words, offering.id))
-        self.names_by_first = {
-            k: sorted(v, key=lambda item: (-len(item[0]), item[1])) for k, v in names.items()
-        }
+        # first word → (name lengths, longest first; name words → offering id), so that a need's
+        # word is looked up in a few dictionary probes however many names share it
+        self.names_by_first: dict[str, tuple[tuple[int, ...], dict[tuple[str, ...], str]]] = {}
+        for first, named in names.items():
+            by_words: dict[tuple[str, ...], str] = {}
+            for words, offering_id in sorted(named, key=lambda item: item[1]):
+                by_words.setdefault(words, offering_id)
+            lengths = tuple(sorted({len(w) for w in by_words}, reverse=True))
+            self.names_by_first[first] = (lengths, by_words)
 
     def cue_tables(self, language: str) -> CueTables:
         """Cue phrases to read a need in ``language`` with (built on first use)."""

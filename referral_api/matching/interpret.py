@@ -316,9 +316,14 @@ class NeedInterpreter:
         words = reading.folded
         i = 0
         while i < len(words):
-            for name, offering_id in self.index.names_by_first.get(words[i], ()):
-                n = len(name)
-                if tuple(words[i : i + n]) == name and reading.tokens[i].text[:1].isupper():
+            known = self.index.names_by_first.get(words[i])
+            if known is None or not reading.tokens[i].text[:1].isupper():
+                i += 1
+                continue
+            lengths, by_words = known
+            for n in lengths:
+                offering_id = by_words.get(tuple(words[i : i + n]))
+                if offering_id is not None:
                     reading.mentioned.append(offering_id)
                     reading.used.update(range(i, i + n))
                     reading.name_words.update(range(i, i + n))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -102,21 +102,22 @@ def bounds(
     return Bounds(bound, similarity, scale, covered)
 
 
-def serving(index: MatchingIndex, interpretation: Interpretation) -> npt.NDArray[np.bool_]:
-    """Which offerings serve what the customer centrally asked for: a capability read in the
-    ask (or a structured must-have) covered fully, partly, or through a narrower or broader
-    one — a merely related capability does not serve it. Nothing serves an ask that was not
-    understood, nor a need in which no capability was read."""
-    serves = np.zeros(len(index.offerings), dtype=bool)
+def serving(index: MatchingIndex, interpretation: Interpretation) -> npt.NDArray[np.int64]:
+    """The positions of the offerings that serve what the customer centrally asked for: a
+    capability read in the ask (or a structured must-have) covered fully, partly, or through
+    a narrower or broader one — a merely related capability does not serve it. Nothing
+    serves an ask that was not understood, nor a need in which no capability was read."""
     if not interpretation.ask_understood:
-        return serves
+        return np.zeros(0, dtype=np.int64)
     requested = interpretation.capabilities
     central = [c for c in requested if c.central or c.must_have] or list(requested)
-    related = RELATED_CODE
-    for cap in central:
-        row = index.credit_row(cap.id)
-        serves[row.positions[row.statuses != related]] = True
-    return serves
+    rows = [index.credit_row(cap.id) for cap in central]
+    parts: list[npt.NDArray[np.int64]] = [
+        row.positions[row.statuses != RELATED_CODE] for row in rows
+    ]
+    if len(parts) == 1:
+        return parts[0]  # (sorted and distinct already)
+    return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
 
 class Scan:
@@ -135,11 +136,16 @@ class Scan:
         self.checker = checker
         self.min_score = min_score
         self.bounds = bounds(index, interpretation, text)
-        self.serves = serving(index, interpretation)
         # An offering that does not serve the ask is never a fit nor shown as one that misses
         # a must-have: it is not reached at all (when nothing was understood, nothing is).
-        self.bounds.bound[~self.serves] = 0.0
-        self.bound = self.bounds.bound
+        # (Kept by positions: a pass over every offering costs as much as the rest here.)
+        served = serving(index, interpretation)
+        self.serves = np.zeros(len(index.offerings), dtype=bool)
+        self.serves[served] = True
+        bound = np.zeros_like(self.bounds.bound)
+        bound[served] = self.bounds.bound[served]
+        self.bounds = replace(self.bounds, bound=bound)
+        self.bound = bound
         self.floor = max(0.0, min_score - BOUND_SLACK)
         requested = interpretation.capabilities
         # the weighted coverage from the vector is exact only when no capability repeats
