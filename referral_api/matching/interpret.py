@@ -90,6 +90,7 @@ INFERRED_FLOOR = 0.5
 CUSTOMER_INFERRED_FLOOR = 0.85
 #: … and most of its specific words must be known to the catalogue at all
 UNKNOWN_SHARE = 0.5
+DESCRIPTION_UNKNOWN_SHARE = 0.67
 SPECIFIC_ZIPF = 4.5
 DESCRIPTION_ZIPF = 5.5
 SUGGESTIONS = 3
@@ -993,7 +994,9 @@ class NeedInterpreter:
             for t in words
             if zipf(t.text.lower(), reading.language) < limit and t.folded.isalpha()
         }
-        if len(rare - specific) >= UNKNOWN_SHARE * len(rare):
+        # (a product's description also names itself in words nobody else uses: more leeway)
+        unknown_share = UNKNOWN_SHARE if reading.speaks_of_self else DESCRIPTION_UNKNOWN_SHARE
+        if len(rare - specific) >= unknown_share * len(rare):
             return []
         by_document = index.capability_text.scores(stems)
         by_neighbours = np.zeros(len(index.capability_ids), dtype=np.float32)
