@@ -220,11 +220,14 @@ class NeedInterpreter:
         self._boundaries(reading)
         assert reading.cues is not None
         selves = reading.cues[1].get(CueKind.SELF, {})
-        # a customer speaks of themselves ("we", "my") or of where they are ("UK plumbing
-        # firm, 4 vans"); a product's description does neither
-        reading.speaks_of_self = any(
-            (word,) in selves.get(word, ()) for word in reading.folded
-        ) or self._names_a_country(reading)
+        # a customer speaks of themselves ("we", "my"), of where they are ("UK plumbing firm,
+        # 4 vans"), of their team or their budget; a product's description does none of these
+        reading.speaks_of_self = (
+            any((word,) in selves.get(word, ()) for word in reading.folded)
+            or self._names_a_country(reading)
+            or _TEAM.search(reading.text) is not None  # "for 40 people", "3 staff"
+            or (self._money is not None and self._money.search(reading.text) is not None)
+        )
         self._asks(reading)
         self._names(reading)
         self._budgets(reading)
