@@ -67,6 +67,11 @@ _SENTENCE = re.compile(r"[.!?\n]")
 MAX_AMOUNT = 1e9
 _GENERIC_DOLLARS = {"$", "dollar", "dollars", "bucks"}
 _DEMONYM = re.compile(r"(an|ish|sh|ese|ch|ss|ie|i)$")
+_LIST_MARK = re.compile(r"[,;/+&]")
+#: "and", "or", "plus", "also" in the supported languages: what follows is another item
+_CONJUNCTIONS = frozenset(
+    {"and", "or", "plus", "also", "y", "o", "e", "ou", "et", "und", "oder", "en", "ed"}
+)
 _NEAR = 3  # tokens between a cue and what it qualifies
 NEGATION_SCOPE = 6  # a negation reaches this far within its clause
 #: a capability read only outside what the customer asks for (in the context they describe:
@@ -302,6 +307,8 @@ class NeedInterpreter:
         starting = reading.cues[1].get(CueKind.ASK, {})
         words = reading.folded
         for first, word in enumerate(words):
+            if first and words[first - 1] == "to":
+                continue  # "a CFO to help with the model": a purpose, not the ask
             for cue in starting.get(word, ()):
                 stop = first + len(cue)
                 if tuple(words[first:stop]) != cue:
@@ -418,6 +425,7 @@ class NeedInterpreter:
             for cue in (ceiling, hedge):  # (words for other money may name what is asked)
                 if cue is not None:
                     self._mark(reading, cue.start, cue.end)
+            self._mark_budget_words(reading, start)
             if other is not None and (ceiling is None or _nearer(other, ceiling, start, end)):
                 continue  # a loan, revenue, a salary, what they pay today: not a budget
             if ceiling is None and not period:
@@ -431,6 +439,20 @@ class NeedInterpreter:
             reading.found.append(
                 _Found("currency", currency, match.group(), span, hard=hard, generic=generic)
             )
+
+    def _mark_budget_words(self, reading: _Reading, start: int) -> None:
+        """ "Budget for AP software: $200/month": the word that introduces an amount earlier in
+        its sentence (past a colon) is about the amount, not a capability ("budgeting")."""
+        assert reading.cues is not None
+        ending = reading.cues[0].get(CueKind.BUDGET_CEILING, {})
+        sentence = reading.sentence[start] if start < len(reading.sentence) else -1
+        for last in range(start - 1, -1, -1):
+            if reading.sentence[last] != sentence:
+                break
+            for cue in ending.get(reading.folded[last], ()):
+                first = last - len(cue) + 1
+                if first >= 0 and tuple(reading.folded[first : last + 1]) == cue:
+                    self._mark(reading, first, last + 1)
 
     def _team_size(self, reading: _Reading) -> None:
         for match in _TEAM.finditer(reading.text):
@@ -513,13 +535,21 @@ class NeedInterpreter:
         token = reading.tokens[i]
         words = reading.folded[i : i + n]
         capitalised = token.text[:1].isupper()
-        common = n == 1 and (
-            words[0] in self.common_words
-            or self.index.knows(token.stem)
-            or token.stem in self.index.phrases_by_first
-            or len(words[0]) <= 3
-            # an everyday word of the need's own language ("na minha loja": my shop)
-            or (reading.language != "en" and zipf(token.text.lower(), reading.language) >= 3.5)
+        common = (
+            n == 1
+            and (
+                words[0] in self.common_words
+                or self.index.knows(token.stem)
+                or token.stem in self.index.phrases_by_first
+                or len(words[0]) <= 3
+                # an everyday word of the need's own language, written as one ("na minha loja": my
+                # shop); "Napoli" written as a name is the town
+                or (
+                    reading.language != "en"
+                    and not token.text[:1].isupper()
+                    and zipf(token.text.lower(), reading.language) >= 3.5
+                )
+            )
         )
         if any(p.kind is PlaceKind.COUNTRY for p in candidates):
             return capitalised or not common
@@ -828,6 +858,8 @@ class NeedInterpreter:
         specificity = 1.0
         if len(phrase.stems) == 1 and len(words) == 1 and not _same_word(words[0], phrase):
             return 0.0  # "booking" shares the stem of "books", not its meaning
+        if phrase.source != "translation" and not all(_same_root(t, phrase) for t in words):
+            return 0.0  # "accountant" shares the stem of "account", not its meaning
         if len(phrase.stems) == 1 and len(words) == 1:
             specificity = self._specificity(words[0], reading.language)
             if specificity < 1.0 and self._supported(reading, phrase.capability, content, words):
@@ -1214,10 +1246,25 @@ class NeedInterpreter:
             narrower = any(
                 cap.id in MatchingIndex._broader_closure(graph, other) for other in ids - {cap.id}
             )
-            side = reading.speaks_of_self and cap.confidence < PRIMARY_SHARE * best
+            side = (
+                reading.speaks_of_self
+                and cap.confidence < PRIMARY_SHARE * best
+                and not self._listed(reading, cap)
+            )
             if narrower or side:
                 demoted.add(cap.id)
         return tuple(replace(c, central=False) if c.id in demoted else c for c in capabilities)
+
+    def _listed(self, reading: _Reading, cap: RequestedCapability) -> bool:
+        """Whether a capability's words are one item of a list of asks ("payroll, a bank
+        account and a loan"), not words that qualify another ask ("trust accounting for
+        client funds"): what comes just before them is a comma or a conjunction."""
+        if cap.span is None:
+            return False
+        before = [t for t in reading.tokens if t.end <= cap.span.start][-3:]
+        gap = reading.text[before[-1].end : cap.span.start] if before else ""
+        words = {t.folded for t in before[-2:]}
+        return bool(_LIST_MARK.search(gap)) or bool(words & _CONJUNCTIONS)
 
     def _not_understood(
         self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]
@@ -1309,6 +1356,25 @@ def _ambiguous_stem(token: Token, word_stem: str) -> bool:
     "book", the stem of "books"): no evidence by itself."""
     word = token.folded
     return len(word_stem) <= 4 and word not in (word_stem, word_stem + "s", word_stem + "es")
+
+
+#: endings that make another form of the same word; any other ending after a shared stem
+#: makes another word ("account" + "ant", "bookkeep" + "er")
+_INFLECTIONS = ("", "s", "es", "e", "ed", "d", "ing", "ings")
+
+
+def _same_root(token: Token, phrase: Phrase) -> bool:
+    """Whether a need's word that shares its (English) stem with a word of the phrase is a form
+    of that word, not a derived word of another meaning."""
+    word = token.folded
+    for want in phrase_folds(phrase.text):
+        if want == word or stem(want) != token.stem:
+            continue
+        root = token.stem
+        if not (word.startswith(root) and want.startswith(root)):
+            return True  # (the stem is no prefix of both: nothing to judge)
+        return word[len(root) :] in _INFLECTIONS and want[len(root) :] in _INFLECTIONS
+    return True
 
 
 def _same_word(token: Token, phrase: Phrase) -> bool:

@@ -56,6 +56,9 @@ def stem(word: str, language: str = "en") -> str:
     """The stem of a folded word in ``language`` (cached: the vocabulary is small, the calls
     are many). Unknown languages are stemmed as English."""
     if not word.isalpha():
+        # "1099s", "W2s", "T4s": the plural of a form's name is that form
+        if len(word) > 2 and word.endswith("s") and word[-2].isdigit():
+            return word[:-1]
         return word
     if len(word) <= 4:
         # Short words are often acronyms ("paye", "ach"): only a plural "s" comes off.
