@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from types import MappingProxyType
 
 from referral_api.domain.catalog import Offering
@@ -42,10 +43,8 @@ class ConstraintSpec:
     label: str
     #: the rules vocabulary its values are spelt in (``None``: numbers or capability ids)
     vocabulary: ConstraintKind | None
-    #: the catalogue fact it is judged against, by name, and how to read it from an offering
-    #: (``None``: judged against capabilities)
+    #: the offering's attribute it is judged against (``None``: judged against capabilities)
     fact: str | None
-    read_fact: Callable[[Offering], object] | None
     #: what the catalogue knows nothing about when no offering records that fact
     unknown: str | None
     #: a must-have unless the customer hedges it (else only a preference)
@@ -57,77 +56,58 @@ class ConstraintSpec:
     #: the wording of relaxing it, with ``{value}`` for one value of a list
     relax: str
 
-
-def _regions(o: Offering) -> object:
-    return o.regions
-
-
-def _platforms(o: Offering) -> object:
-    return o.platforms
-
-
-def _compliance(o: Offering) -> object:
-    return o.compliance
-
-
-def _price(o: Offering) -> object:
-    return o.price
-
-
-def _segments(o: Offering) -> object:
-    return o.segments
-
-
-def _languages(o: Offering) -> object:
-    return o.languages
+    @property
+    def read_fact(self) -> Callable[[Offering], object] | None:
+        """How to read the fact from an offering."""
+        return attrgetter(self.fact) if self.fact else None
 
 
 #: every kind, in the order constraints are checked, explained and relaxed
 CONSTRAINT_KINDS: tuple[ConstraintSpec, ...] = (
     ConstraintSpec(
-        "must_have", "must-haves", None, None, None, None,
+        "must_have", "must-haves", None, None, None,
         hard=True, many=True, form_field="must_have", relax="without must-have {value}",
     ),
     ConstraintSpec(
-        "region", "region", ConstraintKind.REGION, "regions", _regions,
+        "region", "region", ConstraintKind.REGION, "regions",
         "where offerings are available",
         hard=True, many=False, form_field="region",
         relax="if it need not be available in {region}",
     ),
     ConstraintSpec(
-        "platforms", "platforms", ConstraintKind.PLATFORM, "platforms", _platforms, "platforms",
+        "platforms", "platforms", ConstraintKind.PLATFORM, "platforms", "platforms",
         hard=True, many=True, form_field="platforms", relax="without the {value} requirement",
     ),
     ConstraintSpec(
         "excluded_platforms", "excluded platforms", ConstraintKind.PLATFORM, "platforms",
-        _platforms, "platforms",
+        "platforms",
         hard=True, many=True, form_field=None, relax="if {value} is acceptable after all",
     ),
     ConstraintSpec(
-        "compliance", "compliance", ConstraintKind.COMPLIANCE, "compliance", _compliance,
+        "compliance", "compliance", ConstraintKind.COMPLIANCE, "compliance",
         "compliance",
         hard=True, many=True, form_field="compliance", relax="without {value} compliance",
     ),
     ConstraintSpec(
-        "budget_monthly", "budget", None, "price", _price, "prices",
+        "budget_monthly", "budget", None, "price", "prices",
         hard=True, many=False, form_field="budget", relax="without the budget limit",
     ),
     ConstraintSpec(
-        "price_models", "price models", ConstraintKind.PRICE_MODEL, "price", _price,
+        "price_models", "price models", ConstraintKind.PRICE_MODEL, "price",
         "price models",
         hard=True, many=True, form_field=None, relax="if another price model is acceptable",
     ),
     ConstraintSpec(
         "excluded_price_models", "excluded price models", ConstraintKind.PRICE_MODEL, "price",
-        _price, "price models",
+        "price models",
         hard=True, many=True, form_field=None, relax="if {value} pricing is acceptable",
     ),
     ConstraintSpec(
-        "segment", "segment", ConstraintKind.SEGMENT, "segments", _segments, None,
+        "segment", "segment", ConstraintKind.SEGMENT, "segments", None,
         hard=False, many=False, form_field="segment", relax="for another segment",
     ),
     ConstraintSpec(
-        "languages", "languages", ConstraintKind.LANGUAGE, "languages", _languages, None,
+        "languages", "languages", ConstraintKind.LANGUAGE, "languages", None,
         hard=False, many=True, form_field=None, relax="in another language",
     ),
 )  # fmt: skip
@@ -137,5 +117,5 @@ KIND_OF: Mapping[str, ConstraintSpec] = MappingProxyType({k.field: k for k in CO
 
 #: the facts offerings may record, each read once (several kinds share one: price)
 FACTS: Mapping[str, Callable[[Offering], object]] = MappingProxyType(
-    {k.fact: k.read_fact for k in CONSTRAINT_KINDS if k.fact and k.read_fact}
+    {k.fact: attrgetter(k.fact) for k in CONSTRAINT_KINDS if k.fact}
 )
