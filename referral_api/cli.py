@@ -143,6 +143,11 @@ def _print_recommendation(rec: Recommendation) -> None:
         typer.echo(f"constraints: {'; '.join(words)}")
     if interpretation.not_understood:
         typer.echo(f"not understood: {'; '.join(interpretation.not_understood)}")
+    if interpretation.language != "en":
+        typer.echo(f"read in: {interpretation.language}")
+    if interpretation.suggestions:
+        nearest = ", ".join(cap_id for cap_id, _ in interpretation.suggestions)
+        typer.echo(f"did you mean: {nearest}")
     typer.echo(rec.summary)
     for fit in rec.results:
         who = fit.offering.relationship.value

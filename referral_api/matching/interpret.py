@@ -59,7 +59,11 @@ _NUMBER = (
 _TEAM = re.compile(
     r"(?:team|staff|crew|company|office|business|firm)\s+of\s+(?P<a>\d{1,6})"
     r"|(?P<b>\d{1,6})\s*(?:-|\s)?\s*(?:person|people|employees?|staff|members?|workers?|"
-    r"users?|seats?|strong|folks|heads?|engineers?|colleagues|agents)\b",
+    r"users?|seats?|strong|folks|heads?|engineers?|colleagues|agents|"
+    # the same in the other supported languages
+    r"empleados?|trabajadores?|personas|employés|salariés|personnes|mitarbeiter(?:innen|nde)?|"
+    r"angestellte|leute|funcionários|empregados|pessoas|dipendenti|persone|medewerkers|"
+    r"werknemers|mensen)\b",
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[.!?\n]")
