@@ -254,6 +254,15 @@ class NeedInterpreter:
             and t.folded not in self.stopwords
             and not (language != "en" and is_function_word(t.text.lower(), language))
         )
+        # A capability read in another language brings its English label's words to the text
+        # similarity with the offerings' (English) descriptions: "programa de contabilidad"
+        # ranks bookkeeping software as "accounting software" would.
+        terms += tuple(
+            word
+            for c in capabilities
+            if c.source == "translation" and c.central
+            for word in self.index.content_stems(self.index.catalog.capabilities[c.id].label)
+        )
         interpretation = Interpretation(
             capabilities=capabilities,
             constraints=constraints,
