@@ -1,11 +1,16 @@
-"""Interpret a need: capabilities, constraints, negations, and what was not understood.
+"""Interpret a need the way an advisor reads it: what is asked, what the customer states about
+themselves, and what was not understood.
 
-Reading order matters: constraints (budgets, team sizes, places, platforms, standards, price
-models) are read first and their words set aside, then capabilities are read from what remains —
-by phrase (labels, synonyms, examples, rule triggers; stems, any word order, small typos) and by
-vocabulary (the words of capability documents and of similar offerings). How a constraint is
-meant comes from cue words around it: "must run on Docker" is a requirement, "ideally on iPhone"
-and a bare mention are preferences, "without PHP" excludes.
+Reading order matters. The language is detected and the words stemmed in it; the ask ("we
+need…", "looking for…") is told from the context; offering names are set aside (what the
+customer uses today). Then constraints are read and their words set aside: amounts (a budget,
+or other money), team sizes, places (the customer's own, not other parties'), platforms,
+standards, price models — each a must-have when stated as a fact about the customer, unless
+hedged, and negated by a negation reaching across its clause. Capabilities are read from what
+remains, on evidence: a phrase that names one (weighed by how specific its words are and
+whether it sits in the ask), or, where no phrase does, several specific words of the
+catalogue's vocabulary. What the ask holds that nothing explains is not understood; when the
+ask as a whole was not, no fit will be claimed.
 """
 
 from __future__ import annotations
@@ -1091,7 +1096,7 @@ class NeedInterpreter:
             if len(typical) < wanted:
                 continue
             evidence_words |= typical
-            evidence = _evidence(english, words, index, cap_id)
+            evidence = _evidence_words(english, words, index, cap_id)
             cap = index.catalog.capabilities[cap_id]
             # beside capabilities a phrase names in a customer's own words, an inferred one only
             # supports the ranking: it neither defines what a fit must serve nor counts its
@@ -1417,7 +1422,9 @@ def _unit(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     return values / top if top > 0 else values
 
 
-def _evidence(english: list[str], content: list[Token], index: MatchingIndex, cap_id: str) -> str:
+def _evidence_words(
+    english: list[str], content: list[Token], index: MatchingIndex, cap_id: str
+) -> str:
     """The need's words that speak most for a capability (for the "matched" field)."""
     position = index.capability_position[cap_id]
     weighted = []
