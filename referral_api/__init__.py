@@ -3,4 +3,4 @@
 __version__ = "0.1.0"
 
 #: Bumped whenever scoring or interpretation changes, so a stored decision names its engine.
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
