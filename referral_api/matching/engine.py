@@ -122,9 +122,9 @@ class Engine:
             (s for s in scan.top(limit) if s.score >= rules.thresholds.min_score), key=order
         )
         fits = [s for s in scored if scan.is_fit(s)]
-        # close candidates that serve the ask but miss a must-have: shown as "does not meet X"
-        # and the ground for relaxations; those that do not serve the ask are not shown
-        failing = [s for s in scored if not s.meets_hard_constraints and scan.serves_ask(s)]
+        # close candidates that miss a must-have: shown as "does not meet X" and the ground for
+        # relaxations (the scan reaches only offerings that serve the ask)
+        failing = [s for s in scored if not s.meets_hard_constraints]
 
         unknown = [name for name in constraints.soft if name in _DIMENSION_WORDS]
         explainer = Explainer(

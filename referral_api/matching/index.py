@@ -75,9 +75,10 @@ class Phrase:
 
     stems: tuple[str, ...]
     capability: str
-    source: str  # label | synonym | example | trigger
+    source: str  # label | synonym | example | trigger | translation
     confidence: float
     text: str
+    words: tuple[str, ...] = ()  # the text's folded words (to tell a word from its stem-mates)
 
 
 CueTables = tuple[
@@ -318,6 +319,12 @@ class MatchingIndex:
 
     # capabilities ---------------------------------------------------------------------------
     def _build_capability_phrases(self) -> None:
+        graph = self.catalog.graph
+        #: every capability's broader capabilities, at any distance (read per need too)
+        self.broader: Mapping[str, frozenset[str]] = {
+            cap: frozenset(self._broader_closure(graph, cap)) for cap in self.catalog.capabilities
+        }
+        self.capability_depth = {cap: len(ancestors) for cap, ancestors in self.broader.items()}
         phrases: list[Phrase] = []
         for cap in self.catalog.capabilities.values():
             phrases.append(self._phrase(cap.label, cap.id, "label", 0.95))
@@ -338,10 +345,6 @@ class MatchingIndex:
             if phrase.stems:
                 by_stem[phrase.stems[0]].append(phrase)
         self.phrases_by_first = dict(by_stem)
-        graph = self.catalog.graph
-        self.capability_depth = {
-            cap: len(self._broader_closure(graph, cap)) for cap in self.catalog.capabilities
-        }
         self.phrase_vocabulary = sorted({s for p in phrases for s in p.stems if len(s) >= 4})
         self._comparable_stems: dict[tuple[int, float], list[str]] = {}
         # phrases in the other supported languages (capabilities' ``translations``), stemmed
@@ -371,10 +374,12 @@ class MatchingIndex:
         tokens = tokenize(text, language)
         content = tuple(t.stem for t in tokens if not is_function_word(t.text.lower(), language))
         stems = content or tuple(t.stem for t in tokens)
-        return Phrase(stems, capability, "translation", TRANSLATION_CONFIDENCE, text)
+        words = tuple(t.folded for t in tokens)
+        return Phrase(stems, capability, "translation", TRANSLATION_CONFIDENCE, text, words)
 
     def _phrase(self, text: str, capability: str, source: str, confidence: float) -> Phrase:
-        return Phrase(phrase_stems(text, self.function_words), capability, source, confidence, text)
+        stems = phrase_stems(text, self.function_words)
+        return Phrase(stems, capability, source, confidence, text, phrase_folds(text))
 
     def _disambiguate_phrases(self, phrases: list[Phrase]) -> list[Phrase]:
         """A phrase naming several capabilities names the most general of them, less surely.
@@ -383,7 +388,6 @@ class MatchingIndex:
         then requests ``payments`` (expansion credits every narrower kind). A phrase shared by
         unrelated capabilities ("pay") requests each with confidence divided by √k.
         """
-        graph = self.catalog.graph
         targets: dict[tuple[str, ...], set[str]] = defaultdict(set)
         for phrase in phrases:
             targets[phrase.stems].add(phrase.capability)
@@ -393,10 +397,9 @@ class MatchingIndex:
             if len(group) == 1:
                 kept.append(phrase)
                 continue
-            ancestors = self._broader_closure(graph, phrase.capability)
-            if ancestors & group:
+            if self.broader[phrase.capability] & group:
                 continue
-            general = [c for c in group if not (self._broader_closure(graph, c) & group)]
+            general = [c for c in group if not (self.broader[c] & group)]
             confidence = phrase.confidence / math.sqrt(len(general))
             kept.append(replace(phrase, confidence=confidence))
         return kept
@@ -435,7 +438,6 @@ class MatchingIndex:
         # cue phrases by their last word (to look back from a mention) and first word (ahead),
         # per language (each language's own cues next to the English ones)
         self._cue_tables: dict[str, CueTables] = {"en": _cue_tables(self.rules.cues)}
-        self.cues_ending, self.cues_starting = self._cue_tables["en"]
         # offerings and providers by name: a need naming one says what the customer uses
         # today, never which capability it asks for
         names: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)

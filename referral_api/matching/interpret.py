@@ -54,7 +54,7 @@ from referral_api.matching.places import (
     country_currencies,
     resolve,
 )
-from referral_api.matching.text import Token, phrase_folds, stem, tokenize
+from referral_api.matching.text import Token, stem, tokenize
 
 _BOUNDARY = re.compile(r"[.;:!?,()\[\]\n]|\s[-–—]\s|\bbut\b|\bhowever\b|\bwhereas\b", re.IGNORECASE)
 _NUMBER = (
@@ -161,7 +161,6 @@ class _Reading:
     has_ask: bool = False
     speaks_of_self: bool = False  # the customer speaks of themselves ("we", "my"), not of a product
     mentioned: list[str] = field(default_factory=list)  # offerings named (used today)
-    name_words: set[int] = field(default_factory=set)  # tokens naming an offering
     weak: list[RequestedCapability] = field(default_factory=list)  # too little evidence
 
     def central(self, index: int) -> bool:
@@ -355,7 +354,6 @@ class NeedInterpreter:
                 if offering_id is not None:
                     reading.mentioned.append(offering_id)
                     reading.used.update(range(i, i + n))
-                    reading.name_words.update(range(i, i + n))
                     i += n - 1
                     break
             i += 1
@@ -1255,15 +1253,12 @@ class NeedInterpreter:
         if len(central) < 2:
             return capabilities
         ids = {c.id for c in central}
-        graph = self.index.catalog.graph
         best = max(c.confidence for c in central)
         demoted = set()
         for cap in central:
             if cap.must_have:
                 continue
-            narrower = any(
-                cap.id in MatchingIndex._broader_closure(graph, other) for other in ids - {cap.id}
-            )
+            narrower = any(cap.id in self.index.broader[other] for other in ids - {cap.id})
             side = (
                 reading.speaks_of_self
                 and cap.confidence < PRIMARY_SHARE * best
@@ -1385,7 +1380,7 @@ def _same_root(token: Token, phrase: Phrase) -> bool:
     """Whether a need's word that shares its (English) stem with a word of the phrase is a form
     of that word, not a derived word of another meaning."""
     word = token.folded
-    for want in phrase_folds(phrase.text):
+    for want in phrase.words:
         if want == word or stem(want) != token.stem:
             continue
         root = token.stem
@@ -1402,7 +1397,7 @@ def _same_word(token: Token, phrase: Phrase) -> bool:
     if len(phrase.stems[0]) > 4:
         return True
     have = token.folded
-    for want in phrase_folds(phrase.text):
+    for want in phrase.words:
         if have in (want, want + "s", want + "es") or want in (have + "s", have + "es"):
             return True
     return False

@@ -237,10 +237,6 @@ class Scan:
             and scored.score >= self.min_score
         )
 
-    def serves_ask(self, scored: Scored) -> bool:
-        """Whether the offering serves the central ask, whatever its constraints."""
-        return bool(self.serves[scored.position])
-
     def top(self, fits_wanted: int) -> list[Scored]:
         """Score in bound order until no unseen offering can be among the best ``fits_wanted``
         fits; return everything scored so far (fits and failing ones alike)."""
