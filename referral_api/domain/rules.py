@@ -45,6 +45,7 @@ class CueKind(StrEnum):
         "other_party"  # "our supplier in", "hire engineers in": a place not the customer's
     )
     PLACE = "place"  # "in", "near", "based": a city or state names where the customer is
+    ARTICLE = "article"  # "a", "the", "our": a thing is named next ("a DJ", "een dakdekker")
 
 
 class TieBreak(StrEnum):

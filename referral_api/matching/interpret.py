@@ -113,6 +113,13 @@ SUGGESTIONS = 3
 PRIMARY_SHARE = 0.85
 #: a word at least this common in the need's language is a real word there: never a typo
 REAL_WORD_ZIPF = 2.5
+#: a state's code in lower case ("in tx") is read after a place cue unless it is an everyday
+#: word ("in me", "in or", "in co")
+ABBREVIATION_ZIPF = 5.0
+#: words at least this common name nothing in particular as the thing asked for ("a company
+#: that…", "someone", "a new website")
+OBJECT_ZIPF = 5.0
+FOREIGN_OBJECT_ZIPF = 4.0
 #: a word at least this common in the need's language (and more than in English) is that
 #: language's own, not an English term written in it
 FOREIGN_WORD_ZIPF = 3.0
@@ -246,9 +253,10 @@ class NeedInterpreter:
         self._budgets(reading)
         self._team_size(reading)
         self._vocabulary(reading)
-        capabilities = self._capabilities(reading)
+        capabilities = self._about_something_else(reading, self._capabilities(reading))
         constraints, stated = self._merge(reading, need.constraints)
         capabilities = self._primary(reading, self._must_haves(capabilities, constraints))
+        capabilities = self._promoted(reading, capabilities)
         not_understood, understood, ask_understood = self._not_understood(reading, capabilities)
         english = reading.english
         terms = tuple(
@@ -330,13 +338,24 @@ class NeedInterpreter:
                 stop = first + len(cue)
                 if tuple(words[first:stop]) != cue:
                     continue
-                reading.has_ask = True
-                sentence = reading.sentence[first]
-                reading.ask.update(
-                    i for i in range(stop, len(words)) if reading.sentence[i] == sentence
-                )
                 reading.used.update(range(first, stop))
+                if self._cue(reading, CueKind.NEGATION, first + 1, stop, before=3, after=0):
+                    break  # "we don't want an EOR", "not looking for a loan": what is refused
+                sentence = reading.sentence[first]
+                asked = [i for i in range(stop, len(words)) if reading.sentence[i] == sentence]
+                if not any(words[i] not in self.stopwords for i in asked):
+                    break  # "… what do people use?": the ask is what came before
+                reading.has_ask = True
+                reading.ask.update(asked)
                 break
+        if reading.has_ask:
+            # a question the customer puts is asked as well: "accept btc on my webshop?"
+            questions = {
+                reading.sentence[t.index]
+                for t in reading.tokens
+                if reading.text[t.end : t.end + 3].lstrip(" \"'”’)").startswith("?")
+            }
+            reading.ask.update(i for i in range(len(words)) if reading.sentence[i] in questions)
 
     def _names(self, reading: _Reading) -> None:
         """Offerings and providers named in the need ("we're on Ledgerly Books"): what the
@@ -528,6 +547,17 @@ class NeedInterpreter:
             reading.places.append(Mention(i, i + 1, list(self.places.codes[token.text])))
             self._mark(reading, i, i + 1)
             return 1
+        code = token.text.upper()
+        if (
+            code in self.places.codes
+            and token.text.isalpha()
+            and (token.text.isupper() or zipf(token.folded, reading.language) < ABBREVIATION_ZIPF)
+            and self._cue(reading, CueKind.PLACE, i, i + 1, before=1, after=0)
+        ):
+            # "a food truck in TX", "based in nsw": a state's code right after a place cue
+            reading.places.append(Mention(i, i + 1, list(self.places.codes[code])))
+            self._mark(reading, i, i + 1)
+            return 1
         n, candidates = self.places.at(reading.folded, i)
         if not n or any(j in reading.used for j in range(i, i + n)):
             return 0
@@ -682,6 +712,13 @@ class NeedInterpreter:
         # A bare capitalised pair ("AI gateway", "IT team") is rarely a country: only with a cue.
         if not self._cue(reading, CueKind.REGION, i, i + 1, before=2, after=0):
             return []
+        words = reading.folded
+        if (
+            i
+            and words[i - 1] in ("a", "an")
+            and (i + 1 == len(words) or words[i + 1] in self.stopwords)
+        ):
+            return []  # "looking for a DJ for…" names a thing ("a US company" a country)
         return [VocabularyEntry((token.folded,), ConstraintKind.REGION, country.alpha_2)]
 
     def _disambiguate(
@@ -829,7 +866,10 @@ class NeedInterpreter:
             if any(taken.get(i, phrase.capability) != phrase.capability for i in range(start, end)):
                 continue
             evidence = self._evidence(reading, phrase, content, start, end)
-            if evidence * confidence < self.rules.thresholds.min_confidence:
+            # (read only in the context, a phrase still counts, for less: see _promoted)
+            context = not any(reading.central(t.index) for t in content[start:end])
+            unweighted = evidence / CONTEXT_CONFIDENCE if context else evidence
+            if unweighted * confidence < self.rules.thresholds.min_confidence:
                 first, last = content[start], content[end - 1]
                 weak = self.index.catalog.capabilities[phrase.capability]
                 reading.weak.append(
@@ -872,10 +912,19 @@ class NeedInterpreter:
         """
         words = content[start:end]
         specificity = 1.0
-        if len(phrase.stems) == 1 and len(words) == 1 and not _same_word(words[0], phrase):
+        language = reading.language
+        if (
+            len(phrase.stems) == 1
+            and len(words) == 1
+            and not _same_word(words[0], phrase)
+            and not _misspelt(words[0], language)
+        ):
             return 0.0  # "booking" shares the stem of "books", not its meaning
-        if phrase.source != "translation" and not all(_same_root(t, phrase) for t in words):
+        if phrase.source != "translation" and not all(
+            _same_root(t, phrase) or _misspelt(t, language) for t in words
+        ):
             return 0.0  # "accountant" shares the stem of "account", not its meaning
+            # (but "payrol" is payroll misspelt: a word of no language)
         if len(phrase.stems) == 1 and len(words) == 1:
             specificity = self._specificity(words[0], reading.language)
             if specificity < 1.0 and self._supported(reading, phrase.capability, content, words):
@@ -1268,6 +1317,121 @@ class NeedInterpreter:
                 demoted.add(cap.id)
         return tuple(replace(c, central=False) if c.id in demoted else c for c in capabilities)
 
+    def _about_something_else(
+        self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]
+    ) -> tuple[RequestedCapability, ...]:
+        """What is asked for is the first thing the ask names; when the catalogue does not
+        know it ("looking for a DJ for our accounting firm's party", "we need a forklift
+        repaired at our warehouse"), capabilities named after it, in the same sentence and not
+        as another item of a list, describe that thing's context, and vocabulary inferred from
+        the ask is no ask: none of them is central."""
+        thing = self._unknown_object(reading)
+        if thing is None:
+            return capabilities
+        token = reading.tokens[thing]
+        sentence = reading.sentence[thing]
+
+        def context(cap: RequestedCapability) -> bool:
+            if cap.source == "vocabulary":
+                return True
+            if cap.span is None or cap.span.start <= token.start:
+                return False
+            first = next(t for t in reading.tokens if t.end > cap.span.start)
+            return reading.sentence[first.index] == sentence and not self._listed(reading, cap)
+
+        return tuple(
+            replace(c, central=False) if c.central and not c.must_have and context(c) else c
+            for c in capabilities
+        )
+
+    def _unknown_object(self, reading: _Reading) -> int | None:
+        """The first thing the ask names, after an article (see ``article`` cues), when it is
+        a specific word the catalogue does not know: its token index, else ``None``.
+
+        Everyday words ("a company that…", "a new website") name nothing in particular, a
+        capitalised name mid-sentence is a product or a place, a misspelling is looked up as
+        what it misspells, and a word just before a capability's words qualifies them ("a
+        simple payroll")."""
+        if not reading.has_ask or reading.cues is None:
+            return None
+        articles = reading.cues[1].get(CueKind.ARTICLE, {})
+        language = reading.language
+        tokens, words = reading.tokens, reading.folded
+        # (the catalogue is written in English: in another language, whether it knows a word
+        # is told by its English stem only, so only a rarer word is taken for a thing)
+        english = language == "en"
+        previous = -2
+        after_article: bool | None = False  # None: this run of the ask named something known
+        for i in sorted(reading.ask):
+            fresh = i != previous + 1  # the start of a run of asked words
+            previous = i
+            if fresh:
+                after_article = False
+            token = tokens[i]
+            if i in reading.capability_words:
+                after_article = None  # the ask names a capability first
+            if after_article is None:
+                continue
+            if (words[i],) in articles.get(words[i], ()):
+                after_article = True
+                continue
+            if (
+                not after_article
+                or i in reading.used
+                or words[i] in self.stopwords
+                or not token.folded.isalpha()
+                or zipf(token.folded, language) >= (OBJECT_ZIPF if english else FOREIGN_OBJECT_ZIPF)
+                or (token.text[:1].isupper() and not token.text.isupper() and i > 0)
+            ):
+                continue
+            word_stem = reading.english[i]
+            if self.index.knows(word_stem) or (
+                _misspelt(token, language) and self.index.correct(word_stem) is not None
+            ):
+                after_article = None
+                continue
+            if i + 1 < len(tokens) and i + 1 in reading.capability_words:
+                continue  # "a simple payroll": it qualifies what follows
+            return i
+        return None
+
+    def _promoted(
+        self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]
+    ) -> tuple[RequestedCapability, ...]:
+        """When nothing was read in what the customer asks for and the ask itself is vague
+        ("one app for all three", "something that calculates and files it", "the software"),
+        the capabilities named in the context around it are what they ask for.
+
+        An ask that names something the catalogue does not know ("a DJ for our accounting
+        firm's party") stays not understood: the context is then only the customer's own.
+        """
+        if not reading.has_ask or any(c.central or c.must_have for c in capabilities):
+            return capabilities
+        named = [c for c in capabilities if c.source != "vocabulary"]
+        if not named:
+            return capabilities
+        language = reading.language
+        for token in reading.tokens:
+            if (
+                token.index not in reading.ask
+                or token.index in reading.used
+                or token.folded in self.stopwords
+                or not token.folded.isalpha()
+                or (language != "en" and is_function_word(token.text.lower(), language))
+            ):
+                continue
+            everyday = zipf(token.text.lower(), language) >= GENERIC_ZIPF
+            if not everyday and not self.index.knows(reading.english[token.index]):
+                return capabilities  # the ask names something else
+        return tuple(
+            replace(
+                c, central=True, confidence=round(min(1.0, c.confidence / CONTEXT_CONFIDENCE), 3)
+            )
+            if c.source != "vocabulary"
+            else c
+            for c in capabilities
+        )
+
     def _listed(self, reading: _Reading, cap: RequestedCapability) -> bool:
         """Whether a capability's words are one item of a list of asks ("payroll, a bank
         account and a loan"), not words that qualify another ask ("trust accounting for
@@ -1388,6 +1552,18 @@ def _same_root(token: Token, phrase: Phrase) -> bool:
             return True  # (the stem is no prefix of both: nothing to judge)
         return word[len(root) :] in _INFLECTIONS and want[len(root) :] in _INFLECTIONS
     return True
+
+
+def _misspelt(token: Token, language: str) -> bool:
+    """Whether a word is no word of the need's language nor of English ("payrol", "invocie"):
+    a misspelling, so sharing a stem with a phrase's word is no sign of another meaning."""
+    word = token.text.lower()
+    return (
+        word.isalpha()
+        and len(word) > 4
+        and zipf(word, language) < REAL_WORD_ZIPF
+        and zipf(word, "en") < REAL_WORD_ZIPF
+    )
 
 
 def _same_word(token: Token, phrase: Phrase) -> bool:

@@ -54,6 +54,22 @@ class TestPlaces:
     ) -> None:
         assert engine.interpret(Need(text)).constraints.region == region
 
+    @pytest.mark.parametrize(
+        ("text", "region"),
+        [
+            ("card payments for my food truck in TX", "US"),
+            ("card payments for my food truck in tx", "US"),
+            ("payroll for my bakery based in nsw", "AU"),
+            ("we need payroll for a US company with 5 staff", "US"),
+            ("Looking for a DJ for our party", None),  # not Djibouti
+            ("payroll for the shop, in me opinion it's urgent", None),  # an everyday word
+        ],
+    )
+    def test_state_codes_after_a_place_cue(
+        self, engine: Engine, text: str, region: str | None
+    ) -> None:
+        assert engine.interpret(Need(text)).constraints.region == region
+
     def test_a_place_stated_is_a_must_have(self, engine: Engine) -> None:
         constraints = engine.interpret(Need("payroll for our bakery in Leeds")).constraints
         assert constraints.region == "GB"
@@ -222,6 +238,81 @@ class TestEvidence:
         assert rec.results == ()
         assert rec.rejected
         assert rec.relaxations
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Looking for a DJ for our accounting firm's 20th anniversary party in March",
+            "We need a forklift repaired at our warehouse in Rotterdam, hydraulics are leaking.",
+            "We zoeken een dakdekker: het lekt boven ons kantoor bij de afdeling boekhouding.",
+        ],
+    )
+    def test_an_ask_for_a_thing_we_do_not_know_is_not_its_context(
+        self, engine: Engine, text: str
+    ) -> None:
+        """The thing asked for is what the ask names first; a capability named after it
+        ("for our accounting firm's party") is that thing's context, not the ask."""
+        rec = engine.recommend(Need(text))
+        assert rec.results == ()
+        assert not rec.interpretation.ask_understood
+        assert rec.interpretation.suggestions  # "did you mean …?"
+
+    @pytest.mark.parametrize(
+        ("text", "capability"),
+        [
+            ("I need a simple payroll for my 4 staff in Ohio", "payroll"),  # qualifies it
+            ("We need a new invoicing app for the studio in Leeds", "invoicing"),  # everyday
+            ("We need a Xero-style bookkeeping service, based in Leeds", "bookkeeping-service"),
+        ],
+    )
+    def test_an_ask_that_names_a_capability_keeps_it(
+        self, engine: Engine, text: str, capability: str
+    ) -> None:
+        central = {c.id for c in engine.interpret(Need(text)).capabilities if c.central}
+        assert capability in central
+
+    def test_a_list_after_an_unknown_thing_still_asks(self, engine: Engine) -> None:
+        rec = engine.recommend(Need("we need a crm for deals and also expense tracking, US"))
+        assert rec.results
+        assert {c.id for c in rec.interpretation.capabilities if c.central} == {"expense-tracking"}
+        assert any("crm" in words for words in rec.interpretation.not_understood)
+
+    @pytest.mark.parametrize(
+        ("text", "capability"),
+        [
+            # a negated ask asks for nothing: the rest is the ask
+            (
+                "Payroll for 9 employees in France. It must be GDPR compliant, and no, we "
+                "don't want an employer-of-record service.",
+                "payroll",
+            ),
+            # an ask with nothing after it refers back
+            ("wanna take card payments at my food truck in Texas, what do people use", None),
+            # a question is asked as well as what follows an ask cue
+            ("accept btc on my webshop? netherlands, want euros in my bank not coins", None),
+            # a vague ask ("one app for all three") asks for what the context named
+            (
+                "Bakery in Leeds. Every week I do invoices for the cafés we supply by hand. "
+                "Want one simple app for that.",
+                "invoicing",
+            ),
+        ],
+    )
+    def test_where_the_ask_is(self, engine: Engine, text: str, capability: str | None) -> None:
+        rec = engine.recommend(Need(text))
+        assert rec.interpretation.ask_understood
+        assert rec.results
+        if capability is not None:
+            assert capability in {c.id for c in rec.interpretation.capabilities if c.central}
+
+    @pytest.mark.parametrize(
+        ("text", "capability"),
+        [("payrol for 3 ppl in the uk pls", "payroll"), ("need invocing for my shop", "invoicing")],
+    )
+    def test_a_misspelt_word_is_read_as_the_word(
+        self, engine: Engine, text: str, capability: str
+    ) -> None:
+        assert capability in {c.id for c in engine.interpret(Need(text)).capabilities}
 
     def test_a_fit_serves_the_central_ask(self, engine: Engine) -> None:
         rec = engine.recommend(Need("crypto payments for my online shop in Nigeria"))
