@@ -40,6 +40,7 @@ from referral_api.domain.rules import CueKind
 from referral_api.matching.language import is_function_word, zipf
 from referral_api.matching.places import Gazetteer, gazetteer
 from referral_api.matching.text import (
+    Token,
     content_stems,
     fold,
     folded_words,
@@ -273,6 +274,11 @@ class CreditRow:
         )
 
 
+#: a word of at least this many letters may be one slip (an edit, or two letters swapped) away
+#: from the phrase word it misspells
+TRANSPOSED_MIN_LETTERS = 5
+
+
 class MatchingIndex:
     """Everything the engine needs about one catalogue and rules set, precomputed."""
 
@@ -350,6 +356,7 @@ class MatchingIndex:
         # phrases in the other supported languages (capabilities' ``translations``), stemmed
         # in their own language, built when a need in that language first comes
         self._phrase_tables: dict[str, dict[str, list[Phrase]]] = {"en": self.phrases_by_first}
+        self._translated_stems: dict[str, frozenset[str]] = {}
 
     def phrase_table(self, language: str) -> dict[str, list[Phrase]]:
         """Capability phrases in ``language`` by their first stem (English: every phrase;
@@ -729,9 +736,21 @@ class MatchingIndex:
             scorer=fuzz.ratio,
             score_cutoff=cutoff,
         )
-        if match is None:
+        if match is not None:
+            return str(match[0]), float(match[1]) / 100.0
+        if len(word_stem) < TRANSPOSED_MIN_LETTERS:
             return None
-        return str(match[0]), float(match[1]) / 100.0
+        # one slip of a longer word, two letters swapped included ("invocies"), which the
+        # ratio above counts twice
+        from rapidfuzz.distance import OSA
+
+        near = [
+            s for s in self._comparable(len(word_stem), cutoff) if abs(len(s) - len(word_stem)) <= 1
+        ]
+        slip = process.extractOne(word_stem, near, scorer=OSA.distance, score_cutoff=1)
+        if slip is None:
+            return None
+        return str(slip[0]), cutoff / 100.0
 
     def _comparable(self, length: int, cutoff: float) -> list[str]:
         """The phrase stems a word of ``length`` letters could match at ``cutoff``, in order.
@@ -775,3 +794,22 @@ class MatchingIndex:
     def knows(self, word_stem: str) -> bool:
         """Whether any offering or capability text uses this stem."""
         return self.text.idf_known(word_stem) or self.capability_text.idf_known(word_stem)
+
+    def knows_word(self, token: Token, english_stem: str, language: str) -> bool:
+        """Whether the catalogue knows a need's word: its English stem in any offering or
+        capability text, or (in another language) its own stem in a capability's phrases
+        translated into that language."""
+        if self.knows(english_stem):
+            return True
+        if language == "en":
+            return False
+        stems = self._translated_stems.get(language)
+        if stems is None:
+            stems = frozenset(
+                s
+                for phrases in self.phrase_table(language).values()
+                for p in phrases
+                for s in p.stems
+            )
+            self._translated_stems[language] = stems
+        return token.stem in stems

@@ -169,6 +169,7 @@ class _Reading:
     speaks_of_self: bool = False  # the customer speaks of themselves ("we", "my"), not of a product
     mentioned: list[str] = field(default_factory=list)  # offerings named (used today)
     weak: list[RequestedCapability] = field(default_factory=list)  # too little evidence
+    lower_case: bool = False  # written all in lower case: capitals tell no names
 
     def central(self, index: int) -> bool:
         """Whether token ``index`` is part of what the customer asks for."""
@@ -238,6 +239,7 @@ class NeedInterpreter:
             [t.stem for t in tokens] if language == "en" else [stem(t.folded, "en") for t in tokens]
         )
         self._boundaries(reading)
+        reading.lower_case = not any(ch.isupper() for ch in need.text)
         assert reading.cues is not None
         selves = reading.cues[1].get(CueKind.SELF, {})
         # a customer speaks of themselves ("we", "my"), of where they are ("UK plumbing firm,
@@ -580,7 +582,8 @@ class NeedInterpreter:
         """
         token = reading.tokens[i]
         words = reading.folded[i : i + n]
-        capitalised = token.text[:1].isupper()
+        # (a customer who writes everything in lower case gives no sign by capitals)
+        capitalised = token.text[:1].isupper() or reading.lower_case
         common = (
             n == 1
             and (
@@ -1036,7 +1039,26 @@ class NeedInterpreter:
         reading.used.update(t.index for t in content[start:end])
         reading.capability_words.update(t.index for t in content[start:end])
         current = found.get(cap.id)
-        central = any(reading.central(t.index) for t in content[start:end])
+        # asked for: in what the customer asks, or required in so many words outside it
+        # ("the VAT return must come out of it", "members should pay by direct debit")
+        central = any(reading.central(t.index) for t in content[start:end]) or bool(
+            reading.speaks_of_self
+            and (
+                self._cue(
+                    reading, CueKind.REQUIREMENT, first.index, last.index + 1, before=4, after=0
+                )
+                or self._cue(
+                    reading,
+                    CueKind.REQUIREMENT_AFTER,
+                    first.index,
+                    last.index + 1,
+                    before=0,
+                    after=3,
+                )
+            )
+        )
+        if central and not any(reading.central(t.index) for t in content[start:end]):
+            confidence /= CONTEXT_CONFIDENCE  # (it was counted as context)
         if current is None or confidence > current.confidence:
             found[cap.id] = RequestedCapability(
                 cap.id,
@@ -1385,7 +1407,7 @@ class NeedInterpreter:
             ):
                 continue
             word_stem = reading.english[i]
-            if self.index.knows(word_stem) or (
+            if self.index.knows_word(token, word_stem, language) or (
                 _misspelt(token, language) and self.index.correct(word_stem) is not None
             ):
                 after_article = None
@@ -1421,7 +1443,8 @@ class NeedInterpreter:
             ):
                 continue
             everyday = zipf(token.text.lower(), language) >= GENERIC_ZIPF
-            if not everyday and not self.index.knows(reading.english[token.index]):
+            known = self.index.knows_word(token, reading.english[token.index], language)
+            if not everyday and not known:
                 return capabilities  # the ask names something else
         return tuple(
             replace(
