@@ -83,6 +83,9 @@ _CONJUNCTIONS = frozenset(
 )
 _NEAR = 3  # tokens between a cue and what it qualifies
 NEGATION_SCOPE = 6  # a negation reaches this far within its clause
+#: another party's word this near before a place makes it theirs ("our supplier in Vietnam");
+#: further away it is the customer's own context ("family construction company in the US")
+OTHER_PARTY_REACH = 3
 #: a capability read only outside what the customer asks for (in the context they describe:
 #: "for our accounting firm", "we already bought…") counts this much less
 CONTEXT_CONFIDENCE = 0.6
@@ -119,6 +122,7 @@ ABBREVIATION_ZIPF = 5.0
 #: words at least this common name nothing in particular as the thing asked for ("a company
 #: that…", "someone", "a new website")
 OBJECT_ZIPF = 5.0
+LOWER_CASE_NAME_ZIPF = 4.5
 FOREIGN_OBJECT_ZIPF = 4.0
 #: a word at least this common in the need's language (and more than in English) is that
 #: language's own, not an English term written in it
@@ -544,6 +548,21 @@ class NeedInterpreter:
         token = reading.tokens[i]
         previous = reading.places[-1] if reading.places else None
         after_place = previous is not None and previous.end == i
+        town_before = previous is not None and any(
+            p.kind in (PlaceKind.CITY, PlaceKind.SUBDIVISION) for p in previous.candidates
+        )
+        if after_place and town_before and token.text.isupper() and len(token.text) == 2:
+            # ("Dutch IT consultancy": after a demonym, a code is a word)
+            country = pycountry.countries.get(alpha_2=token.text)
+            if country is not None and token.text not in self.places.codes:
+                # "Queenstown, NZ": a country's code right after a place
+                reading.places.append(
+                    Mention(
+                        i, i + 1, [Place((token.folded,), country.alpha_2, PlaceKind.COUNTRY, 0.0)]
+                    )
+                )
+                self._mark(reading, i, i + 1)
+                return 1
         if after_place and token.text.isupper() and token.text in self.places.codes:
             # "Austin, TX", "Perth WA": a state code right after a place
             reading.places.append(Mention(i, i + 1, list(self.places.codes[token.text])))
@@ -582,8 +601,11 @@ class NeedInterpreter:
         """
         token = reading.tokens[i]
         words = reading.folded[i : i + n]
-        # (a customer who writes everything in lower case gives no sign by capitals)
-        capitalised = token.text[:1].isupper() or reading.lower_case
+        # (a customer who writes everything in lower case gives no sign by capitals, but an
+        # everyday word of theirs is still no name: "since like march")
+        capitalised = token.text[:1].isupper() or (
+            reading.lower_case and zipf(token.folded, reading.language) < LOWER_CASE_NAME_ZIPF
+        )
         common = (
             n == 1
             and (
@@ -642,10 +664,14 @@ class NeedInterpreter:
             negation = self._cue(
                 reading, CueKind.NEGATION, start, end, before=NEGATION_SCOPE, after=0
             )
-            other = self._cue(reading, CueKind.OTHER_PARTY, start, end, before=5, after=0)
-            other = other or self._cue(
-                reading, CueKind.OTHER_PARTY_AFTER, start, end, before=0, after=2
+            other = self._cue(
+                reading, CueKind.OTHER_PARTY, start, end, before=OTHER_PARTY_REACH, after=0
             )
+            joined = end < len(reading.folded) and reading.folded[end] in _CONJUNCTIONS
+            if not joined:  # "in Australia and customers keep asking": a new subject
+                other = other or self._cue(
+                    reading, CueKind.OTHER_PARTY_AFTER, start, end, before=0, after=2
+                )
             if negation is None and other is None:
                 own.append(number)
             elif other is not None:
@@ -653,7 +679,7 @@ class NeedInterpreter:
         mine = [mentions[n] for n in own]
         position = {n: k for k, n in enumerate(own)}
         adjacent = [(position[a], position[b]) for a, b in pairs if a in position and b in position]
-        resolve(mine, adjacent, self.index.markets)
+        resolve(mine, adjacent, self.index.markets, reading.language)
         for number in own:
             mention = mentions[number]
             place = mention.chosen

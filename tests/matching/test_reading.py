@@ -62,6 +62,13 @@ class TestPlaces:
             ("payroll for my bakery based in nsw", "AU"),
             ("we need payroll for a US company with 5 staff", "US"),
             ("Looking for a DJ for our party", None),  # not Djibouti
+            ("need sumthing 2 run payrol 4 my 6 guys, ontario", "CA"),  # all lower case
+            ("havent done my books since like march 2024, need sum1", None),  # a month
+            ("Soy fontanero autónomo en Zaragoza y necesito facturas", "ES"),  # not an alias
+            ("Wij zijn een kwekerij in het Westland en willen facturen via Peppol", None),
+            ("Dutch IT consultancy, 8 people, looking for BTW returns", "NL"),  # IT: a word
+            ("I run a van in Australia and customers keep asking to pay by card", "AU"),
+            ("Family construction company in the United States, need job costing", "US"),
             ("payroll for the shop, in me opinion it's urgent", None),  # an everyday word
         ],
     )
