@@ -46,6 +46,7 @@ class CueKind(StrEnum):
     )
     PLACE = "place"  # "in", "near", "based": a city or state names where the customer is
     ARTICLE = "article"  # "a", "the", "our": a thing is named next ("a DJ", "een dakdekker")
+    ADDITION = "addition"  # "with", "that", "including": what follows is asked of the thing too
 
 
 class TieBreak(StrEnum):

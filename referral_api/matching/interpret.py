@@ -881,6 +881,9 @@ class NeedInterpreter:
                     for phrase in phrases.get(candidate_stem, ()):
                         match = self._match_phrase(phrase, stems, corrected, position, quality)
                         if match is not None:
+                            first, last = content[match[0]], content[match[1] - 1]
+                            if reading.sentence[first.index] != reading.sentence[last.index]:
+                                continue  # a phrase's words are never read across sentences
                             candidates.append((phrase, *match))
         # Most specific phrase first: "card payments" is one capability, not also "payments".
         # …and of two phrases as long, the narrower capability ("payments by card": card
@@ -1352,15 +1355,15 @@ class NeedInterpreter:
         ids = {c.id for c in central}
         best = max(c.confidence for c in central)
         demoted = set()
+        head = self._head(reading, central)
         for cap in central:
             if cap.must_have:
                 continue
             narrower = any(cap.id in self.index.broader[other] for other in ids - {cap.id})
             side = (
-                reading.speaks_of_self
-                and cap.confidence < PRIMARY_SHARE * best
-                and not self._listed(reading, cap)
-            )
+                (reading.speaks_of_self and cap.confidence < PRIMARY_SHARE * best)
+                or self._qualifies(reading, head, cap)
+            ) and not self._listed(reading, cap)
             if narrower or side:
                 demoted.add(cap.id)
         return tuple(replace(c, central=False) if c.id in demoted else c for c in capabilities)
@@ -1479,6 +1482,42 @@ class NeedInterpreter:
             if c.source != "vocabulary"
             else c
             for c in capabilities
+        )
+
+    @staticmethod
+    def _head(reading: _Reading, central: list[RequestedCapability]) -> RequestedCapability | None:
+        """The first capability named in what the customer asks for (by position)."""
+        named = [c for c in central if c.span is not None and c.source != "vocabulary"]
+        asked = [c for c in named if any(reading.central(t.index) for t in _within(reading, c))]
+        return min(asked or named, key=lambda c: c.span.start if c.span else 0, default=None)
+
+    def _qualifies(
+        self, reading: _Reading, head: RequestedCapability | None, cap: RequestedCapability
+    ) -> bool:
+        """Whether ``cap`` is named after the ask's first capability in the same clause, with
+        no word that adds it to the ask between them (see ``addition`` cues): it qualifies
+        the first rather than being asked beside it ("a merchant cash advance repaid from
+        card takings", "a credit line to cover fuel between customer payments"; but
+        "bookkeeping with bank feeds" asks for both)."""
+        if head is None or cap is head or cap.span is None or head.span is None:
+            return False
+        if cap.span.start <= head.span.start:
+            return False
+        after, first = _within(reading, cap), _within(reading, head)
+        if not after or not first:
+            return False
+        if reading.clause[after[0].index] != reading.clause[first[-1].index]:
+            return False
+        if re.search(r"[+&]", reading.text[head.span.end : cap.span.start]):
+            return False
+        assert reading.cues is not None
+        adding = reading.cues[1].get(CueKind.ADDITION, {})
+        words = reading.folded
+        gap = range(first[-1].index + 1, after[0].index)
+        return not any(
+            i + len(cue) <= gap.stop and tuple(words[i : i + len(cue)]) == cue
+            for i in gap
+            for cue in adding.get(words[i], ())
         )
 
     def _listed(self, reading: _Reading, cap: RequestedCapability) -> bool:
@@ -1601,6 +1640,13 @@ def _same_root(token: Token, phrase: Phrase) -> bool:
             return True  # (the stem is no prefix of both: nothing to judge)
         return word[len(root) :] in _INFLECTIONS and want[len(root) :] in _INFLECTIONS
     return True
+
+
+def _within(reading: _Reading, cap: RequestedCapability) -> list[Token]:
+    """The need's tokens inside a capability's matched words."""
+    if cap.span is None:
+        return []
+    return [t for t in reading.tokens if t.start >= cap.span.start and t.end <= cap.span.end]
 
 
 def _misspelt(token: Token, language: str) -> bool:

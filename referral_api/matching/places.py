@@ -230,8 +230,7 @@ def resolve(
                 p
                 for p in candidates
                 if p.country in speaking
-                or (p.kind is not PlaceKind.CITY
-                and p.kind is not PlaceKind.SUBDIVISION)
+                or (p.kind is not PlaceKind.CITY and p.kind is not PlaceKind.SUBDIVISION)
             ]
         agreeing = [p for p in candidates if p.country in stated]
         served = [p for p in candidates if p.country in markets]

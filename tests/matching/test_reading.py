@@ -321,6 +321,46 @@ class TestEvidence:
     ) -> None:
         assert capability in {c.id for c in engine.interpret(Need(text)).capabilities}
 
+    @pytest.mark.parametrize(
+        ("text", "asked", "qualifying"),
+        [
+            (
+                "Bistro in Berlin. Is there someone offering a merchant cash advance repaid "
+                "from card takings?",
+                {"merchant-cash-advance"},
+                {"card-payments"},
+            ),
+            (
+                "Sports club in Ohio, we need fund accounting to keep grant money separate from "
+                "membership fees.",
+                {"nonprofit-fund-accounting"},
+                {"recurring-billing"},
+            ),
+            (
+                "Shop in Leeds, we need payroll with time tracking",
+                {"payroll", "time-tracking"},
+                set(),
+            ),
+            (
+                "Shop in Leeds: a POS that does inventory",
+                {"point-of-sale", "inventory-management"},
+                set(),
+            ),
+        ],
+    )
+    def test_a_later_capability_qualifies_the_first_unless_added(
+        self, engine: Engine, text: str, asked: set[str], qualifying: set[str]
+    ) -> None:
+        capabilities = engine.interpret(Need(text)).capabilities
+        assert {c.id for c in capabilities if c.central} == asked
+        assert qualifying <= {c.id for c in capabilities if not c.central}
+
+    def test_a_phrase_is_never_read_across_sentences(self, engine: Engine) -> None:
+        capabilities = engine.interpret(
+            Need("We hired a carer for my father at home in Oregon. How do we pay her?")
+        ).capabilities
+        assert all("." not in c.matched for c in capabilities)
+
     def test_a_fit_serves_the_central_ask(self, engine: Engine) -> None:
         rec = engine.recommend(Need("crypto payments for my online shop in Nigeria"))
         served = {c.id for c in rec.interpretation.capabilities if c.central}
