@@ -335,9 +335,9 @@ def _record_backlog(
 ) -> None:
     """Answer and record every line with the active catalogue version (``batch --record``)."""
     from referral_api.api.problems import problem_body
-    from referral_api.api.runtime import LoadedEngine, default_engine_factory
-    from referral_api.api.services import make_recommendation, store_record
-    from referral_api.store.catalogs import rebuild
+    from referral_api.service.catalogue import rebuild
+    from referral_api.service.engines import LoadedEngine, default_engine_factory
+    from referral_api.service.recommendations import make_recommendation, store_record
     from referral_api.store.repositories import CatalogVersionRepository
 
     settings = _settings(database_url=database_url)
@@ -519,7 +519,8 @@ def catalog_load(
     note: Annotated[str, typer.Option(help="A note kept with the version.")] = "",
 ) -> None:
     """Validate, then store as the new active version in one transaction (failure: no change)."""
-    from referral_api.store.catalogs import snapshot_from_dirs, store_snapshot
+    from referral_api.curation.snapshot import snapshot_from_dirs
+    from referral_api.store.catalogs import store_snapshot
     from referral_api.store.repositories import CatalogVersionRepository
 
     settings = _settings(catalog_dir=directory, rules_dir=rules, database_url=database_url)
@@ -557,7 +558,7 @@ def keys_create(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Create a key; the secret is printed once, as the last line."""
-    from referral_api.api.security import create_key
+    from referral_api.service.keys import create_key
 
     settings = _settings(database_url=database_url)
     try:
@@ -620,7 +621,7 @@ def keys_bootstrap(
     port: Annotated[int | None, typer.Option(help="[env REFERRAL_PORT]")] = None,
 ) -> None:
     """On first start (no keys at all): create a local admin key and print a curl to try."""
-    from referral_api.api.security import create_key
+    from referral_api.service.keys import create_key
     from referral_api.store.repositories import ApiKeyRepository
 
     settings = _settings(database_url=database_url, host=host, port=port)
@@ -661,8 +662,8 @@ def audit(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Self-preference audit: re-rank recorded needs with relationships masked."""
-    from referral_api.api.runtime import default_engine_factory
-    from referral_api.api.services import run_audit
+    from referral_api.service.audit import run_audit
+    from referral_api.service.engines import default_engine_factory
 
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
@@ -719,7 +720,7 @@ def gaps(
     from referral_api.api.schemas import GapQuery, gaps_public
     from referral_api.insights.export import gaps_csv
     from referral_api.insights.report import gap_report
-    from referral_api.store.catalogs import rebuild
+    from referral_api.service.catalogue import rebuild
     from referral_api.store.models import utcnow
     from referral_api.store.repositories import CatalogVersionRepository, GapFactRepository
 

@@ -1,7 +1,7 @@
 """``create_app(settings)``: the FastAPI app, with a lifespan that loads the active catalogue.
 
 The app holds: the :class:`~referral_api.store.db.Database`, the worker's engine (kept in step
-with the active catalogue version by :class:`~referral_api.api.runtime.EngineHolder`), and its
+with the active catalogue version by :class:`~referral_api.service.engines.EngineHolder`), and its
 Prometheus metrics. Every error leaves as problem+json (see :mod:`referral_api.api.problems`).
 """
 
@@ -28,12 +28,12 @@ from referral_api.api.middleware import (
     RelativeSlashRedirect,
 )
 from referral_api.api.problems import PROBLEM_JSON, install_problem_handlers
-from referral_api.api.recording import RecordBuffer
 from referral_api.api.routes import catalog, insights, offerings, operations, recommendations
-from referral_api.api.runtime import EngineFactory, EngineHolder, default_engine_factory
-from referral_api.api.security import Admission
-from referral_api.api.services import store_records
 from referral_api.config import Settings, load_settings
+from referral_api.service.engines import EngineFactory, EngineHolder, default_engine_factory
+from referral_api.service.keys import Admission
+from referral_api.service.recommendations import store_records
+from referral_api.service.recording import RecordBuffer
 from referral_api.store.db import Database
 from referral_api.store.models import utcnow
 from referral_api.store.repositories import ApiKeyRepository

@@ -26,6 +26,7 @@ from pydantic import (
 
 from referral_api.curation.urls import url_problem
 from referral_api.domain import (
+    Catalog,
     Constraints,
     ConstraintVerdict,
     CoverageLevel,
@@ -45,6 +46,7 @@ from referral_api.errors import InputError
 from referral_api.insights.clusters import Cluster
 from referral_api.insights.gaps import GAP_KINDS, GapKind
 from referral_api.insights.report import GapFilter, GapReport, default_window
+from referral_api.matching import interpret as reading
 
 MAX_LIMIT = 50
 NEED_MAX = 2000
@@ -1166,4 +1168,123 @@ def clusters_public(
             for c in clusters
         ],
         count=len(clusters),
+    )
+
+
+def capabilities_public(catalog: Catalog) -> list[CapabilityPublic]:
+    """Every capability with its graph neighbours and how many active offerings cover it."""
+    narrower: dict[str, list[str]] = {c: [] for c in catalog.capabilities}
+    for cap in catalog.capabilities.values():
+        for broader in cap.broader:
+            narrower.setdefault(broader, []).append(cap.id)
+    covering: dict[str, int] = {}
+    for offering in catalog.offerings:
+        if offering.active:
+            for cap_id in offering.capabilities:
+                covering[cap_id] = covering.get(cap_id, 0) + 1
+    return [
+        CapabilityPublic(
+            id=cap.id,
+            label=cap.label,
+            description=cap.description,
+            synonyms=list(cap.synonyms),
+            broader=list(cap.broader),
+            narrower=sorted(narrower.get(cap.id, [])),
+            related=list(cap.related),
+            requires=list(cap.requires),
+            offerings=covering.get(cap.id, 0),
+        )
+        for cap in catalog.capabilities.values()
+    ]
+
+
+def ranking_public(rules: Rules, catalog_version_id: int) -> RankingPublic:
+    """The main parameters that determine ranking, in plain words (ranking transparency)."""
+    w, t, p = rules.weights, rules.thresholds, rules.policy
+    parameters = [
+        RankingParameter(
+            name="capability coverage",
+            value=f"full {w.full:g}, partial {w.partial:g}, via a narrower capability "
+            f"{w.via_narrower:g}, via a broader one {w.via_broader:g}, related only {w.related:g}",
+            explanation="The largest part of the score: how much of what you asked for the "
+            "offering provides, and how directly.",
+        ),
+        RankingParameter(
+            name="graph distance",
+            value=f"credit × {w.hop_decay:g} per further step, at most {t.max_hops} steps",
+            explanation="Credit through neighbouring capabilities shrinks with each step.",
+        ),
+        RankingParameter(
+            name="text similarity",
+            value=f"{w.similarity:g} of the score",
+            explanation="How closely the offering's description matches your words.",
+        ),
+        RankingParameter(
+            name="preferences",
+            value=f"−{w.soft_penalty:g} per unmet preference",
+            explanation="Soft wishes (segment, language, hedged constraints) lower the score a "
+            "little; hard constraints (region, platform, compliance, budget, must-haves, "
+            "excluded price models) are never relaxed silently: an offering failing one is "
+            "not a fit, and is shown only as 'does not meet'.",
+        ),
+        RankingParameter(
+            name="the central ask",
+            value=f"side capabilities under {reading.PRIMARY_SHARE:g} of the best one's "
+            "confidence, or broader than another asked for, do not make a fit",
+            explanation="A fit must serve what you ask for (the words after 'we need', "
+            "'looking for'…, or all of them when no such words are there), fully, partly or "
+            "through a narrower or broader capability. When we did not understand what you ask "
+            "for, no fit is claimed: the answer says what we did not understand and the "
+            "nearest capabilities ('did you mean').",
+        ),
+        RankingParameter(
+            name="evidence from words",
+            value=f"one everyday word (wordfreq Zipf ≥ {reading.GENERIC_ZIPF:g}) counts down to "
+            f"0.3; words only in the context you describe × {reading.CONTEXT_CONFIDENCE:g}; "
+            f"minimum confidence {t.min_confidence:g}",
+            explanation="A capability is read from a phrase that names it, or from several "
+            "specific words the catalogue knows — never from one stray word. The name of an "
+            "offering is read as what you use today, not as a need.",
+        ),
+        RankingParameter(
+            name="languages",
+            value=", ".join(rules.supported_languages),
+            explanation="The language of your words is detected; they are read with that "
+            "language's stems, phrases and cue words, beside English ones.",
+        ),
+        RankingParameter(
+            name="facts you state",
+            value=f"amounts read up to {reading.MAX_AMOUNT:g}",
+            explanation="Where you are (a city, state or country), the devices you have, a "
+            "compliance you must meet, a budget and 'no subscription' are must-haves unless "
+            "you hedge them ('ideally'); someone else's places, and amounts that are not a "
+            "budget (a loan, revenue, what you pay today), are not.",
+        ),
+        RankingParameter(
+            name="minimum score",
+            value=f"{t.min_score:g}",
+            explanation="Results scoring below this are not shown.",
+        ),
+        RankingParameter(
+            name="freshness",
+            value=f"{p.staleness_days} days",
+            explanation="Offerings whose facts were last checked longer ago carry a caveat.",
+        ),
+    ]
+    return RankingPublic(
+        summary="Offerings are ranked by how well they fit the need: the capabilities asked "
+        "for, the constraints stated, and price fit. The same evidence that produces a "
+        "score produces the reasons shown with it.",
+        ownership="Who owns an offering — us, a partner, a competitor or nobody — is never an "
+        "input to its score or to tie-breaking: swapping the owners of any two offerings "
+        "never changes a ranking. Every result discloses the relationship and any fee.",
+        parameters=parameters,
+        tie_break=[*(tb.value for tb in p.tie_break), "offering id"],
+        disclosures=[
+            DisclosurePolicyPublic(relationship=key, text=text)
+            for key, text in sorted(p.disclosures.items())
+        ],
+        staleness_days=p.staleness_days,
+        rules_version=rules.version,
+        catalog_version_id=catalog_version_id,
     )
