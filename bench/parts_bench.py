@@ -135,8 +135,8 @@ async def _whole(app: Any, key: str, calls: int, repeats: int, callers: int) -> 
 
 def _parts(app: Any, key: str, calls: int, repeats: int) -> dict[str, float]:
     """Each part of a recommendation alone: CPU milliseconds per call."""
-    from referral_api.api.schemas import RecommendationCreate
     from referral_api.domain import Catalog, Need, Recommendation, Rules
+    from referral_api.schemas import RecommendationCreate
     from referral_api.service.engines import LoadedEngine
     from referral_api.service.keys import Admission, authenticate
     from referral_api.service.recommendations import make_recommendation, store_records

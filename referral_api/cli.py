@@ -19,8 +19,8 @@ from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS
 from referral_api.errors import InputError, NotFound, ReferralError
 
 if TYPE_CHECKING:
-    from referral_api.api.schemas import RecommendationCreate
     from referral_api.insights.report import GapReport
+    from referral_api.schemas import RecommendationCreate
     from referral_api.store.db import Database
 
 app = typer.Typer(
@@ -197,7 +197,7 @@ def recommend_need(
 
 def _v1(rec: Recommendation, record_id: str | None = None) -> dict[str, object]:
     """The v1 response body, exactly as the API would render it."""
-    from referral_api.api.schemas import recommendation_public
+    from referral_api.schemas import recommendation_public
 
     return recommendation_public(rec, record_id=record_id).model_dump(mode="json")
 
@@ -208,7 +208,7 @@ def _batch_line(line: str, number: int) -> tuple[str, Need | None, int, Referral
     from pydantic import ValidationError
 
     from referral_api.api.problems import validation_error
-    from referral_api.api.schemas import RecommendationCreate
+    from referral_api.schemas import RecommendationCreate
 
     fallback_id = f"line-{number}"
     try:
@@ -402,7 +402,7 @@ def _record_backlog(
 
 
 def _request_of(line: str, limit: int) -> RecommendationCreate:
-    from referral_api.api.schemas import RecommendationCreate
+    from referral_api.schemas import RecommendationCreate
 
     data = json.loads(line)
     fields = {k: data[k] for k in ("need", "constraints") if k in data}
@@ -717,9 +717,9 @@ def gaps(
     """The gap report: needs our own offerings do not serve, who serves them, how often."""
     from pydantic import ValidationError
 
-    from referral_api.api.schemas import GapQuery, gaps_public
     from referral_api.insights.export import gaps_csv
     from referral_api.insights.report import gap_report
+    from referral_api.schemas import GapQuery, gaps_public
     from referral_api.service.catalogue import rebuild
     from referral_api.store.models import utcnow
     from referral_api.store.repositories import CatalogVersionRepository, GapFactRepository

@@ -16,7 +16,6 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from referral_api.api.schemas import FieldValueError
 from referral_api.errors import (
     Forbidden,
     InputError,
@@ -26,6 +25,7 @@ from referral_api.errors import (
     Unauthenticated,
     Unavailable,
 )
+from referral_api.schemas import FieldValueError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("referral_api.api")

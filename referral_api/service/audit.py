@@ -9,9 +9,9 @@ from functools import lru_cache
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from referral_api.api.schemas import AuditFindingPublic, AuditPublic, RecommendationCreate
 from referral_api.domain import Need
 from referral_api.insights.audit import AuditCase, audit_rankings, mask_relationships
+from referral_api.schemas import AuditFindingPublic, AuditPublic, RecommendationCreate
 from referral_api.service.catalogue import rebuild
 from referral_api.service.engines import EngineFactory, RecommendationEngine
 from referral_api.store.models import RecommendationRecord

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from referral_api.api.schemas import OutcomeCreate
 from referral_api.errors import InputError
+from referral_api.schemas import OutcomeCreate
 from referral_api.store.models import Outcome, RecommendationRecord, utcnow
 from referral_api.store.repositories import OutcomeRepository
 

@@ -9,14 +9,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from referral_api.api.schemas import (
+from referral_api.domain import Need, Recommendation
+from referral_api.errors import NotFound
+from referral_api.schemas import (
     OutcomePublic,
     RecommendationCreate,
     RecommendationPublic,
     recommendation_body,
 )
-from referral_api.domain import Need, Recommendation
-from referral_api.errors import NotFound
 from referral_api.service.engines import LoadedEngine
 from referral_api.service.redaction import redact
 from referral_api.store.models import RecommendationRecord, utcnow

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from referral_api.api.schemas import RecommendationCreate, RecommendationPublic
 from referral_api.domain import Catalog
 from referral_api.errors import Conflict, InputError, NotFound, Unavailable
+from referral_api.schemas import RecommendationCreate, RecommendationPublic
 from referral_api.service.engines import EngineHolder, LoadedEngine
 from referral_api.service.keys import Channel
 from referral_api.service.outcomes import record_outcome

@@ -13,7 +13,7 @@ from referral_api.api.deps import (
     EngineDep,
     SessionDep,
 )
-from referral_api.api.schemas import (
+from referral_api.schemas import (
     CapabilitiesPublic,
     CatalogChangeLogPublic,
     CatalogChangesPublic,

@@ -9,7 +9,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from referral_api.api.deps import EngineHolderDep, InsightsKey, SessionDep
-from referral_api.api.schemas import (
+from referral_api.errors import Unavailable
+from referral_api.insights.export import gaps_csv
+from referral_api.insights.report import gap_clusters, gap_report
+from referral_api.schemas import (
     AuditPublic,
     ClustersPublic,
     GapQuery,
@@ -17,9 +20,6 @@ from referral_api.api.schemas import (
     clusters_public,
     gaps_public,
 )
-from referral_api.errors import Unavailable
-from referral_api.insights.export import gaps_csv
-from referral_api.insights.report import gap_clusters, gap_report
 from referral_api.service.audit import run_audit
 from referral_api.service.engines import EngineHolder
 from referral_api.store.repositories import GapFactRepository

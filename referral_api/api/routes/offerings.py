@@ -7,15 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from referral_api.api.deps import AnyKey, CuratorKey, EngineDep, SessionDep
-from referral_api.api.schemas import (
+from referral_api.domain import Relationship
+from referral_api.errors import NotFound
+from referral_api.schemas import (
     CatalogChangePublic,
     OfferingPublic,
     OfferingsPublic,
     OfferingUpdate,
     offering_public,
 )
-from referral_api.domain import Relationship
-from referral_api.errors import NotFound
 from referral_api.service.catalogue import delete_offering, put_offering, rebuild
 from referral_api.service.offerings import OfferingFilter, page_offerings
 

@@ -14,13 +14,13 @@ from referral_api.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from referral_api.api.schemas import (
+from referral_api.errors import Forbidden
+from referral_api.schemas import (
     OutcomeCreate,
     OutcomePublic,
     RecommendationCreate,
     RecommendationPublic,
 )
-from referral_api.errors import Forbidden
 from referral_api.service import outcomes
 from referral_api.service.keys import Scope
 from referral_api.service.recommendations import make_recommendation, stored_recommendation
