@@ -218,8 +218,8 @@ def _parts(app: Any, key: str, calls: int, repeats: int) -> dict[str, float]:
 
 
 async def _measure(url: str, key: str, calls: int, repeats: int, callers: int) -> dict[str, Any]:
-    from referral_api.api.app import create_app
     from referral_api.config import load_settings
+    from referral_api.server import create_app
 
     settings = load_settings(
         database_url=url,

@@ -204,11 +204,10 @@ def _v1(rec: Recommendation, record_id: str | None = None) -> dict[str, object]:
 
 def _batch_line(line: str, number: int) -> tuple[str, Need | None, int, ReferralError | None]:
     """One input line → (id, need, limit) or the error it deserves."""
-    from fastapi.exceptions import RequestValidationError
     from pydantic import ValidationError
 
-    from referral_api.api.problems import validation_error
     from referral_api.schemas import RecommendationCreate
+    from referral_api.schemas.problems import input_error
 
     fallback_id = f"line-{number}"
     try:
@@ -224,7 +223,7 @@ def _batch_line(line: str, number: int) -> tuple[str, Need | None, int, Referral
         fields = {k: data[k] for k in ("need", "constraints", "limit") if k in data}
         body = RecommendationCreate.model_validate(fields)
     except ValidationError as exc:
-        return line_id, None, 0, validation_error(RequestValidationError(exc.errors()))
+        return line_id, None, 0, input_error(exc.errors())
     return line_id, body.to_need(), body.limit, None
 
 
@@ -258,8 +257,8 @@ def batch(
     "created_at" (ISO 8601; default now) and "channel" (api, advocate or widget; default api),
     and every answer is stored as a recommendation record with its gap facts.
     """
-    from referral_api.api.problems import problem_body
     from referral_api.matching import Engine
+    from referral_api.schemas.problems import problem_body
 
     source = str(input_file) if input_file is not None else "stdin"
     try:
@@ -334,7 +333,7 @@ def _record_backlog(
     lines: list[str], source: str, *, limit: int | None, database_url: str | None
 ) -> None:
     """Answer and record every line with the active catalogue version (``batch --record``)."""
-    from referral_api.api.problems import problem_body
+    from referral_api.schemas.problems import problem_body
     from referral_api.service.catalogue import rebuild
     from referral_api.service.engines import LoadedEngine, default_engine_factory
     from referral_api.service.recommendations import make_recommendation, store_record
@@ -828,8 +827,8 @@ def records_purge(
 @app.command("openapi")
 def openapi() -> None:
     """Print the OpenAPI document (committed as openapi/openapi.json)."""
-    from referral_api.api import create_app
     from referral_api.config import Settings
+    from referral_api.server import create_app
 
     document = create_app(Settings(database_url="sqlite://")).openapi()
     typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
@@ -854,7 +853,7 @@ def serve(
     """Serve the HTTP API (uvicorn); several workers share the database and follow its catalogue."""
     import uvicorn
 
-    from referral_api.api import create_app
+    from referral_api.server import create_app
 
     overrides = {
         "database_url": database_url, "catalog_dir": catalog, "rules_dir": rules,
@@ -872,7 +871,7 @@ def serve(
                 env_file.write(f"REFERRAL_{name.upper()}={value}\n")
     try:
         uvicorn.run(
-            "referral_api.api.app:app_from_environment",
+            "referral_api.server:app_from_environment",
             factory=True,
             host=settings.host,
             port=settings.port,

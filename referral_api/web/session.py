@@ -28,7 +28,6 @@ from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from referral_api.api.deps import get_database, get_settings
 from referral_api.config import Environment, Settings
 from referral_api.errors import (
     Forbidden,
@@ -37,6 +36,7 @@ from referral_api.errors import (
     ReferralError,
     Unauthenticated,
 )
+from referral_api.http.deps import get_database, get_settings
 from referral_api.service.keys import (
     PUBLISHABLE_PREFIX,
     Principal,

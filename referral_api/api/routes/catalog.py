@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from referral_api.api.deps import (
+from referral_api.http.deps import (
     AnyKey,
     CatalogReadKey,
     CuratorKey,

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from referral_api.api.deps import AnyKey, CuratorKey, EngineDep, SessionDep
 from referral_api.domain import Relationship
 from referral_api.errors import NotFound
+from referral_api.http.deps import AnyKey, CuratorKey, EngineDep, SessionDep
 from referral_api.schemas import (
     CatalogChangePublic,
     OfferingPublic,

@@ -7,14 +7,14 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Path, Request, Response
 
-from referral_api.api.deps import (
+from referral_api.errors import Forbidden
+from referral_api.http.deps import (
     AnyKey,
     EngineDep,
     RecommendKey,
     SessionDep,
     SettingsDep,
 )
-from referral_api.errors import Forbidden
 from referral_api.schemas import (
     OutcomeCreate,
     OutcomePublic,
