@@ -36,8 +36,8 @@ def _store(url: str, offerings: int) -> None:
     from referral_api.curation import catalog_documents, read_rules_texts
     from referral_api.curation.problems import ProblemLog
     from referral_api.curation.rules_loader import load_rules_texts
-    from referral_api.curation.snapshot import catalog_from_snapshot
-    from referral_api.store.catalogs import Snapshot, _plain, store_snapshot
+    from referral_api.curation.snapshot import Snapshot, _plain, catalog_from_snapshot
+    from referral_api.store.catalogs import store_snapshot
     from referral_api.store.db import Database
     from referral_api.store.migrate import upgrade
 

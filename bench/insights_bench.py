@@ -179,8 +179,9 @@ def _seed_postgres(url: str, records: int, version_id: int, now: dt.datetime) ->
 
 def _prepare(url: str) -> tuple[int, str]:
     """Migrate, store the demo catalogue as the active version, create an insights key."""
-    from referral_api.api.security import create_key
-    from referral_api.store.catalogs import snapshot_from_dirs, store_snapshot
+    from referral_api.curation.snapshot import snapshot_from_dirs
+    from referral_api.service.keys import create_key
+    from referral_api.store.catalogs import store_snapshot
     from referral_api.store.db import Database
     from referral_api.store.migrate import upgrade
 

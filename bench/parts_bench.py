@@ -135,11 +135,11 @@ async def _whole(app: Any, key: str, calls: int, repeats: int, callers: int) -> 
 
 def _parts(app: Any, key: str, calls: int, repeats: int) -> dict[str, float]:
     """Each part of a recommendation alone: CPU milliseconds per call."""
-    from referral_api.api.runtime import LoadedEngine
-    from referral_api.api.schemas import RecommendationCreate
-    from referral_api.api.security import Admission, authenticate
-    from referral_api.api.services import make_recommendation, store_records
     from referral_api.domain import Catalog, Need, Recommendation, Rules
+    from referral_api.schemas import RecommendationCreate
+    from referral_api.service.engines import LoadedEngine
+    from referral_api.service.keys import Admission, authenticate
+    from referral_api.service.recommendations import make_recommendation, store_records
 
     settings, database = app.state.settings, app.state.database
     loaded: LoadedEngine = app.state.engines.current
@@ -218,8 +218,8 @@ def _parts(app: Any, key: str, calls: int, repeats: int) -> dict[str, float]:
 
 
 async def _measure(url: str, key: str, calls: int, repeats: int, callers: int) -> dict[str, Any]:
-    from referral_api.api.app import create_app
     from referral_api.config import load_settings
+    from referral_api.server import create_app
 
     settings = load_settings(
         database_url=url,

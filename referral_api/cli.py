@@ -19,8 +19,8 @@ from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS
 from referral_api.errors import InputError, NotFound, ReferralError
 
 if TYPE_CHECKING:
-    from referral_api.api.schemas import RecommendationCreate
     from referral_api.insights.report import GapReport
+    from referral_api.schemas import RecommendationCreate
     from referral_api.store.db import Database
 
 app = typer.Typer(
@@ -197,18 +197,17 @@ def recommend_need(
 
 def _v1(rec: Recommendation, record_id: str | None = None) -> dict[str, object]:
     """The v1 response body, exactly as the API would render it."""
-    from referral_api.api.schemas import recommendation_public
+    from referral_api.schemas import recommendation_public
 
     return recommendation_public(rec, record_id=record_id).model_dump(mode="json")
 
 
 def _batch_line(line: str, number: int) -> tuple[str, Need | None, int, ReferralError | None]:
     """One input line → (id, need, limit) or the error it deserves."""
-    from fastapi.exceptions import RequestValidationError
     from pydantic import ValidationError
 
-    from referral_api.api.problems import validation_error
-    from referral_api.api.schemas import RecommendationCreate
+    from referral_api.schemas import RecommendationCreate
+    from referral_api.schemas.problems import input_error
 
     fallback_id = f"line-{number}"
     try:
@@ -224,7 +223,7 @@ def _batch_line(line: str, number: int) -> tuple[str, Need | None, int, Referral
         fields = {k: data[k] for k in ("need", "constraints", "limit") if k in data}
         body = RecommendationCreate.model_validate(fields)
     except ValidationError as exc:
-        return line_id, None, 0, validation_error(RequestValidationError(exc.errors()))
+        return line_id, None, 0, input_error(exc.errors())
     return line_id, body.to_need(), body.limit, None
 
 
@@ -258,8 +257,8 @@ def batch(
     "created_at" (ISO 8601; default now) and "channel" (api, advocate or widget; default api),
     and every answer is stored as a recommendation record with its gap facts.
     """
-    from referral_api.api.problems import problem_body
     from referral_api.matching import Engine
+    from referral_api.schemas.problems import problem_body
 
     source = str(input_file) if input_file is not None else "stdin"
     try:
@@ -334,10 +333,10 @@ def _record_backlog(
     lines: list[str], source: str, *, limit: int | None, database_url: str | None
 ) -> None:
     """Answer and record every line with the active catalogue version (``batch --record``)."""
-    from referral_api.api.problems import problem_body
-    from referral_api.api.runtime import LoadedEngine, default_engine_factory
-    from referral_api.api.services import make_recommendation, store_record
-    from referral_api.store.catalogs import rebuild
+    from referral_api.schemas.problems import problem_body
+    from referral_api.service.catalogue import rebuild
+    from referral_api.service.engines import LoadedEngine, default_engine_factory
+    from referral_api.service.recommendations import make_recommendation, store_record
     from referral_api.store.repositories import CatalogVersionRepository
 
     settings = _settings(database_url=database_url)
@@ -402,7 +401,7 @@ def _record_backlog(
 
 
 def _request_of(line: str, limit: int) -> RecommendationCreate:
-    from referral_api.api.schemas import RecommendationCreate
+    from referral_api.schemas import RecommendationCreate
 
     data = json.loads(line)
     fields = {k: data[k] for k in ("need", "constraints") if k in data}
@@ -519,7 +518,8 @@ def catalog_load(
     note: Annotated[str, typer.Option(help="A note kept with the version.")] = "",
 ) -> None:
     """Validate, then store as the new active version in one transaction (failure: no change)."""
-    from referral_api.store.catalogs import snapshot_from_dirs, store_snapshot
+    from referral_api.curation.snapshot import snapshot_from_dirs
+    from referral_api.store.catalogs import store_snapshot
     from referral_api.store.repositories import CatalogVersionRepository
 
     settings = _settings(catalog_dir=directory, rules_dir=rules, database_url=database_url)
@@ -557,7 +557,7 @@ def keys_create(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Create a key; the secret is printed once, as the last line."""
-    from referral_api.api.security import create_key
+    from referral_api.service.keys import create_key
 
     settings = _settings(database_url=database_url)
     try:
@@ -620,7 +620,7 @@ def keys_bootstrap(
     port: Annotated[int | None, typer.Option(help="[env REFERRAL_PORT]")] = None,
 ) -> None:
     """On first start (no keys at all): create a local admin key and print a curl to try."""
-    from referral_api.api.security import create_key
+    from referral_api.service.keys import create_key
     from referral_api.store.repositories import ApiKeyRepository
 
     settings = _settings(database_url=database_url, host=host, port=port)
@@ -661,8 +661,8 @@ def audit(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Self-preference audit: re-rank recorded needs with relationships masked."""
-    from referral_api.api.runtime import default_engine_factory
-    from referral_api.api.services import run_audit
+    from referral_api.service.audit import run_audit
+    from referral_api.service.engines import default_engine_factory
 
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
@@ -716,10 +716,10 @@ def gaps(
     """The gap report: needs our own offerings do not serve, who serves them, how often."""
     from pydantic import ValidationError
 
-    from referral_api.api.schemas import GapQuery, gaps_public
     from referral_api.insights.export import gaps_csv
     from referral_api.insights.report import gap_report
-    from referral_api.store.catalogs import rebuild
+    from referral_api.schemas import GapQuery, gaps_public
+    from referral_api.service.catalogue import rebuild
     from referral_api.store.models import utcnow
     from referral_api.store.repositories import CatalogVersionRepository, GapFactRepository
 
@@ -827,8 +827,8 @@ def records_purge(
 @app.command("openapi")
 def openapi() -> None:
     """Print the OpenAPI document (committed as openapi/openapi.json)."""
-    from referral_api.api import create_app
     from referral_api.config import Settings
+    from referral_api.server import create_app
 
     document = create_app(Settings(database_url="sqlite://")).openapi()
     typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
@@ -853,7 +853,7 @@ def serve(
     """Serve the HTTP API (uvicorn); several workers share the database and follow its catalogue."""
     import uvicorn
 
-    from referral_api.api import create_app
+    from referral_api.server import create_app
 
     overrides = {
         "database_url": database_url, "catalog_dir": catalog, "rules_dir": rules,
@@ -871,7 +871,7 @@ def serve(
                 env_file.write(f"REFERRAL_{name.upper()}={value}\n")
     try:
         uvicorn.run(
-            "referral_api.api.app:app_from_environment",
+            "referral_api.server:app_from_environment",
             factory=True,
             host=settings.host,
             port=settings.port,

@@ -15,10 +15,24 @@ ReferralError                 500  unexpected; never raised for bad input
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Protocol
 
-if TYPE_CHECKING:
-    from referral_api.curation.problems import Problem
+
+class CatalogProblem(Protocol):
+    """What an error needs of a catalogue problem (``curation.problems.Problem`` is one); a
+    protocol, so that this module, which every layer imports, imports none of them."""
+
+    @property
+    def field(self) -> str: ...
+
+    @property
+    def message(self) -> str: ...
+
+    @property
+    def is_error(self) -> bool: ...
+
+    @property
+    def where(self) -> str: ...
 
 
 class ReferralError(Exception):
@@ -48,7 +62,7 @@ class CatalogInvalid(InputError):
     slug = "invalid-catalog"
     title = "Invalid catalogue"
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
+    def __init__(self, problems: Sequence[CatalogProblem]) -> None:
         errors = [p for p in problems if p.is_error]
         super().__init__(
             f"{len(errors)} problem(s); first: {errors[0]}" if errors else "invalid catalogue",

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from referral_api.curation import read_rules_texts
-from referral_api.store.catalogs import Snapshot, snapshot_from_documents
+from referral_api.curation.snapshot import Snapshot, snapshot_from_documents
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from referral_api.api.schemas import ConstraintsCreate, ConstraintsPublic
 from referral_api.domain import Constraints
 from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS, FACTS, KIND_OF
 from referral_api.matching.constraints import ConstraintChecker
+from referral_api.schemas import ConstraintsCreate, ConstraintsPublic
 from referral_api.web.forms import FORM_FIELD_OF, LookUpForm
 
 #: fields of Constraints that are not kinds of their own

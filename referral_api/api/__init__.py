@@ -1,5 +1,1 @@
-"""The HTTP adapter: FastAPI app factory, dependencies, security, routes and schemas."""
-
-from referral_api.api.app import create_app
-
-__all__ = ["create_app"]
+"""The v1 JSON API: routes, problem+json errors, middleware; see :func:`.app.install_api`."""

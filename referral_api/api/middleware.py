@@ -15,8 +15,8 @@ from starlette.routing import Match, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from referral_api.api.problems import InvalidHost, RequestTimeout, problem_response
-from referral_api.api.recording import BufferState
 from referral_api.errors import Forbidden, PayloadTooLarge
+from referral_api.service.recording import BufferState
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

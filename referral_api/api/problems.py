@@ -8,7 +8,6 @@ end in :func:`problem_response`; the body-size middleware uses it too.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,7 +15,6 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from referral_api.api.schemas import FieldValueError
 from referral_api.errors import (
     Forbidden,
     InputError,
@@ -26,6 +24,7 @@ from referral_api.errors import (
     Unauthenticated,
     Unavailable,
 )
+from referral_api.schemas.problems import input_error, problem_body
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("referral_api.api")
@@ -49,21 +48,6 @@ class RequestTimeout(ReferralError):
     title = "Request timeout"
 
 
-def problem_body(error: ReferralError, instance: str) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": error.type_uri,
-        "title": error.title,
-        "status": error.status,
-        "detail": error.detail,
-        "instance": instance,
-    }
-    if error.fields:
-        body["errors"] = error.fields
-    if isinstance(error, RateLimited | Unavailable):
-        body["retry_after"] = error.retry_after
-    return body
-
-
 def problem_response(
     error: ReferralError, instance: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
@@ -78,34 +62,6 @@ def problem_response(
         status_code=error.status,
         headers=extra,
         media_type=PROBLEM_JSON,
-    )
-
-
-def _location(loc: tuple[int | str, ...]) -> str:
-    """``("body", "constraints", "must_have", 0)`` → ``constraints.must_have[0]``."""
-    parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header") else loc)
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or (str(loc[0]) if loc else "body")
-
-
-def validation_error(exc: RequestValidationError) -> InputError:
-    fields = []
-    for error in exc.errors():
-        loc = tuple(error.get("loc", ()))
-        message = str(error.get("msg", "invalid"))
-        cause = error.get("ctx", {}).get("error")
-        name = _location(loc)
-        if isinstance(cause, FieldValueError) and cause.field:
-            name = cause.field if name == "body" else f"{name}.{cause.field}"
-        if error.get("type") == "json_invalid":
-            message = f"not valid JSON: {error.get('ctx', {}).get('error', message)}"
-        fields.append({"field": name, "message": message})
-    first = fields[0] if fields else {"field": "body", "message": "invalid"}
-    return InputError(
-        f"{len(fields)} invalid field(s); first: {first['field']}: {first['message']}",
-        fields=fields,
     )
 
 
@@ -147,7 +103,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return problem_response(validation_error(exc), request.url.path)
+        return problem_response(input_error(exc.errors()), request.url.path)
 
     async def http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

@@ -1,4 +1,8 @@
-"""Rebuild a catalogue from a stored snapshot, without validating it again.
+"""Snapshots: a validated catalogue and rules, with the plain data that rebuilds them.
+
+:func:`snapshot_from_dirs` and :func:`snapshot_from_documents` validate (files, or documents
+edited through the API); :func:`trusted_snapshot` rebuilds a stored one without validating it
+again.
 
 A snapshot's documents were produced by :func:`~referral_api.curation.dump.catalog_documents`
 from a catalogue that passed validation when it was loaded, so a worker starting up (or picking
@@ -11,7 +15,11 @@ paths give equal catalogues.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -22,8 +30,13 @@ from referral_api.curation.catalog_loader import (
     CATALOG_FILE,
     OFFERING_FIELDS,
     OFFERINGS_DIR,
+    load_catalog,
+    load_catalog_documents,
 )
+from referral_api.curation.dump import catalog_documents
 from referral_api.curation.fields import freeze
+from referral_api.curation.problems import ProblemLog
+from referral_api.curation.rules_loader import load_rules_texts, read_rules_texts
 from referral_api.domain.catalog import (
     EMPTY_EXTRA,
     EMPTY_TRANSLATIONS,
@@ -39,6 +52,8 @@ from referral_api.domain.catalog import (
     Relationship,
     SourceRef,
 )
+from referral_api.domain.rules import Rules
+from referral_api.errors import CatalogInvalid
 from referral_api.memory import bulk_build
 
 _LEVELS = {level.value: level for level in CoverageLevel}
@@ -153,3 +168,68 @@ def _catalog(documents: Mapping[str, Any]) -> Catalog:
         for item in documents[name] or ()
     )
     return Catalog.build(info, capabilities, offerings)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A validated catalogue and rules, with the plain data that rebuilds them."""
+
+    catalog: Catalog
+    rules: Rules
+    documents: dict[str, Any]
+    rules_texts: dict[str, str]
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.documents, self.rules_texts)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe data (dates as ISO text), as stored."""
+
+    def default(item: Any) -> Any:
+        if isinstance(item, dt.date | dt.datetime):
+            return item.isoformat()
+        raise TypeError(f"not JSON-serialisable: {type(item).__name__}")
+
+    return json.loads(json.dumps(value, default=default))
+
+
+def content_hash(documents: Mapping[str, Any], rules_texts: Mapping[str, str]) -> str:
+    text = json.dumps({"catalog": documents, "rules": rules_texts}, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def snapshot_from_dirs(catalog_dir: Path, rules_dir: Path) -> Snapshot:
+    """Validate ``catalog_dir`` and ``rules_dir``; :class:`CatalogInvalid` lists every error."""
+    log = ProblemLog()
+    texts = read_rules_texts(rules_dir, log) if rules_dir.is_dir() else {}
+    if not rules_dir.is_dir():
+        log.error(str(rules_dir), None, "(dir)", "rules directory does not exist")
+    if log.has_errors:
+        raise CatalogInvalid(log.sorted())
+    rules = load_rules_texts(texts, str(rules_dir)).require()
+    catalog = load_catalog(catalog_dir, rules).require()
+    return Snapshot(catalog, rules, _plain(catalog_documents(catalog)), texts)
+
+
+def snapshot_from_documents(
+    documents: Mapping[str, Any], rules_texts: Mapping[str, str]
+) -> Snapshot:
+    """Validate documents exactly like files (e.g. a stored version, or one edited by the API)."""
+    rules = load_rules_texts(rules_texts).require()
+    plain = _plain(dict(documents))
+    catalog = load_catalog_documents(plain, rules).require()
+    return Snapshot(catalog, rules, plain, dict(rules_texts))
+
+
+def trusted_snapshot(documents: Mapping[str, Any], rules_texts: Mapping[str, str]) -> Snapshot:
+    """The catalogue and rules of a stored version.
+
+    Stored documents were validated before they were stored (every way in goes through
+    :func:`snapshot_from_dirs` or :func:`snapshot_from_documents`), so they are rebuilt on the
+    trusted path, without validating them again.
+    """
+    rules = load_rules_texts(rules_texts).require()
+    catalog = catalog_from_snapshot(documents)
+    return Snapshot(catalog, rules, dict(documents), dict(rules_texts))

@@ -9,14 +9,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from referral_api.config import Environment, Settings
+from referral_api.web import routes
 from referral_api.web.rendering import STATIC_DIR, PageStaticFiles, install_page_handlers
 from referral_api.web.session import resolve_session_secret
 
 
 def install_web(app: FastAPI, settings: Settings) -> None:
     """Serve the pages from ``app``; production refuses to start without a session secret."""
-    from referral_api.web import routes  # the routes need the API's dependencies, loaded by now
-
     if settings.env is Environment.PRODUCTION:
         resolve_session_secret(settings)
     install_page_handlers(app)

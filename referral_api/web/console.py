@@ -1,7 +1,7 @@
 """The advocate console's work: look up for a customer, show a look-up, record what happened.
 
 Routes in :mod:`referral_api.web.routes` call these. Look-ups go through the same
-:func:`~referral_api.api.services.recommend_and_record` as the API, recorded on the
+:func:`~referral_api.service.recommendations.recommend_and_record` as the API, recorded on the
 ``advocate`` channel whatever else the signed-in key may do.
 """
 
@@ -13,12 +13,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from referral_api.api.runtime import EngineHolder, LoadedEngine
-from referral_api.api.schemas import RecommendationCreate, RecommendationPublic
-from referral_api.api.security import Channel
-from referral_api.api.services import recommend_and_record, record_outcome, stored_recommendation
 from referral_api.domain import Catalog
 from referral_api.errors import Conflict, InputError, NotFound, Unavailable
+from referral_api.schemas import RecommendationCreate, RecommendationPublic
+from referral_api.service.engines import EngineHolder, LoadedEngine
+from referral_api.service.keys import Channel
+from referral_api.service.outcomes import record_outcome
+from referral_api.service.recommendations import recommend_and_record, stored_recommendation
 from referral_api.store.models import RecommendationRecord
 from referral_api.store.repositories import RecommendationRepository
 from referral_api.web import views

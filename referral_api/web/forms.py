@@ -1,7 +1,7 @@
 """The console's forms: what a browser posts, and how it becomes a v1 request body.
 
 Every field arrives as text; :meth:`LookUpForm.to_request` turns it into a
-:class:`~referral_api.api.schemas.RecommendationCreate` (the API's own validation) and reports
+:class:`~referral_api.schemas.RecommendationCreate` (the API's own validation) and reports
 problems per form field, so the page can show them next to the fields.
 """
 
@@ -13,9 +13,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from referral_api.api.schemas import NEED_MAX, OutcomeCreate, RecommendationCreate
 from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS
 from referral_api.errors import ReferralError
+from referral_api.schemas import NEED_MAX, OutcomeCreate, RecommendationCreate
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=NEED_MAX)]
 Short = Annotated[str, StringConstraints(strip_whitespace=True, max_length=400)]

@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from referral_api.api.schemas import GapQuery
 from referral_api.errors import InputError
 from referral_api.insights.clusters import Cluster
 from referral_api.insights.gaps import GapKind
@@ -26,6 +25,7 @@ from referral_api.insights.report import (
     gap_report,
     weeks_between,
 )
+from referral_api.schemas import GapQuery
 from referral_api.store.repositories import GapFactRepository
 
 KIND_LABELS = {

@@ -12,10 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 
-from referral_api.api.deps import EngineDep, EngineHolderDep, SessionDep, SettingsDep
-from referral_api.api.routes.insights import capability_labels
 from referral_api.errors import ReferralError
+from referral_api.http.deps import EngineDep, EngineHolderDep, SessionDep, SettingsDep
 from referral_api.insights.export import gaps_csv
+from referral_api.service.gaps import capability_labels
 from referral_api.web import console
 from referral_api.web.forms import FormProblems, LookUpForm, OutcomeForm
 from referral_api.web.gap_report import (

@@ -28,14 +28,6 @@ from fastapi import Depends, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from referral_api.api.deps import get_database, get_settings
-from referral_api.api.security import (
-    PUBLISHABLE_PREFIX,
-    Principal,
-    Scope,
-    authenticate,
-    authenticate_key_id,
-)
 from referral_api.config import Environment, Settings
 from referral_api.errors import (
     Forbidden,
@@ -43,6 +35,14 @@ from referral_api.errors import (
     RateLimited,
     ReferralError,
     Unauthenticated,
+)
+from referral_api.http.deps import get_database, get_settings
+from referral_api.service.keys import (
+    PUBLISHABLE_PREFIX,
+    Principal,
+    Scope,
+    authenticate,
+    authenticate_key_id,
 )
 from referral_api.store.models import utcnow
 from referral_api.store.repositories import PageSessionRepository, read_page_session_row

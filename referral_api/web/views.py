@@ -1,6 +1,6 @@
 """What the console shows, computed from a v1 response: badges, chips, the comparison, the message.
 
-Pure functions over :class:`~referral_api.api.schemas.RecommendationPublic` (the stored response,
+Pure functions over :class:`~referral_api.schemas.RecommendationPublic` (the stored response,
 so a look-up reads the same later as when it was made). Templates only lay these out.
 """
 
@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from referral_api.api.schemas import (
+from referral_api.curation.urls import url_problem
+from referral_api.domain import Catalog, CoverageStatus, Relationship
+from referral_api.schemas import (
     CoveragePublic,
     DisclosurePublic,
     FitPublic,
     RecommendationPublic,
 )
-from referral_api.curation.urls import url_problem
-from referral_api.domain import Catalog, CoverageStatus, Relationship
 
 COMPARED = 3
 

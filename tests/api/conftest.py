@@ -10,9 +10,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from referral_api.api import create_app
-from referral_api.api.security import create_key
 from referral_api.config import Environment, Settings
+from referral_api.server import create_app
+from referral_api.service.keys import create_key
 from referral_api.store.catalogs import store_snapshot
 from referral_api.store.db import Database
 from tests.factories import make_snapshot

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_api import ENGINE_VERSION
-from referral_api.api.security import create_key, hash_secret
-from referral_api.api.services import run_audit
 from referral_api.domain import Catalog, Need, Recommendation, Relationship, Rules
+from referral_api.service.audit import run_audit
+from referral_api.service.keys import create_key, hash_secret
 from referral_api.store.models import ApiKey, RecommendationRecord, utcnow
 from referral_api.store.repositories import ApiKeyRepository, RecommendationRepository
 from tests.api.conftest import Keys

@@ -170,7 +170,7 @@ class TestLimitsAcrossWorkers:
     def test_two_apps_on_one_database_share_a_key_limit(
         self, database: Database, keys: Keys, app: FastAPI, settings: object
     ) -> None:
-        from referral_api.api import create_app
+        from referral_api.server import create_app
         from tests.api.conftest import fixed_clock
 
         other = create_app(settings, database=database, poll=False, clock=fixed_clock)  # type: ignore[arg-type]

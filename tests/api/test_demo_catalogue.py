@@ -10,10 +10,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from referral_api.api import create_app
-from referral_api.api.security import create_key
 from referral_api.config import Environment, Settings
-from referral_api.store.catalogs import snapshot_from_dirs, store_snapshot
+from referral_api.curation.snapshot import snapshot_from_dirs
+from referral_api.server import create_app
+from referral_api.service.keys import create_key
+from referral_api.store.catalogs import store_snapshot
 from referral_api.store.db import Database
 from tests.conftest import CATALOG_DIR, RULES_DIR
 

@@ -109,8 +109,8 @@ def test_validation_names_the_failing_fields(client: TestClient, keys: Keys) -> 
 
 
 def test_not_ready_is_503_problem(database: object, keys: Keys, settings: object) -> None:
-    from referral_api.api import create_app
     from referral_api.errors import Unavailable
+    from referral_api.server import create_app
 
     def broken(*_: object) -> Any:
         raise Unavailable("engine missing")

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from referral_api.api import create_app
 from referral_api.config import Settings
+from referral_api.server import create_app
 
 COMMITTED = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 

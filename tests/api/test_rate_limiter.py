@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from referral_api.api.security import Admission, authenticate, create_key
 from referral_api.errors import RateLimited
+from referral_api.service.keys import Admission, authenticate, create_key
 from referral_api.store.db import Database
 from referral_api.store.repositories import RateLimitRepository
 

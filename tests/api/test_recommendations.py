@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from referral_api.api.security import create_key
+from referral_api.service.keys import create_key
 from referral_api.store.db import Database
 from referral_api.store.models import RecommendationRecord
 from tests.api.conftest import WIDGET_ORIGIN, Keys

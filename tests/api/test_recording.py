@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from referral_api.api.recording import RecordBuffer
-from referral_api.api.services import store_records
+from referral_api.service.recommendations import store_records
+from referral_api.service.recording import RecordBuffer
 from referral_api.store import models
 from referral_api.store.catalogs import store_snapshot
 from referral_api.store.db import Database

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from referral_api.api.schemas import RecommendationPublic, recommendation_body
 from referral_api.domain import Catalog, Constraints, Need, PriceModel, Rules
 from referral_api.matching import Engine
+from referral_api.schemas import RecommendationPublic, recommendation_body
 from tests.strategies import domain_catalogs, domain_needs
 
 DEMO_NEEDS = Path(__file__).resolve().parent.parent / "data" / "demo_needs.jsonl"

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from referral_api.api.security import create_key
+from referral_api.service.keys import create_key
 from referral_api.store.catalogs import store_snapshot
 from referral_api.store.db import Database
 from tests.api.conftest import Keys, app, client, settings

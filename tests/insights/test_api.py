@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from referral_api.api.services import store_record
+from referral_api.service.recommendations import store_record
 from referral_api.store.db import Database
 from tests.api.conftest import Keys
 from tests.insights.conftest import EVER, ask

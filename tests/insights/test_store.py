@@ -15,8 +15,6 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from referral_api.api.recording import RecordBuffer
-from referral_api.api.services import store_records
 from referral_api.insights.gaps import GapFact, GapKind
 from referral_api.insights.report import (
     GapCount,
@@ -28,6 +26,8 @@ from referral_api.insights.report import (
     count_weeks,
     gap_report,
 )
+from referral_api.service.recommendations import store_records
+from referral_api.service.recording import RecordBuffer
 from referral_api.store import models
 from referral_api.store.catalogs import store_snapshot
 from referral_api.store.db import Database, make_engine

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from referral_api.api.schemas import OfferingUpdate
+from referral_api.schemas import OfferingUpdate
 from referral_api.store.db import Database
 from referral_api.store.models import RecommendationRecord
 from tests.reliability.harness import Cable, Server, Target, database, new_key

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from referral_api.api.schemas import OfferingUpdate
+from referral_api.schemas import OfferingUpdate
 from tests.conftest import CATALOG_DIR, RULES_DIR, postgres_schema
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.routing import Mount
 
-from referral_api.api.security import create_key
+from referral_api.service.keys import create_key
 from referral_api.store.db import Database
 from tests.security.conftest import Keys, csrf_of, sign_in
 

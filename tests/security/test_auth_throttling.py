@@ -17,8 +17,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from referral_api.api import create_app
 from referral_api.config import Environment, Settings
+from referral_api.server import create_app
 from referral_api.store.db import Database
 from tests.api.conftest import NOW, WIDGET_ORIGIN, Keys
 from tests.web.conftest import csrf_of

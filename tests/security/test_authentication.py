@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from referral_api.api import security
-from referral_api.api.security import create_key
+from referral_api.service import keys as security
+from referral_api.service.keys import create_key
 from referral_api.store.db import Database
 from referral_api.store.models import ApiKey, utcnow
 from referral_api.store.repositories import ApiKeyRepository

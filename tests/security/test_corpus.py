@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from pydantic import BaseModel
 
-from referral_api.api.schemas import (
+from referral_api.schemas import (
     AuditPublic,
     CatalogChangePublic,
     ClustersPublic,

@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from referral_api import cli
-from referral_api.api import create_app
-from referral_api.api.deps import get_engine
 from referral_api.config import Environment, Settings
+from referral_api.http.deps import get_engine
+from referral_api.server import create_app
 from referral_api.store.db import Database
 from tests.api.conftest import fixed_clock
 from tests.security.conftest import WIDGET_ORIGIN, Keys, sign_in

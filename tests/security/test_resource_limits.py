@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from starlette.types import Message
 
 from referral_api.api.middleware import BodyLimitMiddleware
-from referral_api.api.schemas import MAX_LIMIT, NEED_MAX
 from referral_api.config import Settings
+from referral_api.schemas import MAX_LIMIT, NEED_MAX
 from referral_api.store.db import Database
 from tests.security.conftest import Keys, row_counts
 

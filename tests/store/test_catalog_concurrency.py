@@ -22,8 +22,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from referral_api.store import catalogs
-from referral_api.store.catalogs import Snapshot, delete_offering, put_offering, store_snapshot
+from referral_api.curation.snapshot import Snapshot
+from referral_api.service import catalogue as catalogs
+from referral_api.service.catalogue import delete_offering, put_offering
+from referral_api.store.catalogs import store_snapshot
 from referral_api.store.db import Database
 from referral_api.store.models import CatalogChange, CatalogVersion
 from referral_api.store.repositories import CatalogVersionRepository

@@ -9,15 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from referral_api.curation.snapshot import snapshot_from_dirs
 from referral_api.errors import CatalogInvalid, Conflict, NotFound
-from referral_api.store.catalogs import (
-    activate_version,
-    delete_offering,
-    put_offering,
-    rebuild,
-    snapshot_from_dirs,
-    store_snapshot,
-)
+from referral_api.service.catalogue import activate_version, delete_offering, put_offering, rebuild
+from referral_api.store.catalogs import store_snapshot
 from referral_api.store.models import CatalogChange, CatalogVersion
 from referral_api.store.repositories import CatalogVersionRepository
 from tests.factories import RULES_DIR, make_offering, make_snapshot

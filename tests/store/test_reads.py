@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, text
 
-from referral_api.api.security import create_key
+from referral_api.service.keys import create_key
 from referral_api.store.db import Database
 from referral_api.store.migrate import upgrade
 from referral_api.store.models import utcnow

@@ -18,10 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
-from referral_api.api import create_app
-from referral_api.api.security import create_key
-from referral_api.api.services import store_record
 from referral_api.config import Environment, Settings
+from referral_api.server import create_app
+from referral_api.service.keys import create_key
+from referral_api.service.recommendations import store_record
 from referral_api.store.catalogs import store_snapshot
 from referral_api.store.db import Database
 from referral_api.store.migrate import upgrade

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from referral_api.api import create_app
 from referral_api.config import Environment, Settings
+from referral_api.server import create_app
 from referral_api.store.db import Database
 from referral_api.store.models import PageSession as PageSessionRow
 from referral_api.store.models import utcnow

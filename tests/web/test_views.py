@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from referral_api.api.schemas import (
+from referral_api.domain import CoverageStatus, Need, Relationship
+from referral_api.matching import Engine
+from referral_api.schemas import (
     CoveragePublic,
     DisclosurePublic,
     RecommendationPublic,
     recommendation_public,
 )
-from referral_api.domain import CoverageStatus, Need, Relationship
-from referral_api.matching import Engine
 from referral_api.web import views
 from tests.factories import make_snapshot
 

@@ -6,23 +6,24 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from referral_api.api.deps import (
+from referral_api.http.deps import (
     AnyKey,
     CatalogReadKey,
     CuratorKey,
     EngineDep,
     SessionDep,
 )
-from referral_api.api.schemas import (
+from referral_api.schemas import (
     CapabilitiesPublic,
     CatalogChangeLogPublic,
     CatalogChangesPublic,
     CatalogVersionPublic,
     CatalogVersionsPublic,
     RankingPublic,
+    capabilities_public,
+    ranking_public,
 )
-from referral_api.api.services import capability_views, ranking_view
-from referral_api.store.catalogs import activate_version
+from referral_api.service.catalogue import activate_version
 from referral_api.store.repositories import CatalogChangeRepository, CatalogVersionRepository
 
 router = APIRouter(prefix="/v1", tags=["catalogue"])
@@ -31,14 +32,14 @@ router = APIRouter(prefix="/v1", tags=["catalogue"])
 @router.get("/capabilities")
 def list_capabilities(principal: AnyKey, engine: EngineDep) -> CapabilitiesPublic:
     """Every capability with its graph neighbours (broader, narrower, related, requires)."""
-    data = capability_views(engine.catalog)
+    data = capabilities_public(engine.catalog)
     return CapabilitiesPublic(data=data, count=len(data))
 
 
 @router.get("/ranking")
 def ranking(engine: EngineDep) -> RankingPublic:
     """The main parameters that determine ranking and how relationships are disclosed (public)."""
-    return ranking_view(engine.rules, engine.version_id)
+    return ranking_public(engine.rules, engine.version_id)
 
 
 @router.get("/catalog/versions")

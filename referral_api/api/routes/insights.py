@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from referral_api.api.deps import EngineHolderDep, InsightsKey, SessionDep
-from referral_api.api.runtime import EngineHolder
-from referral_api.api.schemas import (
+from referral_api.http.deps import EngineHolderDep, InsightsKey, SessionDep
+from referral_api.insights.export import gaps_csv
+from referral_api.insights.report import gap_clusters, gap_report
+from referral_api.schemas import (
     AuditPublic,
     ClustersPublic,
     GapQuery,
@@ -18,10 +19,8 @@ from referral_api.api.schemas import (
     clusters_public,
     gaps_public,
 )
-from referral_api.api.services import run_audit
-from referral_api.errors import Unavailable
-from referral_api.insights.export import gaps_csv
-from referral_api.insights.report import gap_clusters, gap_report
+from referral_api.service.audit import run_audit
+from referral_api.service.gaps import capability_labels
 from referral_api.store.repositories import GapFactRepository
 
 router = APIRouter(prefix="/v1/insights", tags=["insights"])
@@ -46,15 +45,6 @@ def self_preference_audit(
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=dt.UTC)
     return run_audit(session, request.app.state.engines.factory, since=since, limit=limit)
-
-
-def capability_labels(holder: EngineHolder) -> dict[str, str]:
-    """Capability id → label in the active catalogue (none while no catalogue is loaded)."""
-    try:
-        catalog = holder.current.catalog
-    except Unavailable:
-        return {}
-    return {cap.id: cap.label for cap in catalog.capabilities.values()}
 
 
 @router.get("/gaps")

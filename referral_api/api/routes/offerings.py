@@ -6,18 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from referral_api.api.deps import AnyKey, CuratorKey, EngineDep, SessionDep
-from referral_api.api.schemas import (
+from referral_api.domain import Relationship
+from referral_api.errors import NotFound
+from referral_api.http.deps import AnyKey, CuratorKey, EngineDep, SessionDep
+from referral_api.schemas import (
     CatalogChangePublic,
     OfferingPublic,
     OfferingsPublic,
     OfferingUpdate,
     offering_public,
 )
-from referral_api.api.services import OfferingFilter, page_offerings
-from referral_api.domain import Relationship
-from referral_api.errors import NotFound
-from referral_api.store.catalogs import delete_offering, put_offering, rebuild
+from referral_api.service.catalogue import delete_offering, put_offering, rebuild
+from referral_api.service.offerings import OfferingFilter, page_offerings
 
 router = APIRouter(prefix="/v1/offerings", tags=["offerings"])
 

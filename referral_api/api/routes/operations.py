@@ -9,8 +9,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from referral_api.api.deps import DatabaseDep, EngineHolderDep, InsightsKey
-from referral_api.api.schemas import HealthPublic, ReadyPublic
+from referral_api.http.deps import DatabaseDep, EngineHolderDep, InsightsKey
+from referral_api.schemas import HealthPublic, ReadyPublic
 
 router = APIRouter(tags=["operations"])
 

@@ -7,23 +7,23 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Path, Request, Response
 
-from referral_api.api import services
-from referral_api.api.deps import (
+from referral_api.errors import Forbidden
+from referral_api.http.deps import (
     AnyKey,
     EngineDep,
     RecommendKey,
     SessionDep,
     SettingsDep,
 )
-from referral_api.api.schemas import (
+from referral_api.schemas import (
     OutcomeCreate,
     OutcomePublic,
     RecommendationCreate,
     RecommendationPublic,
 )
-from referral_api.api.security import Scope
-from referral_api.api.services import make_recommendation, stored_recommendation
-from referral_api.errors import Forbidden
+from referral_api.service import outcomes
+from referral_api.service.keys import Scope
+from referral_api.service.recommendations import make_recommendation, stored_recommendation
 
 router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
 RECORD_HEADER = "X-Record"
@@ -106,5 +106,5 @@ def record_outcome(
     record, _ = stored_recommendation(session, record_id)
     if not principal.has(Scope.ADVOCATE) and record.api_key_id != principal.key_id:
         raise Forbidden("a recommend-only key records outcomes of its own recommendations only")
-    outcome = services.record_outcome(session, record, body, recorded_by=principal.name)
+    outcome = outcomes.record_outcome(session, record, body, recorded_by=principal.name)
     return OutcomePublic.model_validate(outcome)

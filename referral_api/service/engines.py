@@ -19,7 +19,7 @@ from referral_api.domain import Catalog, Need, Recommendation, Rules
 from referral_api.errors import Unavailable
 from referral_api.matching import Engine
 from referral_api.memory import bulk_build
-from referral_api.store.catalogs import rebuild
+from referral_api.service.catalogue import rebuild
 from referral_api.store.db import Database
 from referral_api.store.repositories import CatalogVersionRepository
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from referral_api.store.redaction import PHONE_REGIONS, luhn, normalise, redact
+from referral_api.service.redaction import PHONE_REGIONS, luhn, normalise, redact
 
 
 @pytest.mark.parametrize(

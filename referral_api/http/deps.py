@@ -9,10 +9,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from referral_api.api.runtime import EngineHolder, LoadedEngine
-from referral_api.api.security import AuthenticationThrottled, Principal, Scope, authenticate
 from referral_api.config import Settings
 from referral_api.errors import RateLimited
+from referral_api.service.engines import EngineHolder, LoadedEngine
+from referral_api.service.keys import AuthenticationThrottled, Principal, Scope, authenticate
 from referral_api.store.db import Database
 
 

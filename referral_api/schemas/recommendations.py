@@ -1,0 +1,570 @@
+"""Recommendations on the wire: the request, the response, and its one rendering.
+
+:func:`recommendation_body` is the only translation from a domain
+:class:`~referral_api.domain.Recommendation` to the v1 response; the API, the console and the
+CLI's ``--json`` output all use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from referral_api.domain import (
+    Constraints,
+    ConstraintVerdict,
+    CoverageStatus,
+    Fit,
+    Need,
+    Offering,
+    PriceModel,
+    Recommendation,
+    Relationship,
+    StatedConstraint,
+)
+from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS
+from referral_api.schemas.common import (
+    MAX_LIMIT,
+    Body,
+    NeedText,
+    Schema,
+    Word,
+    described,
+)
+from referral_api.schemas.outcomes import OutcomePublic
+
+# --- recommendations: request ------------------------------------------------------------------
+
+
+class ConstraintsCreate(Body):
+    budget_monthly: float | None = described(
+        "Most the customer will pay per month (hard).", 50, default=None, ge=0, le=1e9
+    )
+    currency: str | None = described(
+        "ISO 4217 currency of the budget.", "USD", default=None, pattern="^[A-Za-z]{3}$"
+    )
+    region: str | None = described(
+        "Where the customer is: ISO 3166 alpha-2 code or a region group (hard).",
+        "DE",
+        default=None,
+        min_length=2,
+        max_length=40,
+    )
+    platforms: list[Word] = described(
+        "Platforms the offering must run on (hard).", ["ios"], default=[], max_length=20
+    )
+    excluded_platforms: list[Word] = described(
+        "Platforms the customer will not use (hard).", ["windows"], default=[], max_length=20
+    )
+    segment: Word | None = described("Customer segment (soft).", "small", default=None)
+    must_have: list[Word] = described(
+        "Capability ids every fit must cover (hard).", ["invoicing"], default=[], max_length=20
+    )
+    compliance: list[Word] = described(
+        "Compliance the offering must hold (hard).", ["gdpr"], default=[], max_length=20
+    )
+    languages: list[Word] = described(
+        "Languages the customer prefers (soft).", ["de"], default=[], max_length=20
+    )
+    price_models: list[PriceModel] = described(
+        "Only these price models (hard).", ["subscription"], default=[], max_length=5
+    )
+    excluded_price_models: list[PriceModel] = described(
+        "Price models the customer refuses (hard).", ["usage"], default=[], max_length=5
+    )
+
+
+class RecommendationCreate(Body):
+    need: NeedText = described(
+        "The customer's need in their own words (1–2,000 characters).",
+        "We need to send invoices and take card payments, on iPhone, under $50 a month.",
+    )
+    constraints: ConstraintsCreate = described(
+        "Structured constraints; they override what the text states for the same field.",
+        {"region": "DE", "must_have": ["invoicing"]},
+        default_factory=ConstraintsCreate,
+    )
+    limit: int = described("How many ranked results to return.", 5, default=5, ge=1, le=MAX_LIMIT)
+
+    def to_need(self) -> Need:
+        c = self.constraints
+        values: dict[str, Any] = {
+            kind.field: tuple(getattr(c, kind.field)) if kind.many else getattr(c, kind.field)
+            for kind in CONSTRAINT_KINDS
+        }
+        currency = c.currency.upper() if c.currency else None
+        return Need(text=self.need, constraints=Constraints(**values, currency=currency))
+
+
+# --- recommendations: response -----------------------------------------------------------------
+
+
+class SpanPublic(Schema):
+    start: int = described("First character of the need text (0-based).", 8)
+    end: int = described("One past the last character.", 16)
+
+
+class CapabilityReadPublic(Schema):
+    id: str = described("Capability id.", "invoicing")
+    label: str = described("Capability label.", "Invoicing")
+    matched: str = described("The words of the need that requested it.", "invoices")
+    confidence: float = described("How sure the reading is, 0–1.", 0.93)
+    source: str = described(
+        "What matched: label, synonym, example, trigger, fuzzy, request.", "synonym"
+    )
+    must_have: bool = described("Whether it is a hard requirement.", False)
+    span: SpanPublic | None = described(
+        "Where in the need text it was read.", {"start": 8, "end": 16}
+    )
+    central: bool = described(
+        "Whether it is part of what the customer asks for, not only of the context they "
+        "describe (a fit must serve a central capability).",
+        True,
+        default=True,
+    )
+
+
+class SuggestionPublic(Schema):
+    id: str = described("Capability id.", "payroll")
+    label: str = described("Capability label.", "Payroll")
+
+
+class StatedConstraintPublic(Schema):
+    name: str = described("Constraint name.", "platform")
+    value: str = described("Canonical value.", "ios")
+    matched: str = described("The words that stated it.", "on iPhone")
+    negated: bool = described('Whether the need excludes it ("not on Windows").', False)
+    source: str = described("text (read in the need) or request (structured).", "text")
+    overridden: bool = described("Whether a structured constraint replaced it.", False)
+
+
+class ConstraintsPublic(Schema):
+    budget_monthly: float | None = described("Monthly budget ceiling.", 50)
+    currency: str | None = described("Currency of the budget.", "USD")
+    region: str | None = described("Region the customer is in.", "DE")
+    platforms: list[str] = described("Required platforms.", ["ios"])
+    excluded_platforms: list[str] = described("Excluded platforms.", ["windows"])
+    segment: str | None = described("Customer segment.", "small")
+    must_have: list[str] = described("Required capability ids.", ["invoicing"])
+    compliance: list[str] = described("Required compliance.", ["gdpr"])
+    languages: list[str] = described("Preferred languages.", ["de"])
+    price_models: list[PriceModel] = described("Allowed price models.", ["subscription"])
+    excluded_price_models: list[PriceModel] = described("Excluded price models.", ["usage"])
+    soft: list[str] = described("Constraints treated as preferences.", ["segment"])
+
+
+class InterpretationPublic(Schema):
+    capabilities: list[CapabilityReadPublic] = described(
+        "Capabilities read in the need.",
+        [{"id": "invoicing", "label": "Invoicing", "matched": "invoices", "confidence": 0.93,
+          "source": "synonym", "must_have": False, "span": None}],
+    )  # fmt: skip
+    constraints: ConstraintsPublic = described(
+        "The effective constraints (text and structured, merged).",
+        {"region": "DE", "platforms": ["ios"], "budget_monthly": 50, "currency": "USD",
+         "excluded_platforms": [], "segment": None, "must_have": [], "compliance": [],
+         "languages": [], "price_models": [], "excluded_price_models": [], "soft": []},
+    )  # fmt: skip
+    stated: list[StatedConstraintPublic] = described(
+        "Every constraint read or given, with the words that stated it.",
+        [{"name": "platform", "value": "ios", "matched": "on iPhone", "negated": False,
+          "source": "text", "overridden": False}],
+    )  # fmt: skip
+    negations: list[StatedConstraintPublic] = described(
+        "The stated constraints that exclude something.",
+        [{"name": "price_model", "value": "subscription", "matched": "no subscription",
+          "negated": True, "source": "text", "overridden": False}],
+    )  # fmt: skip
+    not_understood: list[str] = described(
+        "Parts of what the customer asks for that nothing matched.", ["website builder"]
+    )
+    language: str = described("The language the need was read in (ISO 639-1).", "en", default="en")
+    understood: float = described(
+        "Share of the need's meaningful words that were understood, 0–1.", 0.75, default=1.0
+    )
+    ask_understood: bool = described(
+        "Whether what the customer centrally asks for was understood; when not, no fit is "
+        "claimed and did_you_mean offers the nearest capabilities.",
+        True,
+        default=True,
+    )
+    did_you_mean: list[SuggestionPublic] = described(
+        "The capabilities nearest to an ask that was not understood.",
+        [{"id": "payroll", "label": "Payroll"}],
+        default_factory=list,
+    )
+    mentioned: list[str] = described(
+        "Offerings the customer named (what they use today), never read as capabilities.",
+        ["ledgerly-books"],
+        default_factory=list,
+    )
+
+
+class OfferingRef(Schema):
+    id: str = described("Offering id.", "ledgerly-books")
+    name: str = described("Offering name.", "Ledgerly Books")
+    provider: str | None = described("Who provides it.", "Ledgerly")
+    relationship: Relationship = described("Our relationship to it (never a ranking input).", "own")
+    url: str | None = described("Where to find it.", "https://example.com")
+
+
+class CoveragePublic(Schema):
+    capability: str = described("Requested capability id.", "invoicing")
+    status: CoverageStatus = described("How the offering serves it.", "full")
+    credit: float = described("Credit given for it, 0–1.", 1.0)
+    via: str | None = described("The capability that served it, when not itself.", None)
+
+
+class VerdictPublic(Schema):
+    name: str = described("Constraint name.", "region")
+    ok: bool = described("Whether the offering meets it.", True)
+    hard: bool = described("Whether failing it disqualifies.", True)
+    detail: str = described("In plain words.", "Available in DE")
+
+
+class DisclosurePublic(Schema):
+    relationship: Relationship = described("Our relationship to the offering.", "competitor")
+    fee: bool = described("Whether we may receive a fee or commission.", False)
+    text: str = described(
+        "The disclosure to show with the result.",
+        "Competitor product: we have no commercial relationship.",
+    )
+
+
+class ScorePartsPublic(Schema):
+    coverage: float = described("Share of the score from capability coverage.", 0.62)
+    similarity: float = described("Share from text similarity.", 0.29)
+    penalty: float = described("Lost to unmet preferences.", 0.0)
+    total: float = described("The score.", 0.91)
+
+
+class FitPublic(Schema):
+    rank: int = described("Position, from 1.", 1)
+    score: float = described("Fit score, 0–1.", 0.91)
+    offering: OfferingRef = described(
+        "The offering.",
+        {"id": "ledgerly-books", "name": "Ledgerly Books", "provider": "Ledgerly",
+         "relationship": "own", "url": "https://example.com"},
+    )  # fmt: skip
+    coverage: list[CoveragePublic] = described(
+        "Each requested capability against it.",
+        [{"capability": "invoicing", "status": "full", "credit": 1.0, "via": None}],
+    )
+    constraints: list[VerdictPublic] = described(
+        "Each constraint against it.",
+        [{"name": "region", "ok": True, "hard": True, "detail": "Available in DE"}],
+    )
+    reasons: list[str] = described(
+        "Why it fits, from the evidence that scored it.", ["Covers invoicing."]
+    )
+    caveats: list[str] = described("What to check.", ["Partial bank feeds."])
+    reviewed: dt.date | None = described("When a curator last checked its facts.", "2026-10-01")
+    disclosure: DisclosurePublic = described(
+        "The relationship behind it.",
+        {"relationship": "own", "fee": False, "text": "Our own product."},
+    )
+    score_parts: ScorePartsPublic = described(
+        "The terms of the score.",
+        {"coverage": 0.62, "similarity": 0.29, "penalty": 0.0, "total": 0.91},
+    )
+
+
+class RejectedPublic(Schema):
+    score: float = described("What it would have scored.", 0.8)
+    offering: OfferingRef = described(
+        "The offering.",
+        {"id": "pay-rival", "name": "Pay Rival", "provider": "Rival", "relationship": "competitor",
+         "url": "https://example.com"},
+    )  # fmt: skip
+    does_not_meet: list[VerdictPublic] = described(
+        "The hard constraints it fails.",
+        [{"name": "region", "ok": False, "hard": True, "detail": "Not available in DE"}],
+    )
+    reasons: list[str] = described("What it would have offered.", ["Covers invoicing."])
+    disclosure: DisclosurePublic = described(
+        "The relationship behind it.",
+        {"relationship": "competitor", "fee": False, "text": "Competitor product."},
+    )
+
+
+class BestOwnPublic(Schema):
+    offering_id: str = described("Our best offering for the need.", "ledgerly-books")
+    rank: int | None = described("Its rank among the results, if it is one.", 3)
+    comparison: str = described(
+        "An honest comparison with the best fit.",
+        "Ledgerly Books covers invoicing but not card payments; Pay Rival covers both.",
+    )
+    does_not_meet: list[str] = described(
+        "The must-haves it fails, as constraint names (region, platforms, budget, "
+        "must_have:<capability>, …); empty when it is one of the fits.",
+        ["region"],
+        default=[],
+    )
+
+
+class BundlePublic(Schema):
+    offerings: list[str] = described("Offering ids that together cover the need.", ["a", "b"])
+    covers: list[str] = described("Capabilities the bundle covers.", ["invoicing", "payroll"])
+    reasons: list[str] = described("Why this bundle.", ["a integrates with b."])
+    score: float = described("Bundle score, 0–1.", 0.8)
+
+
+class UnmetPublic(Schema):
+    capability: str = described("A requested capability nothing covers.", "payroll")
+    detail: str = described("In plain words.", "No active offering covers payroll in DE.")
+
+
+class RelaxationPublic(Schema):
+    relax: list[str] = described("Constraints to relax.", ["budget_monthly"])
+    admits: list[str] = described("Offerings that would then fit.", ["ledgerly-books"])
+    detail: str = described("In plain words.", "Raising the budget to $60 admits Ledgerly Books.")
+
+
+class ConsideredPublic(Schema):
+    own: int = described("Own offerings considered.", 8)
+    partner: int = described("Partner offerings considered.", 15)
+    competitor: int = described("Competitor offerings considered.", 110)
+    other: int = described("Independent offerings considered.", 12)
+
+
+class MarketCoveragePublic(Schema):
+    catalog: str = described("Which catalogue answered.", "Ledgerly")
+    version: str = described("Its version.", "2026.11")
+    date: dt.date | None = described("Its date.", "2026-11-01")
+    considered: ConsideredPublic = described(
+        "How many offerings of each relationship were considered.",
+        {"own": 8, "partner": 15, "competitor": 110, "other": 12},
+    )
+
+
+class RecommendationPublic(Schema):
+    id: str | None = described(
+        "Record id (null only in CLI output, which stores nothing).", "rec_3f9a"
+    )
+    created_at: dt.datetime | None = described("When it was made.", "2026-11-23T10:00:00Z")
+    channel: str | None = described("api, advocate or widget.", "api")
+    interpreted: InterpretationPublic = described(
+        "What was understood.",
+        {"capabilities": [], "constraints": {}, "stated": [], "negations": [],
+         "not_understood": []},
+    )  # fmt: skip
+    results: list[FitPublic] = described(
+        "Ranked fits (only offerings meeting every hard constraint).", []
+    )
+    rejected: list[RejectedPublic] = described("Close candidates that fail a hard constraint.", [])
+    best_own: BestOwnPublic | None = described(
+        "Our best offering, compared honestly.",
+        {"offering_id": "ledgerly-books", "rank": 3, "comparison": "…"},
+    )
+    bundles: list[BundlePublic] = described("Sets that together cover what no single fit does.", [])
+    unmet: list[UnmetPublic] = described("Requested capabilities nothing covers.", [])
+    relaxations: list[RelaxationPublic] = described(
+        "Smallest relaxations that would admit a fit.", []
+    )
+    coverage: MarketCoveragePublic = described(
+        "Which catalogue answered and what it considered.",
+        {"catalog": "Ledgerly", "version": "2026.11", "date": None,
+         "considered": {"own": 8, "partner": 15, "competitor": 110, "other": 12}},
+    )  # fmt: skip
+    summary: str = described(
+        "One plain sentence.", "Pay Rival fits best; ours misses card payments."
+    )
+    catalog_version_id: int | None = described("The stored catalogue version that answered.", 3)
+    rules_version: str = described("Rules version.", "2026.11+5b736be56c59")
+    engine_version: str = described("Engine version.", "1.0.0")
+    outcome: OutcomePublic | None = described("The recorded outcome, if any.", None, default=None)
+
+
+def _constraints(c: Constraints) -> dict[str, Any]:
+    return {
+        "budget_monthly": float(c.budget_monthly) if c.budget_monthly is not None else None,
+        "currency": c.currency,
+        "region": c.region,
+        "platforms": list(c.platforms),
+        "excluded_platforms": list(c.excluded_platforms),
+        "segment": c.segment,
+        "must_have": list(c.must_have),
+        "compliance": list(c.compliance),
+        "languages": list(c.languages),
+        "price_models": [PriceModel(m).value for m in c.price_models],
+        "excluded_price_models": [PriceModel(m).value for m in c.excluded_price_models],
+        "soft": list(c.soft),
+    }
+
+
+def _stated(s: StatedConstraint) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "value": s.value,
+        "matched": s.matched,
+        "negated": s.negated,
+        "source": s.source,
+        "overridden": s.overridden,
+    }
+
+
+def _offering(offering: Offering) -> dict[str, Any]:
+    return {
+        "id": offering.id,
+        "name": offering.name,
+        "provider": offering.provider,
+        "relationship": offering.relationship.value,
+        "url": offering.url,
+    }
+
+
+def _verdict(v: ConstraintVerdict) -> dict[str, Any]:
+    return {"name": v.name, "ok": v.ok, "hard": v.hard, "detail": v.detail}
+
+
+def _disclosure(fit: Fit) -> dict[str, Any]:
+    d = fit.disclosure
+    return {"relationship": d.relationship.value, "fee": d.fee, "text": d.text}
+
+
+def _datetime(value: dt.datetime | None) -> str | None:
+    """As pydantic writes it in JSON (UTC as ``Z``)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def recommendation_body(
+    recommendation: Recommendation,
+    *,
+    record_id: str | None = None,
+    created_at: dt.datetime | None = None,
+    channel: str | None = None,
+    catalog_version_id: int | None = None,
+) -> dict[str, Any]:
+    """The v1 response for an engine :class:`Recommendation`, as JSON values: the only such
+    mapping. It is built as plain data rather than through :class:`RecommendationPublic`
+    because it runs on every request; tests check that it is exactly what
+    ``RecommendationPublic`` validates and writes back (:func:`recommendation_public`)."""
+    interpretation = recommendation.interpretation
+    considered = recommendation.coverage.considered
+    best_own = recommendation.best_own
+    coverage = recommendation.coverage
+    return {
+        "id": record_id,
+        "created_at": _datetime(created_at),
+        "channel": channel,
+        "interpreted": {
+            "capabilities": [
+                {
+                    "id": c.id,
+                    "label": c.label,
+                    "matched": c.matched,
+                    "confidence": round(c.confidence, 4),
+                    "source": c.source,
+                    "must_have": c.must_have,
+                    "span": {"start": c.span.start, "end": c.span.end} if c.span else None,
+                    "central": c.central,
+                }
+                for c in interpretation.capabilities
+            ],
+            "constraints": _constraints(interpretation.constraints),
+            "stated": [_stated(s) for s in interpretation.stated],
+            "negations": [_stated(s) for s in interpretation.stated if s.negated],
+            "not_understood": list(interpretation.not_understood),
+            "language": interpretation.language,
+            "understood": round(interpretation.understood, 4),
+            "ask_understood": interpretation.ask_understood,
+            "did_you_mean": [
+                {"id": cap_id, "label": label} for cap_id, label in interpretation.suggestions
+            ],
+            "mentioned": list(interpretation.mentioned),
+        },
+        "results": [
+            {
+                "rank": fit.rank if fit.rank is not None else index,
+                "score": round(fit.score, 4),
+                "offering": _offering(fit.offering),
+                "coverage": [
+                    {
+                        "capability": c.capability,
+                        "status": CoverageStatus(c.status).value,
+                        "credit": round(c.credit, 4),
+                        "via": c.via,
+                    }
+                    for c in fit.coverage
+                ],
+                "constraints": [_verdict(v) for v in fit.constraints],
+                "reasons": list(fit.reasons),
+                "caveats": list(fit.caveats),
+                "reviewed": fit.offering.reviewed.isoformat() if fit.offering.reviewed else None,
+                "disclosure": _disclosure(fit),
+                "score_parts": {
+                    "coverage": round(fit.parts.coverage, 4),
+                    "similarity": round(fit.parts.similarity, 4),
+                    "penalty": round(fit.parts.penalty, 4),
+                    "total": round(fit.parts.total, 4),
+                },
+            }
+            for index, fit in enumerate(recommendation.results, start=1)
+        ],
+        "rejected": [
+            {
+                "score": round(fit.score, 4),
+                "offering": _offering(fit.offering),
+                "does_not_meet": [_verdict(v) for v in fit.failed],
+                "reasons": list(fit.reasons),
+                "disclosure": _disclosure(fit),
+            }
+            for fit in recommendation.rejected
+        ],
+        "best_own": {
+            "offering_id": best_own.offering_id,
+            "rank": best_own.rank,
+            "comparison": best_own.comparison,
+            "does_not_meet": list(best_own.does_not_meet),
+        }
+        if best_own
+        else None,
+        "bundles": [
+            {
+                "offerings": list(b.offerings),
+                "covers": list(b.covers),
+                "reasons": list(b.reasons),
+                "score": round(b.score, 4),
+            }
+            for b in recommendation.bundles
+        ],
+        "unmet": [{"capability": u.capability, "detail": u.detail} for u in recommendation.unmet],
+        "relaxations": [
+            {"relax": list(r.relax), "admits": list(r.admits), "detail": r.detail}
+            for r in recommendation.relaxations
+        ],
+        "coverage": {
+            "catalog": coverage.catalog,
+            "version": coverage.version,
+            "date": coverage.date.isoformat() if coverage.date else None,
+            "considered": {r.value: int(considered.get(r, 0)) for r in Relationship},
+        },
+        "summary": recommendation.summary,
+        "catalog_version_id": catalog_version_id,
+        "rules_version": recommendation.rules_version,
+        "engine_version": recommendation.engine_version,
+        "outcome": None,
+    }
+
+
+def recommendation_public(
+    recommendation: Recommendation,
+    *,
+    record_id: str | None = None,
+    created_at: dt.datetime | None = None,
+    channel: str | None = None,
+    catalog_version_id: int | None = None,
+) -> RecommendationPublic:
+    """:func:`recommendation_body` as the response model."""
+    return RecommendationPublic.model_validate(
+        recommendation_body(
+            recommendation,
+            record_id=record_id,
+            created_at=created_at,
+            channel=channel,
+            catalog_version_id=catalog_version_id,
+        )
+    )
