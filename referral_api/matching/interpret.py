@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -1026,14 +1027,15 @@ class NeedInterpreter:
         # "card payments" (the match then starts at the first of its words)
         if n > 1:
             wide = range(max(0, position - n), min(len(stems), position + n + 1))
-            where: dict[str, int] = {}
+            wanted = Counter(phrase.stems)  # "money in and money out" wants "money" twice
+            where: dict[str, list[int]] = defaultdict(list)
             for i in wide:
                 for word in (stems[i], corrected[i][0] if i in corrected else None):
-                    if word in phrase.stems and word not in where:
-                        where[word] = i
-            if len(where) == len(set(phrase.stems)):
-                start, end = min(where.values()), max(where.values()) + 1
-                return start, end, phrase.confidence * 0.9 * quality
+                    if word in wanted and len(where[word]) < wanted[word] and i not in where[word]:
+                        where[word].append(i)
+            if all(len(where[w]) == count for w, count in wanted.items()):
+                found = [i for positions in where.values() for i in positions]
+                return min(found), max(found) + 1, phrase.confidence * 0.9 * quality
         return None
 
     def _accept(

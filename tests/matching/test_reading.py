@@ -355,6 +355,13 @@ class TestEvidence:
         assert {c.id for c in capabilities if c.central} == asked
         assert not qualifying & {c.id for c in capabilities if c.central}
 
+    def test_a_phrase_that_repeats_a_word_wants_it_twice(self, engine: Engine) -> None:
+        """ "money in and money out" (bookkeeping) is not read from one "money"."""
+        capabilities = engine.interpret(Need("We want to put money aside every month")).capabilities
+        assert "bookkeeping" not in {c.id for c in capabilities}
+        capabilities = engine.interpret(Need("I need to track money in and money out")).capabilities
+        assert "bookkeeping" in {c.id for c in capabilities}
+
     def test_a_phrase_is_never_read_across_sentences(self, engine: Engine) -> None:
         capabilities = engine.interpret(
             Need("We hired a carer for my father at home in Oregon. How do we pay her?")
