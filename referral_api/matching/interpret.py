@@ -1031,7 +1031,12 @@ class NeedInterpreter:
             where: dict[str, list[int]] = defaultdict(list)
             for i in wide:
                 for word in (stems[i], corrected[i][0] if i in corrected else None):
-                    if word in wanted and len(where[word]) < wanted[word] and i not in where[word]:
+                    if (
+                        word is not None
+                        and word in wanted
+                        and len(where[word]) < wanted[word]
+                        and i not in where[word]
+                    ):
                         where[word].append(i)
             if all(len(where[w]) == count for w, count in wanted.items()):
                 found = [i for positions in where.values() for i in positions]
