@@ -336,7 +336,7 @@ def _record_backlog(
     from referral_api.schemas.problems import problem_body
     from referral_api.service.catalogue import rebuild
     from referral_api.service.engines import LoadedEngine, default_engine_factory
-    from referral_api.service.recommendations import make_recommendation, store_record
+    from referral_api.service.recommendations import Recorded, make_recommendation, store_record
     from referral_api.store.repositories import CatalogVersionRepository
 
     settings = _settings(database_url=database_url)
@@ -349,7 +349,7 @@ def _record_backlog(
         snapshot = rebuild(version)
         loaded = LoadedEngine(version.id, default_engine_factory(snapshot.catalog, snapshot.rules))
     recorded = failures = 0
-    pending: list[dict[str, object]] = []
+    pending: list[Recorded] = []
 
     def flush() -> None:
         with database.session() as session:
@@ -367,22 +367,19 @@ def _record_backlog(
                 explicit = limit if limit is not None and '"limit"' not in line else line_limit
                 body = _request_of(line, explicit)
                 made = make_recommendation(
-                    loaded, body, channel=channel, key_id=None, redact_needs=settings.redact_needs
+                    loaded,
+                    body,
+                    channel=channel,
+                    key_id=None,
+                    redact_needs=settings.redact_needs,
+                    created_at=created_at.astimezone(UTC) if created_at is not None else None,
                 )
             except InputError as exc:
                 error = exc
             else:
-                row = dict(made.record)
-                response = dict(made.body)
-                if created_at is not None:
-                    row["created_at"] = created_at
-                    response["created_at"] = (
-                        created_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
-                    )
-                    row["response"] = response
-                pending.append(row)
+                pending.append(made)
                 recorded += 1
-                out = {"id": line_id, "response": response}
+                out = {"id": line_id, "response": made.body}
                 sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
                 if len(pending) >= 500:
                     flush()

@@ -74,7 +74,7 @@ async def create_recommendation(
         redact_needs=settings.redact_needs,
     )
     # the database may be away: the answer is served, its record stored now or buffered
-    status = await request.app.state.records.store(recorded.record)
+    status = await request.app.state.records.store(recorded)
     results = recorded.recommendation.results
     winner = results[0].offering.relationship.value if results else "none"
     request.app.state.metrics.recommendations.labels(winner).inc()
