@@ -139,7 +139,11 @@ def _parts(app: Any, key: str, calls: int, repeats: int) -> dict[str, float]:
     from referral_api.schemas import RecommendationCreate
     from referral_api.service.engines import LoadedEngine
     from referral_api.service.keys import Admission, authenticate
-    from referral_api.service.recommendations import make_recommendation, store_records
+    from referral_api.service.recommendations import (
+        Recorded,
+        make_recommendation,
+        store_records,
+    )
 
     settings, database = app.state.settings, app.state.database
     loaded: LoadedEngine = app.state.engines.current
@@ -169,7 +173,7 @@ def _parts(app: Any, key: str, calls: int, repeats: int) -> dict[str, float]:
 
         return run
 
-    def made(turn: int) -> Any:
+    def made(turn: int) -> Recorded:
         return make_recommendation(
             answered,
             creates[turn % len(creates)],
@@ -178,10 +182,10 @@ def _parts(app: Any, key: str, calls: int, repeats: int) -> dict[str, float]:
             redact_needs=settings.redact_needs,
         )
 
-    def records(count: int) -> list[list[dict[str, Any]]]:
-        return [[made(turn + i).record for i in range(count)] for turn in range(calls)]
+    def records(count: int) -> list[list[Recorded]]:
+        return [[made(turn + i) for i in range(count)] for turn in range(calls)]
 
-    def write(batches: list[list[dict[str, Any]]]) -> Callable[[], None]:
+    def write(batches: list[list[Recorded]]) -> Callable[[], None]:
         def run() -> None:
             for batch in batches:
                 with database.session() as session:

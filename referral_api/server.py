@@ -24,11 +24,12 @@ from referral_api.api.middleware import (
     AllowedHostsMiddleware,
     BodyLimitMiddleware,
     CorsMiddleware,
-    Metrics,
     MetricsMiddleware,
     RelativeSlashRedirect,
 )
 from referral_api.config import Settings, load_settings
+from referral_api.http.metrics import Metrics
+from referral_api.http.session_codec import SessionCodec
 from referral_api.service.engines import EngineFactory, EngineHolder, default_engine_factory
 from referral_api.service.keys import Admission
 from referral_api.service.recommendations import store_records
@@ -37,6 +38,7 @@ from referral_api.store.db import Database
 from referral_api.store.models import utcnow
 from referral_api.store.repositories import ApiKeyRepository
 from referral_api.web import install_web
+from referral_api.web.session import resolve_session_secret
 
 log = logging.getLogger("referral_api.api")
 
@@ -109,6 +111,10 @@ def create_app(
     app.state.records = records
     app.state.clock = clock
     app.state.admission = Admission()
+    app.state.session_codec = SessionCodec(
+        lambda: resolve_session_secret(settings),
+        max_age_seconds=settings.session_max_age_seconds,
+    )
 
     install_api(app)
     install_web(app, settings)

@@ -36,6 +36,13 @@ from referral_api.domain.recommendation import (
     ScoreParts,
     Unmet,
 )
+from referral_api.domain.record import (
+    RecommendationRecord,
+    RecordedCapability,
+    RecordedFit,
+    RecordedRejection,
+    record_of,
+)
 from referral_api.domain.rules import (
     CapabilityTrigger,
     ConstraintKind,
@@ -73,6 +80,10 @@ __all__ = [
     "Price",
     "PriceModel",
     "Recommendation",
+    "RecommendationRecord",
+    "RecordedCapability",
+    "RecordedFit",
+    "RecordedRejection",
     "Referral",
     "Relationship",
     "Relaxation",
@@ -86,4 +97,5 @@ __all__ = [
     "TieBreak",
     "Unmet",
     "Weights",
+    "record_of",
 ]

@@ -32,9 +32,6 @@ class Constraints:
     excluded_price_models: tuple[PriceModel, ...] = ()
     soft: tuple[str, ...] = ()
 
-    def is_empty(self) -> bool:
-        return self == Constraints()
-
     def is_soft(self, name: str, value: object = None) -> bool:
         """Whether the constraint ``name`` (or its ``value``) is only a preference."""
         return name in self.soft or (value is not None and f"{name}={value}" in self.soft)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
@@ -11,9 +12,20 @@ from sqlalchemy.orm import Session
 
 from referral_api.config import Settings
 from referral_api.errors import RateLimited
+from referral_api.http.metrics import Metrics
+from referral_api.http.session_codec import SessionCodec
 from referral_api.service.engines import EngineHolder, LoadedEngine
-from referral_api.service.keys import AuthenticationThrottled, Principal, Scope, authenticate
+from referral_api.service.keys import (
+    Admission,
+    AuthenticationThrottled,
+    Principal,
+    Scope,
+    authenticate,
+)
+from referral_api.service.recording import RecordBuffer
 from referral_api.store.db import Database
+
+Clock = Callable[[], dt.datetime]
 
 
 def get_settings(request: Request) -> Settings:
@@ -24,6 +36,32 @@ def get_settings(request: Request) -> Settings:
 def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
+
+
+def get_admission(request: Request) -> Admission:
+    admission: Admission = request.app.state.admission
+    return admission
+
+
+def get_clock(request: Request) -> Clock:
+    """The time rate-limit windows and report windows are counted in (tests fix it)."""
+    clock: Clock = request.app.state.clock
+    return clock
+
+
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+def get_records(request: Request) -> RecordBuffer:
+    records: RecordBuffer = request.app.state.records
+    return records
+
+
+def get_session_codec(request: Request) -> SessionCodec:
+    codec: SessionCodec = request.app.state.session_codec
+    return codec
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -59,12 +97,28 @@ async def _engine_holder(request: Request) -> EngineHolder:
     return get_engine_holder(request)
 
 
+async def _now(request: Request) -> dt.datetime:
+    return get_clock(request)()
+
+
+async def _metrics(request: Request) -> Metrics:
+    return get_metrics(request)
+
+
+async def _records(request: Request) -> RecordBuffer:
+    return get_records(request)
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]
 # scope="function": commit before the response is sent, so a failed commit is never a 2xx
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 EngineDep = Annotated[LoadedEngine, Depends(get_engine)]
 EngineHolderDep = Annotated[EngineHolder, Depends(_engine_holder)]
+#: now, by the app's clock
+NowDep = Annotated[dt.datetime, Depends(_now)]
+MetricsDep = Annotated[Metrics, Depends(_metrics)]
+RecordsDep = Annotated[RecordBuffer, Depends(_records)]
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -96,8 +150,8 @@ def get_principal(
             origin=origin,
             sent_origin=request.headers.get("origin"),
             default_rate_limit=settings.rate_limit_per_minute,
-            admission=request.app.state.admission,
-            now=request.app.state.clock(),
+            admission=get_admission(request),
+            now=get_clock(request)(),
             address=request.client.host if request.client else None,
             failure_limit=settings.auth_failures_per_minute,
         )

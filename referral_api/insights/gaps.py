@@ -2,11 +2,13 @@
 
 One recorded recommendation yields one :class:`GapFact` per requested capability (its kind says
 how that capability fared) plus one per fragment of the need nothing understood. The facts are
-derived from the stored v1 response alone, so facts written with a record and facts rebuilt
-from old records are the same. Kinds, per requested capability:
+derived from the :class:`~referral_api.domain.RecommendationRecord` alone (built from the
+engine's answer when it is made, read back from the store when facts are rebuilt), so facts
+written with a record and facts rebuilt from old records are the same. Kinds, per requested
+capability:
 
 ``unserved``
-    requested, and nothing covers it: no active offering in the catalogue (the response's
+    requested, and nothing covers it: no active offering in the catalogue (the record's
     ``unmet``), or no offering that meets the customer's must-haves while ours does not come
     close either (``missed_constraint`` then names the nearest miss of the others).
 ``partly_served``
@@ -23,22 +25,25 @@ from old records are the same. Kinds, per requested capability:
 ``not_understood``
     parts of the need the engine could not map to any capability (``term``: the phrases,
     joined with " … "); one fact per need. A need whose central ask was not understood
-    (``interpreted.ask_understood`` false) yields this fact alone: the capabilities read in
-    its context are not demand, nor is any capability read only in the context of a need
-    (``capabilities[].central`` false).
+    (``ask_understood`` false) yields this fact alone: the capabilities read in its context
+    are not demand, nor is any capability read only in the context of a need (``central``
+    false).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from referral_api.domain import CoverageStatus, RecommendationRecord, Relationship
+
 TERM_MAX = 200
-OWN = "own"
+OWN = Relationship.OWN
+MISSING = CoverageStatus.MISSING
 
 
 class GapKind(StrEnum):
@@ -124,75 +129,61 @@ def constraint_kind(verdict_name: str) -> str:
     return verdict_name.split(":", 1)[0]
 
 
-def _first_failed(verdicts: Sequence[Mapping[str, Any]]) -> str | None:
-    for verdict in verdicts:
-        if verdict.get("hard", True) and not verdict.get("ok", True):
-            return constraint_kind(str(verdict["name"]))
-    return None
+def _first_failed(names: Sequence[str]) -> str | None:
+    return constraint_kind(names[0]) if names else None
 
 
-def _coverage_of(fit: Mapping[str, Any], capability: str) -> str:
-    for cover in fit.get("coverage", ()):
-        if cover.get("capability") == capability:
-            return str(cover.get("status", "missing"))
-    return "missing"
+def derive_gap_facts(record: RecommendationRecord) -> list[GapFact]:
+    """The gap facts of one recommendation record.
 
-
-def derive_gap_facts(record: Mapping[str, Any]) -> list[GapFact]:
-    """The gap facts of one recommendation record (its column values, with ``response``).
-
-    Reads only ``id``, ``created_at``, ``channel``, ``catalog_version_id`` and the stored
-    v1 ``response``; the same record always gives the same facts, in the same order.
+    The same record always gives the same facts, in the same order, whether it was just made
+    or read back from the store.
     """
-    response: Mapping[str, Any] = record["response"]
-    interpreted: Mapping[str, Any] = response.get("interpreted") or {}
-    constraints: Mapping[str, Any] = interpreted.get("constraints") or {}
-    created_at: dt.datetime = record["created_at"]
-    region = constraints.get("region")
-    segment = constraints.get("segment")
+    created_at = record.created_at
+    region = record.constraints.region
+    segment = record.constraints.segment
 
     def fact(kind: GapKind, **columns: Any) -> GapFact:
         return GapFact(
-            recommendation_id=str(record["id"]),
+            recommendation_id=record.id,
             created_at=created_at,
             week=week_start(created_at),
-            channel=str(record["channel"]),
+            channel=record.channel,
             segment=str(segment)[:40] if segment else None,
             region=str(region).upper()[:40] if region else None,
-            catalog_version_id=int(record["catalog_version_id"]),
+            catalog_version_id=record.catalog_version_id,
             kind=kind,
             **columns,
         )
 
-    results: Sequence[Mapping[str, Any]] = response.get("results") or ()
-    rejected: Sequence[Mapping[str, Any]] = response.get("rejected") or ()
-    unmet = {str(u["capability"]) for u in response.get("unmet") or ()}
-    best_own: Mapping[str, Any] | None = response.get("best_own")
-    own_id = str(best_own["offering_id"]) if best_own else None
+    results = record.results
+    rejected = record.rejected
+    unmet = {u.capability for u in record.unmet}
+    best_own = record.best_own
+    own_id = best_own.offering_id if best_own else None
     own_failed: str | None = None
-    if best_own is not None and best_own.get("rank") is None:
+    if best_own is not None and best_own.rank is None:
         # our best offering fails a must-have: best_own names it (responses recorded before it
         # did may still show it in the rejected list)
-        named = best_own.get("does_not_meet") or ()
-        shown = next((r for r in rejected if r["offering"]["id"] == own_id), None)
-        own_failed = constraint_kind(str(named[0])) if named else None
-        own_failed = own_failed or (_first_failed(shown["does_not_meet"]) if shown else None)
+        shown = next((r for r in rejected if r.offering_id == own_id), None)
+        own_failed = _first_failed(best_own.does_not_meet)
+        own_failed = own_failed or (_first_failed(shown.does_not_meet) if shown else None)
         own_failed = own_failed or "unstated"
-    nearest_miss = _first_failed(rejected[0]["does_not_meet"]) if rejected else None
+    nearest_miss = _first_failed(rejected[0].does_not_meet) if rejected else None
 
     facts: list[GapFact] = []
     seen: set[str] = set()
     # A need whose central ask was not understood is one not-understood fact, never demand for
     # the capabilities read in its context; a capability read only in the context ("for our
-    # accounting firm") is not demand either. (Older responses carry neither field.)
-    understood = interpreted.get("ask_understood", True) is not False
-    asked = [r for r in interpreted.get("capabilities") or () if r.get("central", True)]
+    # accounting firm") is not demand either.
+    understood = record.ask_understood
+    asked = [read for read in record.capabilities if read.central]
     for read in asked if understood else ():
-        capability = str(read["id"])
+        capability = read.id
         if capability in seen:
             continue
         seen.add(capability)
-        best = next((f for f in results if _coverage_of(f, capability) != "missing"), None)
+        best = next((f for f in results if f.coverage_of(capability) != MISSING), None)
         if capability in unmet:
             facts.append(fact(GapKind.UNSERVED, capability=capability, own_offering_id=own_id))
             continue
@@ -202,8 +193,8 @@ def derive_gap_facts(record: Mapping[str, Any]) -> list[GapFact]:
                     GapKind.PARTLY_SERVED,
                     capability=capability,
                     own_offering_id=own_id,
-                    other_offering_id=str(best["offering"]["id"]) if best else None,
-                    other_relationship=str(best["offering"]["relationship"]) if best else None,
+                    other_offering_id=best.offering_id if best else None,
+                    other_relationship=best.relationship.value if best else None,
                     missed_constraint=own_failed,
                 )
             )
@@ -218,33 +209,32 @@ def derive_gap_facts(record: Mapping[str, Any]) -> list[GapFact]:
                 )
             )
             continue
-        other = best["offering"]
-        status = _coverage_of(best, capability)
-        if other["relationship"] == OWN:
+        status = best.coverage_of(capability).value
+        if best.relationship == OWN:
             kind = GapKind.SERVED if status == "full" else GapKind.PARTLY_SERVED
             facts.append(
                 fact(
                     kind,
                     capability=capability,
-                    own_offering_id=str(other["id"]),
+                    own_offering_id=best.offering_id,
                     coverage=status,
                 )
             )
         else:
-            own_fit = next((f for f in results if f["offering"]["id"] == own_id), None)
+            own_fit = next((f for f in results if f.offering_id == own_id), None)
             facts.append(
                 fact(
                     GapKind.SERVED_ELSEWHERE,
                     capability=capability,
                     own_offering_id=own_id,
-                    other_offering_id=str(other["id"]),
-                    other_relationship=str(other["relationship"]),
-                    coverage=_coverage_of(own_fit, capability) if own_fit else None,
+                    other_offering_id=best.offering_id,
+                    other_relationship=best.relationship.value,
+                    coverage=own_fit.coverage_of(capability).value if own_fit else None,
                 )
             )
     terms: list[str] = []
-    for phrase in interpreted.get("not_understood") or ():
-        term = " ".join(str(phrase).split())
+    for phrase in record.not_understood:
+        term = " ".join(phrase.split())
         if term and term.casefold() not in (t.casefold() for t in terms):
             terms.append(term)
     if terms or not understood:  # one fact per need, so that counts are needs, not phrases

@@ -1,8 +1,8 @@
 """Recommendations on the wire: the request, the response, and its one rendering.
 
-:func:`recommendation_body` is the only translation from a domain
-:class:`~referral_api.domain.Recommendation` to the v1 response; the API, the console and the
-CLI's ``--json`` output all use it.
+:func:`recommendation_public` is the only translation from a domain
+:class:`~referral_api.domain.Recommendation` to the v1 response (:func:`recommendation_body`
+is the same as JSON values); the API, the console and the CLI's ``--json`` output all use it.
 """
 
 from __future__ import annotations
@@ -11,10 +11,13 @@ import datetime as dt
 from typing import Any
 
 from referral_api.domain import (
+    BestOwn,
     Constraints,
     ConstraintVerdict,
     CoverageStatus,
     Fit,
+    Interpretation,
+    MarketCoverage,
     Need,
     Offering,
     PriceModel,
@@ -375,179 +378,141 @@ class RecommendationPublic(Schema):
     outcome: OutcomePublic | None = described("The recorded outcome, if any.", None, default=None)
 
 
-def _constraints(c: Constraints) -> dict[str, Any]:
-    return {
-        "budget_monthly": float(c.budget_monthly) if c.budget_monthly is not None else None,
-        "currency": c.currency,
-        "region": c.region,
-        "platforms": list(c.platforms),
-        "excluded_platforms": list(c.excluded_platforms),
-        "segment": c.segment,
-        "must_have": list(c.must_have),
-        "compliance": list(c.compliance),
-        "languages": list(c.languages),
-        "price_models": [PriceModel(m).value for m in c.price_models],
-        "excluded_price_models": [PriceModel(m).value for m in c.excluded_price_models],
-        "soft": list(c.soft),
-    }
+def _constraints(constraints: Constraints) -> ConstraintsPublic:
+    budget = constraints.budget_monthly
+    return ConstraintsPublic(
+        budget_monthly=float(budget) if budget is not None else None,
+        currency=constraints.currency,
+        region=constraints.region,
+        platforms=list(constraints.platforms),
+        excluded_platforms=list(constraints.excluded_platforms),
+        segment=constraints.segment,
+        must_have=list(constraints.must_have),
+        compliance=list(constraints.compliance),
+        languages=list(constraints.languages),
+        price_models=[PriceModel(m) for m in constraints.price_models],
+        excluded_price_models=[PriceModel(m) for m in constraints.excluded_price_models],
+        soft=list(constraints.soft),
+    )
 
 
-def _stated(s: StatedConstraint) -> dict[str, Any]:
-    return {
-        "name": s.name,
-        "value": s.value,
-        "matched": s.matched,
-        "negated": s.negated,
-        "source": s.source,
-        "overridden": s.overridden,
-    }
+def _stated(stated: StatedConstraint) -> StatedConstraintPublic:
+    return StatedConstraintPublic(
+        name=stated.name,
+        value=stated.value,
+        matched=stated.matched,
+        negated=stated.negated,
+        source=stated.source,
+        overridden=stated.overridden,
+    )
 
 
-def _offering(offering: Offering) -> dict[str, Any]:
-    return {
-        "id": offering.id,
-        "name": offering.name,
-        "provider": offering.provider,
-        "relationship": offering.relationship.value,
-        "url": offering.url,
-    }
+def _offering(offering: Offering) -> OfferingRef:
+    return OfferingRef(
+        id=offering.id,
+        name=offering.name,
+        provider=offering.provider,
+        relationship=offering.relationship,
+        url=offering.url,
+    )
 
 
-def _verdict(v: ConstraintVerdict) -> dict[str, Any]:
-    return {"name": v.name, "ok": v.ok, "hard": v.hard, "detail": v.detail}
+def _verdict(verdict: ConstraintVerdict) -> VerdictPublic:
+    return VerdictPublic(name=verdict.name, ok=verdict.ok, hard=verdict.hard, detail=verdict.detail)
 
 
-def _disclosure(fit: Fit) -> dict[str, Any]:
-    d = fit.disclosure
-    return {"relationship": d.relationship.value, "fee": d.fee, "text": d.text}
+def _disclosure(fit: Fit) -> DisclosurePublic:
+    disclosure = fit.disclosure
+    return DisclosurePublic(
+        relationship=disclosure.relationship, fee=disclosure.fee, text=disclosure.text
+    )
 
 
-def _datetime(value: dt.datetime | None) -> str | None:
-    """As pydantic writes it in JSON (UTC as ``Z``)."""
-    if value is None:
-        return None
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def recommendation_body(
-    recommendation: Recommendation,
-    *,
-    record_id: str | None = None,
-    created_at: dt.datetime | None = None,
-    channel: str | None = None,
-    catalog_version_id: int | None = None,
-) -> dict[str, Any]:
-    """The v1 response for an engine :class:`Recommendation`, as JSON values: the only such
-    mapping. It is built as plain data rather than through :class:`RecommendationPublic`
-    because it runs on every request; tests check that it is exactly what
-    ``RecommendationPublic`` validates and writes back (:func:`recommendation_public`)."""
-    interpretation = recommendation.interpretation
-    considered = recommendation.coverage.considered
-    best_own = recommendation.best_own
-    coverage = recommendation.coverage
-    return {
-        "id": record_id,
-        "created_at": _datetime(created_at),
-        "channel": channel,
-        "interpreted": {
-            "capabilities": [
-                {
-                    "id": c.id,
-                    "label": c.label,
-                    "matched": c.matched,
-                    "confidence": round(c.confidence, 4),
-                    "source": c.source,
-                    "must_have": c.must_have,
-                    "span": {"start": c.span.start, "end": c.span.end} if c.span else None,
-                    "central": c.central,
-                }
-                for c in interpretation.capabilities
-            ],
-            "constraints": _constraints(interpretation.constraints),
-            "stated": [_stated(s) for s in interpretation.stated],
-            "negations": [_stated(s) for s in interpretation.stated if s.negated],
-            "not_understood": list(interpretation.not_understood),
-            "language": interpretation.language,
-            "understood": round(interpretation.understood, 4),
-            "ask_understood": interpretation.ask_understood,
-            "did_you_mean": [
-                {"id": cap_id, "label": label} for cap_id, label in interpretation.suggestions
-            ],
-            "mentioned": list(interpretation.mentioned),
-        },
-        "results": [
-            {
-                "rank": fit.rank if fit.rank is not None else index,
-                "score": round(fit.score, 4),
-                "offering": _offering(fit.offering),
-                "coverage": [
-                    {
-                        "capability": c.capability,
-                        "status": CoverageStatus(c.status).value,
-                        "credit": round(c.credit, 4),
-                        "via": c.via,
-                    }
-                    for c in fit.coverage
-                ],
-                "constraints": [_verdict(v) for v in fit.constraints],
-                "reasons": list(fit.reasons),
-                "caveats": list(fit.caveats),
-                "reviewed": fit.offering.reviewed.isoformat() if fit.offering.reviewed else None,
-                "disclosure": _disclosure(fit),
-                "score_parts": {
-                    "coverage": round(fit.parts.coverage, 4),
-                    "similarity": round(fit.parts.similarity, 4),
-                    "penalty": round(fit.parts.penalty, 4),
-                    "total": round(fit.parts.total, 4),
-                },
-            }
-            for index, fit in enumerate(recommendation.results, start=1)
+def _interpretation(interpretation: Interpretation) -> InterpretationPublic:
+    return InterpretationPublic(
+        capabilities=[
+            CapabilityReadPublic(
+                id=c.id,
+                label=c.label,
+                matched=c.matched,
+                confidence=round(c.confidence, 4),
+                source=c.source,
+                must_have=c.must_have,
+                span=SpanPublic(start=c.span.start, end=c.span.end) if c.span else None,
+                central=c.central,
+            )
+            for c in interpretation.capabilities
         ],
-        "rejected": [
-            {
-                "score": round(fit.score, 4),
-                "offering": _offering(fit.offering),
-                "does_not_meet": [_verdict(v) for v in fit.failed],
-                "reasons": list(fit.reasons),
-                "disclosure": _disclosure(fit),
-            }
-            for fit in recommendation.rejected
+        constraints=_constraints(interpretation.constraints),
+        stated=[_stated(s) for s in interpretation.stated],
+        negations=[_stated(s) for s in interpretation.stated if s.negated],
+        not_understood=list(interpretation.not_understood),
+        language=interpretation.language,
+        understood=round(interpretation.understood, 4),
+        ask_understood=interpretation.ask_understood,
+        did_you_mean=[
+            SuggestionPublic(id=cap_id, label=label) for cap_id, label in interpretation.suggestions
         ],
-        "best_own": {
-            "offering_id": best_own.offering_id,
-            "rank": best_own.rank,
-            "comparison": best_own.comparison,
-            "does_not_meet": list(best_own.does_not_meet),
-        }
-        if best_own
-        else None,
-        "bundles": [
-            {
-                "offerings": list(b.offerings),
-                "covers": list(b.covers),
-                "reasons": list(b.reasons),
-                "score": round(b.score, 4),
-            }
-            for b in recommendation.bundles
+        mentioned=list(interpretation.mentioned),
+    )
+
+
+def _fit(fit: Fit, index: int) -> FitPublic:
+    parts = fit.parts
+    return FitPublic(
+        rank=fit.rank if fit.rank is not None else index,
+        score=round(fit.score, 4),
+        offering=_offering(fit.offering),
+        coverage=[
+            CoveragePublic(
+                capability=c.capability,
+                status=CoverageStatus(c.status),
+                credit=round(c.credit, 4),
+                via=c.via,
+            )
+            for c in fit.coverage
         ],
-        "unmet": [{"capability": u.capability, "detail": u.detail} for u in recommendation.unmet],
-        "relaxations": [
-            {"relax": list(r.relax), "admits": list(r.admits), "detail": r.detail}
-            for r in recommendation.relaxations
-        ],
-        "coverage": {
-            "catalog": coverage.catalog,
-            "version": coverage.version,
-            "date": coverage.date.isoformat() if coverage.date else None,
-            "considered": {r.value: int(considered.get(r, 0)) for r in Relationship},
-        },
-        "summary": recommendation.summary,
-        "catalog_version_id": catalog_version_id,
-        "rules_version": recommendation.rules_version,
-        "engine_version": recommendation.engine_version,
-        "outcome": None,
-    }
+        constraints=[_verdict(v) for v in fit.constraints],
+        reasons=list(fit.reasons),
+        caveats=list(fit.caveats),
+        reviewed=fit.offering.reviewed,
+        disclosure=_disclosure(fit),
+        score_parts=ScorePartsPublic(
+            coverage=round(parts.coverage, 4),
+            similarity=round(parts.similarity, 4),
+            penalty=round(parts.penalty, 4),
+            total=round(parts.total, 4),
+        ),
+    )
+
+
+def _rejected(fit: Fit) -> RejectedPublic:
+    return RejectedPublic(
+        score=round(fit.score, 4),
+        offering=_offering(fit.offering),
+        does_not_meet=[_verdict(v) for v in fit.failed],
+        reasons=list(fit.reasons),
+        disclosure=_disclosure(fit),
+    )
+
+
+def _best_own(best_own: BestOwn) -> BestOwnPublic:
+    return BestOwnPublic(
+        offering_id=best_own.offering_id,
+        rank=best_own.rank,
+        comparison=best_own.comparison,
+        does_not_meet=list(best_own.does_not_meet),
+    )
+
+
+def _market(coverage: MarketCoverage) -> MarketCoveragePublic:
+    considered = coverage.considered
+    return MarketCoveragePublic(
+        catalog=coverage.catalog,
+        version=coverage.version,
+        date=coverage.date,
+        considered=ConsideredPublic(**{r.value: int(considered.get(r, 0)) for r in Relationship}),
+    )
 
 
 def recommendation_public(
@@ -558,13 +523,53 @@ def recommendation_public(
     channel: str | None = None,
     catalog_version_id: int | None = None,
 ) -> RecommendationPublic:
-    """:func:`recommendation_body` as the response model."""
-    return RecommendationPublic.model_validate(
-        recommendation_body(
-            recommendation,
-            record_id=record_id,
-            created_at=created_at,
-            channel=channel,
-            catalog_version_id=catalog_version_id,
-        )
+    """The v1 response for an engine :class:`Recommendation`: the only such rendering (the
+    API's body, the stored response, the console's page and the CLI's ``--json`` all come
+    from here)."""
+    return RecommendationPublic(
+        id=record_id,
+        created_at=created_at,
+        channel=channel,
+        interpreted=_interpretation(recommendation.interpretation),
+        results=[_fit(fit, index) for index, fit in enumerate(recommendation.results, start=1)],
+        rejected=[_rejected(fit) for fit in recommendation.rejected],
+        best_own=_best_own(recommendation.best_own) if recommendation.best_own else None,
+        bundles=[
+            BundlePublic(
+                offerings=list(b.offerings),
+                covers=list(b.covers),
+                reasons=list(b.reasons),
+                score=round(b.score, 4),
+            )
+            for b in recommendation.bundles
+        ],
+        unmet=[UnmetPublic(capability=u.capability, detail=u.detail) for u in recommendation.unmet],
+        relaxations=[
+            RelaxationPublic(relax=list(r.relax), admits=list(r.admits), detail=r.detail)
+            for r in recommendation.relaxations
+        ],
+        coverage=_market(recommendation.coverage),
+        summary=recommendation.summary,
+        catalog_version_id=catalog_version_id,
+        rules_version=recommendation.rules_version,
+        engine_version=recommendation.engine_version,
+        outcome=None,
     )
+
+
+def recommendation_body(
+    recommendation: Recommendation,
+    *,
+    record_id: str | None = None,
+    created_at: dt.datetime | None = None,
+    channel: str | None = None,
+    catalog_version_id: int | None = None,
+) -> dict[str, Any]:
+    """:func:`recommendation_public` as JSON values: the body the API sends and stores."""
+    return recommendation_public(
+        recommendation,
+        record_id=record_id,
+        created_at=created_at,
+        channel=channel,
+        catalog_version_id=catalog_version_id,
+    ).model_dump(mode="json")

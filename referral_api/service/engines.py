@@ -86,10 +86,6 @@ class EngineHolder:
             raise Unavailable(self.last_error or "no active catalogue is loaded yet", retry_after=5)
         return loaded
 
-    @property
-    def loaded(self) -> bool:
-        return self._current is not None
-
     def refresh(self) -> bool:
         """Load the active version if it is not the one held; whether the engine changed."""
         with self._lock:  # one rebuild at a time; requests never take this lock

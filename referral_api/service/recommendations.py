@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from referral_api.domain import Need, Recommendation
+from referral_api.domain import Need, Recommendation, RecommendationRecord, record_of
 from referral_api.errors import NotFound
 from referral_api.schemas import (
     OutcomePublic,
@@ -19,7 +20,9 @@ from referral_api.schemas import (
 )
 from referral_api.service.engines import LoadedEngine
 from referral_api.service.redaction import redact
-from referral_api.store.models import RecommendationRecord, utcnow
+from referral_api.store import models
+from referral_api.store.models import utcnow
+from referral_api.store.records import record_from_model, record_from_row, record_row
 from referral_api.store.repositories import GapFactRepository, RecommendationRepository
 
 
@@ -29,17 +32,23 @@ def new_record_id() -> str:
 
 @dataclass(frozen=True)
 class Recorded:
-    """A recommendation as it is stored: the public response (JSON body), the engine's
-    recommendation, and the record's column values."""
+    """A recommendation as it is stored: the engine's answer, its typed record, the public
+    response (JSON values, sent and stored exactly) and the row that holds them."""
 
-    body: dict[str, Any]
     recommendation: Recommendation
-    record: dict[str, Any]
+    record: RecommendationRecord
+    body: dict[str, Any]
+    row: dict[str, Any]
 
     @property
     def public(self) -> RecommendationPublic:
         """The response as its model (for the console's templates)."""
         return RecommendationPublic.model_validate(self.body)
+
+
+#: what the record writer takes: a recommendation just made, or a row made elsewhere (column
+#: values with the stored ``response``: a test's, another writer's) read back as its record
+Storable = Recorded | Mapping[str, Any]
 
 
 def make_recommendation(
@@ -49,63 +58,52 @@ def make_recommendation(
     channel: str,
     key_id: str | None,
     redact_needs: bool,
+    created_at: dt.datetime | None = None,
 ) -> Recorded:
-    """Ask the engine; the response and the record to store (nothing is written here)."""
+    """Ask the engine; the response and the record to store (nothing is written here).
+
+    ``created_at`` is now unless given (a backlog's historical needs keep their time).
+    """
     need = body.to_need()
     text = redact(need.text) if redact_needs else need.text
     need = Need(text=text, constraints=need.constraints)
     recommendation = loaded.engine.recommend(need, limit=body.limit)
-    record_id = new_record_id()
-    created_at = utcnow()
-    response = recommendation_body(
+    record = record_of(
         recommendation,
-        record_id=record_id,
-        created_at=created_at,
+        record_id=new_record_id(),
+        created_at=created_at or utcnow(),
         channel=channel,
         catalog_version_id=loaded.version_id,
+        api_key_id=key_id,
     )
-    winner = recommendation.results[0].offering if recommendation.results else None
-    record = {
-        "id": record_id,
-        "created_at": created_at,
-        "channel": channel,
-        "api_key_id": key_id,
-        "need_text": text,
-        "request": body.model_dump(mode="json", exclude={"need"}),
-        "interpretation": response["interpreted"],
-        "ranking": [
-            {
-                "offering_id": fit["offering"]["id"],
-                "rank": fit["rank"],
-                "score": fit["score"],
-                "relationship": fit["offering"]["relationship"],
-            }
-            for fit in response["results"]
-        ],
-        "best_own": response["best_own"],
-        "unmet": response["unmet"],
-        "winner_offering_id": winner.id if winner else None,
-        "winner_relationship": winner.relationship.value if winner else None,
-        "response": response,
-        "catalog_version_id": loaded.version_id,
-        "catalog_version": recommendation.coverage.version,
-        "rules_version": recommendation.rules_version,
-        "engine_version": recommendation.engine_version,
-    }
-    return Recorded(response, recommendation, record)
+    response = recommendation_body(
+        recommendation,
+        record_id=record.id,
+        created_at=record.created_at,
+        channel=record.channel,
+        catalog_version_id=record.catalog_version_id,
+    )
+    row = record_row(
+        record, request=body.model_dump(mode="json", exclude={"need"}), response=response
+    )
+    return Recorded(recommendation, record, response, row)
 
 
-def store_records(session: Session, records: Sequence[dict[str, Any]]) -> None:
-    """Write recommendation records (as made by :func:`make_recommendation`) and their gap
-    facts, in the same unit of work; the record writer (``service/recording.py``) writes through
-    here, a batch of concurrent requests at a time."""
-    RecommendationRepository(session).add_values(records)
+def store_records(session: Session, items: Sequence[Storable]) -> None:
+    """Write recommendation records and their gap facts, in the same unit of work; the record
+    writer (``service/recording.py``) writes through here, a batch of concurrent requests at a
+    time."""
+    rows = [item.row if isinstance(item, Recorded) else item for item in items]
+    records = [
+        item.record if isinstance(item, Recorded) else record_from_row(item) for item in items
+    ]
+    RecommendationRepository(session).add_values(rows)
     GapFactRepository(session).add_for_all(records)
 
 
-def store_record(session: Session, record: dict[str, Any]) -> None:
+def store_record(session: Session, item: Storable) -> None:
     """Write one record and its gap facts (:func:`store_records` of one)."""
-    store_records(session, [record])
+    store_records(session, [item])
 
 
 def recommend_and_record(
@@ -121,13 +119,13 @@ def recommend_and_record(
     recorded = make_recommendation(
         loaded, body, channel=channel, key_id=key_id, redact_needs=redact_needs
     )
-    store_record(session, recorded.record)
+    store_record(session, recorded)
     return recorded
 
 
 def stored_recommendation(
     session: Session, record_id: str
-) -> tuple[RecommendationRecord, RecommendationPublic]:
+) -> tuple[models.RecommendationRecord, RecommendationPublic]:
     """A past recommendation exactly as it was made, with its outcome; :class:`NotFound` if none."""
     record = RecommendationRepository(session).get(record_id)
     if record is None:
@@ -136,3 +134,13 @@ def stored_recommendation(
     if record.outcome is not None:
         public.outcome = OutcomePublic.model_validate(record.outcome)
     return record, public
+
+
+def recent_records(
+    session: Session, *, key_id: str, channel: str, since: dt.datetime, limit: int
+) -> list[RecommendationRecord]:
+    """A key's records on one channel from ``since`` on, newest first, with their outcomes."""
+    rows = RecommendationRepository(session).recent(
+        key_id=key_id, channel=channel, since=since, limit=limit
+    )
+    return [record_from_model(row) for row in rows]

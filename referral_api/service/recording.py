@@ -23,16 +23,16 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
+from referral_api.service.recommendations import Recorded, Storable
 from referral_api.store.db import Database
 
 log = logging.getLogger("referral_api.recording")
 
-Writer = Callable[[Session, Sequence[dict[str, Any]]], None]
+Writer = Callable[[Session, Sequence[Storable]], None]
 Outcome = str | BaseException  # a status, or why the record could not be written
 BATCH = 200
 
@@ -65,14 +65,14 @@ class RecordBuffer:
         self.capacity = capacity
         self.retry_seconds = retry_seconds
         self.on_change = on_change
-        self._queue: deque[dict[str, Any]] = deque()  # waiting for the database to answer
+        self._queue: deque[Storable] = deque()  # waiting for the database to answer
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()  # one writer of buffered records at a time
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         # requests' records on their way to the writer thread, with whom to tell
-        self._pending: deque[tuple[dict[str, Any], Callable[[Outcome], None]]] = deque()
+        self._pending: deque[tuple[Storable, Callable[[Outcome], None]]] = deque()
         self._arrived = threading.Condition()
         self._closing = False
         self._writer: threading.Thread | None = None
@@ -80,7 +80,7 @@ class RecordBuffer:
         self.flushed = 0
         self.database_ok = True
 
-    async def store(self, record: dict[str, Any]) -> str:
+    async def store(self, record: Storable) -> str:
         """Hand ``record`` to the writer thread and wait until it is written (or buffered, or
         dropped): ``stored``, ``buffered`` or ``dropped``. Without a running writer (an
         application that was never started, or one shutting down) it is written here, as
@@ -108,7 +108,7 @@ class RecordBuffer:
                 self._arrived.notify()
         return await written if queued else self.record(record)
 
-    def record(self, record: dict[str, Any]) -> str:
+    def record(self, record: Storable) -> str:
         """Store ``record`` in the calling thread; ``stored``, ``buffered`` or ``dropped``."""
         outcome = self._write([record])[0]
         if isinstance(outcome, BaseException):
@@ -195,7 +195,7 @@ class RecordBuffer:
             for (_, done), outcome in zip(batch, outcomes, strict=True):
                 done(outcome)
 
-    def _write(self, records: list[dict[str, Any]]) -> list[Outcome]:
+    def _write(self, records: list[Storable]) -> list[Outcome]:
         """Write ``records`` in one unit of work, or queue them while the database is away."""
         if not self._queue:  # keep order: while records wait, new ones queue behind them
             try:
@@ -213,7 +213,7 @@ class RecordBuffer:
                 return ["stored"] * len(records)
         return [self._enqueue(record) for record in records]
 
-    def _flush_one_by_one(self, batch: list[dict[str, Any]]) -> None:
+    def _flush_one_by_one(self, batch: list[Storable]) -> None:
         for record in batch:
             try:
                 with self.database.session() as session:
@@ -237,7 +237,7 @@ class RecordBuffer:
                 except Exception:  # keep retrying; the next attempt may succeed
                     log.exception("flushing buffered records failed")
 
-    def _enqueue(self, record: dict[str, Any]) -> str:
+    def _enqueue(self, record: Storable) -> str:
         with self._lock:
             if len(self._queue) >= self.capacity:
                 self.dropped += 1
@@ -248,7 +248,7 @@ class RecordBuffer:
         if dropped:
             log.error(
                 "record buffer full (%d): recommendation %s served but its record dropped",
-                self.capacity, record.get("id"),
+                self.capacity, _record_id(record),
             )  # fmt: skip
         self._notify()
         return "dropped" if dropped else "buffered"
@@ -272,6 +272,10 @@ class RecordBuffer:
     def _notify(self) -> None:
         if self.on_change is not None:
             self.on_change(self.state())
+
+
+def _record_id(item: Storable) -> object:
+    return item.record.id if isinstance(item, Recorded) else item.get("id")
 
 
 def _unreachable(exc: DBAPIError) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -25,6 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from referral_api.domain import RecommendationRecord as DomainRecord
 from referral_api.errors import Conflict
 from referral_api.insights.gaps import GapKind, derive_gap_facts
 from referral_api.insights.report import (
@@ -49,6 +50,7 @@ from referral_api.store.models import (
     RecommendationRecord,
     utcnow,
 )
+from referral_api.store.records import record_from_row
 
 
 def _table(model: type[Base]) -> Table:
@@ -319,7 +321,7 @@ class RateLimitRepository(Repository):
 
 
 class RecommendationRepository(Repository):
-    def add_values(self, records: Sequence[dict[str, Any]]) -> None:
+    def add_values(self, records: Sequence[Mapping[str, Any]]) -> None:
         """Insert records given as column values, in one statement (the hot path of every
         recommendation: no ORM objects, one round trip for a whole batch)."""
         if records:
@@ -399,7 +401,7 @@ class GapFactRepository(Repository):
     """Gap facts (``insights/gaps.py``) and the report's aggregations: every count is a
     GROUP BY in the database over the indexed ``(created_at, kind, capability)`` columns."""
 
-    def add_for_all(self, records: Sequence[dict[str, Any]]) -> int:
+    def add_for_all(self, records: Sequence[DomainRecord]) -> int:
         """Write the facts of several records in one statement; how many facts."""
         rows = [fact.as_row() for record in records for fact in derive_gap_facts(record)]
         if rows:
@@ -412,16 +414,9 @@ class GapFactRepository(Repository):
         self.session.execute(delete(GapFact))
         records = facts = 0
         after = ""
-        columns = (
-            RecommendationRecord.id,
-            RecommendationRecord.created_at,
-            RecommendationRecord.channel,
-            RecommendationRecord.catalog_version_id,
-            RecommendationRecord.response,
-        )
         while True:
             query = (
-                select(*columns)
+                select(*_table(RecommendationRecord).columns)
                 .where(RecommendationRecord.id > after)
                 .order_by(RecommendationRecord.id)
                 .limit(batch)
@@ -429,7 +424,9 @@ class GapFactRepository(Repository):
             rows = self.session.execute(query).mappings().all()
             if not rows:
                 break
-            values = [f.as_row() for row in rows for f in derive_gap_facts(dict(row))]
+            values = [
+                f.as_row() for row in rows for f in derive_gap_facts(record_from_row(dict(row)))
+            ]
             if values:
                 self.session.execute(insert(GapFact), values)
             records += len(rows)

@@ -13,15 +13,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from referral_api.domain import Catalog
+from referral_api.domain import Catalog, RecommendationRecord
 from referral_api.errors import Conflict, InputError, NotFound, Unavailable
 from referral_api.schemas import RecommendationCreate, RecommendationPublic
 from referral_api.service.engines import EngineHolder, LoadedEngine
 from referral_api.service.keys import Channel
 from referral_api.service.outcomes import record_outcome
-from referral_api.service.recommendations import recommend_and_record, stored_recommendation
-from referral_api.store.models import RecommendationRecord
-from referral_api.store.repositories import RecommendationRepository
+from referral_api.service.recommendations import (
+    recent_records,
+    recommend_and_record,
+    stored_recommendation,
+)
 from referral_api.web import views
 from referral_api.web.forms import PLATFORMS, SEGMENTS, FormProblems, LookUpForm, OutcomeForm
 from referral_api.web.session import PageNotFound, PageSession
@@ -48,7 +50,8 @@ class RecentLookUp:
 
 def recent_look_ups(session: Session, page: PageSession) -> list[RecentLookUp]:
     """This session's look-ups (this key, the console, since sign-in), newest first."""
-    records = RecommendationRepository(session).recent(
+    records = recent_records(
+        session,
         key_id=page.principal.key_id,
         channel=Channel.ADVOCATE.value,
         since=page.signed_in_at,
@@ -58,15 +61,14 @@ def recent_look_ups(session: Session, page: PageSession) -> list[RecentLookUp]:
 
 
 def _recent(record: RecommendationRecord) -> RecentLookUp:
-    results = record.response.get("results") or []
-    winner = results[0]["offering"]["name"] if results else None
+    winner = record.winner
     need = record.need_text if len(record.need_text) <= 90 else record.need_text[:89] + "…"
     return RecentLookUp(
         id=record.id,
         at=record.created_at,
         need=need,
-        winner=winner,
-        outcome=record.outcome.outcome.replace("_", " ") if record.outcome else None,
+        winner=winner.name if winner else None,
+        outcome=record.outcome.replace("_", " ") if record.outcome else None,
     )
 
 

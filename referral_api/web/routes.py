@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 
 from referral_api.errors import ReferralError
-from referral_api.http.deps import EngineDep, EngineHolderDep, SessionDep, SettingsDep
+from referral_api.http.deps import EngineDep, EngineHolderDep, NowDep, SessionDep, SettingsDep
 from referral_api.insights.export import gaps_csv
 from referral_api.service.gaps import capability_labels
 from referral_api.web import console
@@ -178,12 +178,16 @@ def console_outcome(
 
 @router.get("/insights")
 def insights_page(
-    request: Request, page: InsightsPage, session: SessionDep, holder: EngineHolderDep
+    request: Request,
+    page: InsightsPage,
+    session: SessionDep,
+    holder: EngineHolderDep,
+    now: NowDep,
 ) -> Response:
     """The gap report: ranked gaps, the weekly trend, clusters of similar needs, filters."""
     filters = read_filters(request.query_params, request.query_params.getlist("kind"))
     labels = capability_labels(holder)
-    report = gap_page(session, filters, now=request.app.state.clock(), labels=labels)
+    report = gap_page(session, filters, now=now, labels=labels)
     context = {
         "gaps": report,
         "kind_choices": KIND_CHOICES,
@@ -196,12 +200,16 @@ def insights_page(
 
 @router.get("/insights/gaps.csv")
 def insights_csv(
-    request: Request, page: InsightsPage, session: SessionDep, holder: EngineHolderDep
+    request: Request,
+    page: InsightsPage,
+    session: SessionDep,
+    holder: EngineHolderDep,
+    now: NowDep,
 ) -> Response:
     """The gap report as CSV, for the signed-in page (the API's is /v1/insights/gaps.csv)."""
     filters = read_filters(request.query_params, request.query_params.getlist("kind"))
     # the report alone: no clusters, rows or chart for a download
-    report, _, problems_by_field = filtered_report(session, filters, now=request.app.state.clock())
+    report, _, problems_by_field = filtered_report(session, filters, now=now)
     if report is None:
         problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in problems_by_field.items())
         return Response(f"invalid filters: {problems}\n", status_code=422,

@@ -25,7 +25,6 @@ from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request, Response
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from referral_api.config import Environment, Settings
@@ -36,7 +35,14 @@ from referral_api.errors import (
     ReferralError,
     Unauthenticated,
 )
-from referral_api.http.deps import get_database, get_settings
+from referral_api.http.deps import (
+    get_admission,
+    get_clock,
+    get_database,
+    get_session_codec,
+    get_settings,
+)
+from referral_api.http.session_codec import SessionClaims
 from referral_api.service.keys import (
     PUBLISHABLE_PREFIX,
     Principal,
@@ -111,50 +117,6 @@ class PageSession:
         return self.principal.has(Scope.INSIGHTS)
 
 
-@dataclass(frozen=True)
-class SessionClaims:
-    key_id: str
-    csrf_token: str
-    signed_in_at: dt.datetime
-    session_id: str
-
-
-class SessionCodec:
-    """Signs and reads session cookies; a cookie older than ``max_age_seconds`` is refused."""
-
-    def __init__(self, secret: str, *, max_age_seconds: int) -> None:
-        self._serializer = URLSafeTimedSerializer(secret, salt="referral-page-session")
-        self.max_age_seconds = max_age_seconds
-
-    def dumps(self, claims: SessionClaims) -> str:
-        payload = {
-            "k": claims.key_id,
-            "c": claims.csrf_token,
-            "t": int(claims.signed_in_at.timestamp() * 1000),  # ms: look-ups since sign-in
-            "s": claims.session_id,
-        }
-        return self._serializer.dumps(payload)
-
-    def loads(self, value: str) -> SessionClaims | None:
-        try:
-            payload = self._serializer.loads(value, max_age=self.max_age_seconds)
-        except BadSignature:  # tampered, signed with another secret, or expired
-            return None
-        if not isinstance(payload, dict):
-            return None
-        key_id, token, since = payload.get("k"), payload.get("c"), payload.get("t")
-        session_id = payload.get("s")  # cookies from before sessions were stored name none
-        if not isinstance(key_id, str) or not isinstance(token, str) or not isinstance(since, int):
-            return None
-        if not isinstance(session_id, str) or not session_id:
-            return None
-        try:
-            signed_in_at = dt.datetime.fromtimestamp(since / 1000, dt.UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-        return SessionClaims(key_id, token, signed_in_at, session_id)
-
-
 def resolve_session_secret(settings: Settings) -> str:
     """The secret that signs sessions.
 
@@ -197,18 +159,6 @@ def _persisted_secret(path: Path) -> str:
     return secret
 
 
-def session_codec(request: Request) -> SessionCodec:
-    """The app's codec, built on first use (so the development secret file is made lazily)."""
-    codec: SessionCodec | None = getattr(request.app.state, "session_codec", None)
-    if codec is None:
-        settings = get_settings(request)
-        codec = SessionCodec(
-            resolve_session_secret(settings), max_age_seconds=settings.session_max_age_seconds
-        )
-        request.app.state.session_codec = codec
-    return codec
-
-
 def _set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
     response.set_cookie(
         name,
@@ -223,7 +173,7 @@ def _set_cookie(request: Request, response: Response, name: str, value: str, max
 
 def start_session(request: Request, response: Response, principal: Principal) -> None:
     """Store a new session for ``principal`` and set its cookie (a new CSRF token with it)."""
-    codec = session_codec(request)
+    codec = get_session_codec(request)
     # the wall clock, as records are stamped (the app's clock counts rate-limit windows)
     now = utcnow()
     session_id = secrets.token_urlsafe(24)
@@ -304,7 +254,7 @@ def safe_next(path: str | None, default: str = "/console") -> str:
 def read_page_session(request: Request) -> PageSession | None:
     """The request's session, its key looked up again (and counted against its rate limit)."""
     value = request.cookies.get(COOKIE)
-    claims = session_codec(request).loads(value) if value else None
+    claims = get_session_codec(request).loads(value) if value else None
     if claims is None or not _session_is_live(request, claims):
         return None
     settings = get_settings(request)
@@ -313,8 +263,8 @@ def read_page_session(request: Request) -> PageSession | None:
             get_database(request),
             claims.key_id,
             default_rate_limit=settings.rate_limit_per_minute,
-            admission=request.app.state.admission,
-            now=request.app.state.clock(),
+            admission=get_admission(request),
+            now=get_clock(request)(),
         )
     except Unauthenticated:
         return None
@@ -378,8 +328,8 @@ def sign_in(request: Request, secret: str) -> Principal:
             secret,
             origin=None,
             default_rate_limit=settings.rate_limit_per_minute,
-            admission=request.app.state.admission,
-            now=request.app.state.clock(),
+            admission=get_admission(request),
+            now=get_clock(request)(),
             address=request.client.host if request.client else None,
             failure_limit=settings.auth_failures_per_minute,
         )

@@ -1,4 +1,5 @@
-"""Gap facts derived from a stored v1 response: one kind per requested capability."""
+"""Gap facts derived from a recorded recommendation (here read back from a stored row, as the
+store reads one): one kind per requested capability."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from typing import Any
 import pytest
 
 from referral_api.insights.gaps import (
+    GapFact,
     GapKind,
     constraint_kind,
     derive_gap_facts,
     iso_week,
     week_start,
 )
+from referral_api.store.records import record_from_row
 
 AT = dt.datetime(2026, 11, 25, 15, 30, tzinfo=dt.UTC)  # a Wednesday of ISO week 48
 
@@ -54,13 +57,18 @@ def record(
     }
 
 
+def facts_of_row(row: dict[str, Any]) -> list[GapFact]:
+    """The facts of a stored row, read back as a record the way the store reads it."""
+    return derive_gap_facts(record_from_row(row))
+
+
 def kinds(rec: dict[str, Any]) -> list[tuple[str | None, GapKind]]:
-    return [(f.capability, f.kind) for f in derive_gap_facts(rec)]
+    return [(f.capability, f.kind) for f in facts_of_row(rec)]
 
 
 class TestKinds:
     def test_unmet_is_unserved(self) -> None:
-        facts = derive_gap_facts(record("time-tracking", unmet=["time-tracking"]))
+        facts = facts_of_row(record("time-tracking", unmet=["time-tracking"]))
         assert [(f.capability, f.kind, f.missed_constraint) for f in facts] == [
             ("time-tracking", GapKind.UNSERVED, None)
         ]
@@ -72,7 +80,7 @@ class TestKinds:
                 "does_not_meet": [{"name": "budget", "ok": False, "hard": True}],
             }
         ]
-        facts = derive_gap_facts(record("payroll", rejected=rejected))
+        facts = facts_of_row(record("payroll", rejected=rejected))
         assert [(f.kind, f.missed_constraint) for f in facts] == [(GapKind.UNSERVED, "budget")]
 
     def test_our_full_best_fit_is_served(self) -> None:
@@ -93,7 +101,7 @@ class TestKinds:
             results=[fit("ours", "own", invoicing=status)],
             best_own={"offering_id": "ours", "rank": 1},
         )
-        (fact,) = derive_gap_facts(rec)
+        (fact,) = facts_of_row(rec)
         assert (fact.kind, fact.coverage, fact.own_offering_id) == (
             GapKind.PARTLY_SERVED,
             status,
@@ -116,7 +124,7 @@ class TestKinds:
             rejected=rejected,
             best_own={"offering_id": "ours", "rank": None},
         )
-        (fact,) = derive_gap_facts(rec)
+        (fact,) = facts_of_row(rec)
         assert (fact.kind, fact.missed_constraint, fact.other_offering_id) == (
             GapKind.PARTLY_SERVED,
             "region",
@@ -129,12 +137,12 @@ class TestKinds:
             results=[fit("theirs", "partner", invoicing="full")],
             best_own={"offering_id": "ours", "rank": None, "does_not_meet": ["must_have:payroll"]},
         )
-        (fact,) = derive_gap_facts(rec)
+        (fact,) = facts_of_row(rec)
         assert (fact.kind, fact.missed_constraint) == (GapKind.PARTLY_SERVED, "must_have")
 
     def test_a_must_have_miss_not_shown_is_still_partly_served(self) -> None:
         rec = record("invoicing", best_own={"offering_id": "ours", "rank": None})
-        (fact,) = derive_gap_facts(rec)
+        (fact,) = facts_of_row(rec)
         assert (fact.kind, fact.missed_constraint) == (GapKind.PARTLY_SERVED, "unstated")
 
     def test_a_better_fit_not_ours_is_served_elsewhere_by_it(self) -> None:
@@ -147,7 +155,7 @@ class TestKinds:
             ],
             best_own={"offering_id": "ours", "rank": 2},
         )
-        facts = derive_gap_facts(rec)
+        facts = facts_of_row(rec)
         assert [(f.capability, f.kind, f.other_offering_id, f.coverage) for f in facts] == [
             ("payroll", GapKind.SERVED_ELSEWHERE, "theirs", "partial"),
             ("invoicing", GapKind.SERVED, None, "full"),
@@ -156,7 +164,7 @@ class TestKinds:
 
     def test_not_understood_phrases_make_one_fact_per_need(self) -> None:
         rec = record(not_understood=["blockchain  ledger", "Blockchain ledger", "llamas"])
-        facts = derive_gap_facts(rec)
+        facts = facts_of_row(rec)
         assert [(f.capability, f.kind, f.term) for f in facts] == [
             (None, GapKind.NOT_UNDERSTOOD, "blockchain ledger … llamas"),
         ]
@@ -165,7 +173,7 @@ class TestKinds:
         """The ask was not understood: the capabilities read in its context are no demand."""
         rec = record("banking", not_understood=["riprap or retaining walls"])
         rec["response"]["interpreted"]["ask_understood"] = False
-        assert [(f.capability, f.kind, f.term) for f in derive_gap_facts(rec)] == [
+        assert [(f.capability, f.kind, f.term) for f in facts_of_row(rec)] == [
             (None, GapKind.NOT_UNDERSTOOD, "riprap or retaining walls"),
         ]
 
@@ -177,7 +185,7 @@ class TestKinds:
 
 class TestFilterColumns:
     def test_facts_carry_the_record_s_filter_columns(self) -> None:
-        (fact,) = derive_gap_facts(record("x", unmet=["x"], region="de", segment="small"))
+        (fact,) = facts_of_row(record("x", unmet=["x"], region="de", segment="small"))
         assert (fact.recommendation_id, fact.channel, fact.catalog_version_id) == (
             "rec_1",
             "widget",
@@ -188,10 +196,10 @@ class TestFilterColumns:
 
     def test_the_same_record_gives_the_same_facts(self) -> None:
         rec = record("a", "b", unmet=["a"], not_understood=["zz"])
-        assert derive_gap_facts(rec) == derive_gap_facts(rec)
+        assert facts_of_row(rec) == facts_of_row(rec)
 
     def test_exactly_one_fact_per_need_leads(self) -> None:
-        facts = derive_gap_facts(record("a", "b", unmet=["a", "b"], not_understood=["zz"]))
+        facts = facts_of_row(record("a", "b", unmet=["a", "b"], not_understood=["zz"]))
         assert [f.lead for f in facts] == [1, 0, 0]
 
     def test_a_capability_read_twice_counts_once(self) -> None:

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from referral_api.config import Environment, Settings
+from referral_api.http.session_codec import SessionClaims, SessionCodec
 from referral_api.server import create_app
 from referral_api.store.db import Database
 from referral_api.store.models import PageSession as PageSessionRow
@@ -19,8 +20,6 @@ from referral_api.store.models import utcnow
 from referral_api.store.repositories import ApiKeyRepository
 from referral_api.web.session import (
     COOKIE,
-    SessionClaims,
-    SessionCodec,
     SessionSecretMissing,
     resolve_session_secret,
     safe_next,

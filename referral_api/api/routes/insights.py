@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from referral_api.http.deps import EngineHolderDep, InsightsKey, SessionDep
+from referral_api.http.deps import EngineHolderDep, InsightsKey, NowDep, SessionDep
 from referral_api.insights.export import gaps_csv
 from referral_api.insights.report import gap_clusters, gap_report
 from referral_api.schemas import (
@@ -30,9 +30,9 @@ GapQueryDep = Annotated[GapQuery, Query()]
 
 @router.get("/audit")
 def self_preference_audit(
-    request: Request,
     principal: InsightsKey,
     session: SessionDep,
+    holder: EngineHolderDep,
     since: Annotated[
         dt.datetime | None,
         Query(description="Only records from this time on.", examples=["2026-11-01T00:00:00Z"]),
@@ -44,19 +44,19 @@ def self_preference_audit(
     """Re-rank recorded needs with owners masked; report rankings that differ (expected: none)."""
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=dt.UTC)
-    return run_audit(session, request.app.state.engines.factory, since=since, limit=limit)
+    return run_audit(session, holder.factory, since=since, limit=limit)
 
 
 @router.get("/gaps")
 def gaps(
-    request: Request,
     principal: InsightsKey,
     session: SessionDep,
+    now: NowDep,
     holder: EngineHolderDep,
     query: GapQueryDep,
 ) -> GapsPublic:
     """Needs our own offerings do not serve: by capability and kind, with trends and outcomes."""
-    where = query.to_filter(request.app.state.clock())
+    where = query.to_filter(now)
     report = gap_report(GapFactRepository(session), where, kinds=query.kinds(), limit=query.limit)
     return gaps_public(report, capability_labels(holder))
 
@@ -67,14 +67,14 @@ def gaps(
     responses={200: {"content": {"text/csv": {}}, "description": "The gaps as CSV."}},
 )
 def gaps_as_csv(
-    request: Request,
     principal: InsightsKey,
     session: SessionDep,
+    now: NowDep,
     holder: EngineHolderDep,
     query: GapQueryDep,
 ) -> Response:
     """The gap report as CSV (cells that a spreadsheet would run as formulas are neutralised)."""
-    where = query.to_filter(request.app.state.clock())
+    where = query.to_filter(now)
     report = gap_report(GapFactRepository(session), where, kinds=query.kinds(), limit=query.limit)
     return Response(
         gaps_csv(report, capability_labels(holder)),
@@ -88,10 +88,10 @@ def gaps_as_csv(
 
 @router.get("/clusters")
 def clusters(
-    request: Request, principal: InsightsKey, session: SessionDep, query: GapQueryDep
+    principal: InsightsKey, session: SessionDep, now: NowDep, query: GapQueryDep
 ) -> ClustersPublic:
     """Similar unserved and not-understood needs grouped, with a representative phrasing."""
-    where = query.to_filter(request.app.state.clock())
+    where = query.to_filter(now)
     kinds = query.kinds()
     found = gap_clusters(GapFactRepository(session), where, kinds=kinds, limit=query.limit)
     return clusters_public(found, where.since, where.until)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from referral_api.http.deps import DatabaseDep, EngineHolderDep, InsightsKey
+from referral_api.http.deps import DatabaseDep, EngineHolderDep, InsightsKey, MetricsDep, RecordsDep
 from referral_api.schemas import HealthPublic, ReadyPublic
 
 router = APIRouter(tags=["operations"])
@@ -22,7 +22,7 @@ def healthz() -> HealthPublic:
 
 
 @router.get("/readyz", responses={503: {"description": "Not ready: no catalogue loaded."}})
-def readyz(request: Request, engines: EngineHolderDep, database: DatabaseDep) -> ReadyPublic:
+def readyz(engines: EngineHolderDep, database: DatabaseDep, records: RecordsDep) -> ReadyPublic:
     """Readiness: an engine is loaded (and whether the database answers)."""
     loaded = engines.current
     try:
@@ -31,13 +31,13 @@ def readyz(request: Request, engines: EngineHolderDep, database: DatabaseDep) ->
         database_ok = True
     except (OperationalError, DBAPIError):
         database_ok = False
-    records = request.app.state.records.state()
-    degraded = not database_ok or records.buffered > 0
+    state = records.state()
+    degraded = not database_ok or state.buffered > 0
     return ReadyPublic(
         status="degraded" if degraded else "ready",
         database="ok" if database_ok else "unreachable",
-        records_buffered=records.buffered,
-        records_dropped=records.dropped,
+        records_buffered=state.buffered,
+        records_dropped=state.dropped,
         catalog_version_id=loaded.version_id,
         catalog_version=loaded.catalog.info.version,
         rules_version=loaded.rules.version,
@@ -50,7 +50,7 @@ def readyz(request: Request, engines: EngineHolderDep, database: DatabaseDep) ->
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format."}},
 )
-def metrics(request: Request, principal: InsightsKey) -> Response:
+def metrics(principal: InsightsKey, registry: MetricsDep) -> Response:
     """Prometheus metrics of this worker: requests by route, latency, recommendations by winner."""
-    body = generate_latest(request.app.state.metrics.registry)
+    body = generate_latest(registry.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

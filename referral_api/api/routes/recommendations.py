@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Response
 
 from referral_api.errors import Forbidden
 from referral_api.http.deps import (
     AnyKey,
     EngineDep,
+    MetricsDep,
     RecommendKey,
+    RecordsDep,
     SessionDep,
     SettingsDep,
 )
@@ -57,10 +59,11 @@ RecordId = Annotated[
 )
 async def create_recommendation(
     body: RecommendationCreate,
-    request: Request,
     principal: RecommendKey,
     engine: EngineDep,
     settings: SettingsDep,
+    records: RecordsDep,
+    metrics: MetricsDep,
 ) -> Response:
     """Recommend the best-fitting offerings for a need, with reasons and disclosures."""
     # On the event loop, not in a thread: ranking is pure CPU over the worker's in-memory
@@ -74,10 +77,10 @@ async def create_recommendation(
         redact_needs=settings.redact_needs,
     )
     # the database may be away: the answer is served, its record stored now or buffered
-    status = await request.app.state.records.store(recorded.record)
+    status = await records.store(recorded)
     results = recorded.recommendation.results
     winner = results[0].offering.relationship.value if results else "none"
-    request.app.state.metrics.recommendations.labels(winner).inc()
+    metrics.recommendations.labels(winner).inc()
     # the body is the public model already serialised for the record: send it as it is
     return Response(
         orjson.dumps(recorded.body),

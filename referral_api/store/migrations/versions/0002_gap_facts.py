@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from referral_api.insights.gaps import derive_gap_facts
+from referral_api.store.records import record_from_row
 
 revision = "0002"
 down_revision = "0001"
@@ -96,7 +97,7 @@ def _backfill(gap_facts: sa.Table) -> None:
             created_at = record["created_at"]
             if created_at.tzinfo is None:  # SQLite keeps UTC without the offset
                 record["created_at"] = created_at.replace(tzinfo=dt.UTC)
-            facts.extend(fact.as_row() for fact in derive_gap_facts(record))
+            facts.extend(fact.as_row() for fact in derive_gap_facts(record_from_row(record)))
         if facts:
             connection.execute(sa.insert(gap_facts), facts)
         after = rows[-1]["id"]
