@@ -123,7 +123,7 @@ ABBREVIATION_ZIPF = 5.0
 #: words at least this common name nothing in particular as the thing asked for ("a company
 #: that…", "someone", "a new website")
 OBJECT_ZIPF = 5.0
-LOWER_CASE_NAME_ZIPF = 4.5
+LOWER_CASE_NAME_ZIPF = 5.1
 FOREIGN_OBJECT_ZIPF = 4.0
 #: a word at least this common in the need's language (and more than in English) is that
 #: language's own, not an English term written in it
@@ -244,7 +244,8 @@ class NeedInterpreter:
             [t.stem for t in tokens] if language == "en" else [stem(t.folded, "en") for t in tokens]
         )
         self._boundaries(reading)
-        reading.lower_case = not any(ch.isupper() for ch in need.text)
+        # (capitals only in acronyms, "BAS", "GST", count as none)
+        reading.lower_case = not any(t.text[:1].isupper() and not t.text.isupper() for t in tokens)
         assert reading.cues is not None
         selves = reading.cues[1].get(CueKind.SELF, {})
         # a customer speaks of themselves ("we", "my"), of where they are ("UK plumbing firm,
@@ -583,6 +584,8 @@ class NeedInterpreter:
         n, candidates = self.places.at(reading.folded, i)
         if not n or any(j in reading.used for j in range(i, i + n)):
             return 0
+        if self._names_a_currency(reading, i + n):
+            return 0  # "Aussie dollars", "Swiss francs"
         if not self._plausible_place(reading, i, n, candidates, after_place=after_place):
             return 0
         reading.places.append(Mention(i, i + n, candidates))
@@ -700,6 +703,14 @@ class NeedInterpreter:
                 )
             )
 
+    def _names_a_currency(self, reading: _Reading, i: int) -> bool:
+        """Whether word ``i`` is a currency's name, so the country before it names the
+        currency ("US dollars", "Australian dollars"), not a place."""
+        if i >= len(reading.folded):
+            return False
+        word = reading.folded[i]  # a name ("dollars"), not a sign ("the UK, £200")
+        return word.isalpha() and len(word) >= 3 and word in self.currency_words
+
     def _entries_at(self, reading: _Reading, i: int) -> list[VocabularyEntry]:
         tokens, words = reading.tokens, reading.folded
         for entry in self.index.vocabulary_by_first.get(tokens[i].folded, ()):
@@ -710,6 +721,8 @@ class NeedInterpreter:
                 continue
             if entry.kind is ConstraintKind.CURRENCY:
                 continue
+            if entry.kind is ConstraintKind.REGION and self._names_a_currency(reading, i + n):
+                continue  # "bills us in US dollars": a currency, not where anyone is
             if n == 1 and not self._plausible_word(tokens[i], entry):
                 continue
             return [
@@ -737,7 +750,7 @@ class NeedInterpreter:
         if len(token.text) != 2 or not token.text.isupper():
             return []
         country = pycountry.countries.get(alpha_2=token.text)
-        if country is None:
+        if country is None or self._names_a_currency(reading, i + 1):
             return []
         # A bare capitalised pair ("AI gateway", "IT team") is rarely a country: only with a cue.
         if not self._cue(reading, CueKind.REGION, i, i + 1, before=2, after=0):

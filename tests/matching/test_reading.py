@@ -62,6 +62,10 @@ class TestPlaces:
             ("payroll for my bakery based in nsw", "AU"),
             ("we need payroll for a US company with 5 staff", "US"),
             ("Looking for a DJ for our party", None),  # not Djibouti
+            ("Importer in Leeds; our supplier bills us in US dollars", "GB"),  # a currency
+            ("We get paid in Australian dollars but we're based in Toronto", "CA"),
+            ("wtf is a BAS n how do i lodge it?? just went gst registered, sydney", "AU"),
+            ("hw do i take card pymnts on my iphone at the flea market?? chicago", "US"),
             ("need sumthing 2 run payrol 4 my 6 guys, ontario", "CA"),  # all lower case
             ("havent done my books since like march 2024, need sum1", None),  # a month
             ("Soy fontanero autónomo en Zaragoza y necesito facturas", "ES"),  # not an alias
