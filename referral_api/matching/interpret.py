@@ -1423,9 +1423,21 @@ class NeedInterpreter:
         capitalised name mid-sentence is a product or a place, a misspelling is looked up as
         what it misspells, and a word just before a capability's words qualifies them ("a
         simple payroll")."""
-        if not reading.has_ask or reading.cues is None:
+        if reading.cues is None:
             return None
         articles = reading.cues[1].get(CueKind.ARTICLE, {})
+        asked: Sequence[int] = sorted(reading.ask)
+        if not reading.has_ask:
+            # a need that does not speak of the customer has its ask after an ask cue too
+            # ("Need a locksmith - locked out of the shop"); a description has none
+            starting = reading.cues[1].get(CueKind.ASK, {})
+            cue = next(
+                (i for i, word in enumerate(reading.folded) if (word,) in starting.get(word, ())),
+                None,
+            )
+            if cue is None:
+                return None
+            asked = range(cue + 1, len(reading.tokens))
         language = reading.language
         tokens, words = reading.tokens, reading.folded
         # (the catalogue is written in English: in another language, whether it knows a word
@@ -1433,7 +1445,7 @@ class NeedInterpreter:
         english = language == "en"
         previous = -2
         after_article: bool | None = False  # None: this run of the ask named something known
-        for i in sorted(reading.ask):
+        for i in asked:
             fresh = i != previous + 1  # the start of a run of asked words
             previous = i
             if fresh:

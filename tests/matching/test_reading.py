@@ -256,6 +256,7 @@ class TestEvidence:
             "Looking for a DJ for our accounting firm's 20th anniversary party in March",
             "We need a forklift repaired at our warehouse in Rotterdam, hydraulics are leaking.",
             "We zoeken een dakdekker: het lekt boven ons kantoor bij de afdeling boekhouding.",
+            "Need a locksmith - locked out of the shop, keys are inside, it's raining.",
         ],
     )
     def test_an_ask_for_a_thing_we_do_not_know_is_not_its_context(
