@@ -262,6 +262,13 @@ class NeedInterpreter:
         self._team_size(reading)
         self._vocabulary(reading)
         capabilities = self._about_something_else(reading, self._capabilities(reading))
+        # what is broader than something the customer refused ("not a loan") is not asked by
+        # a vaguer word of theirs ("I just want the cash from those invoices": not lending);
+        # the refused capability itself may still be asked in another form ("not an app on
+        # every phone - just a clock-in screen")
+        refused = {s.value for s in reading.negated_capabilities}
+        broader = {b for r in refused for b in self.index.broader.get(r, ())} - refused
+        capabilities = tuple(c for c in capabilities if c.id not in broader or c.must_have)
         constraints, stated = self._merge(reading, need.constraints)
         capabilities = self._primary(reading, self._must_haves(capabilities, constraints))
         capabilities = self._promoted(reading, capabilities)

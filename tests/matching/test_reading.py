@@ -149,6 +149,31 @@ class TestNegation:
         assert PriceModel.SUBSCRIPTION in constraints.excluded_price_models
         assert PriceModel.SUBSCRIPTION not in constraints.price_models
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Market stall in Texas, I want to take cards but no transaction fees",
+            "Café in Lyon: card payments, pas de frais de transaction",
+        ],
+    )
+    def test_per_transaction_pricing_is_excluded(self, engine: Engine, text: str) -> None:
+        constraints = engine.interpret(Need(text)).constraints
+        assert PriceModel.USAGE in constraints.excluded_price_models
+
+    def test_skipping_is_refusing(self, engine: Engine) -> None:
+        interpretation = engine.interpret(
+            Need("We're Canadian so please skip the 1099 stuff, we need payroll")
+        )
+        assert "1099-filing" not in {c.id for c in interpretation.capabilities}
+
+    def test_a_refused_capability_is_not_asked_by_a_vaguer_word(self, engine: Engine) -> None:
+        """ "not a loan" refuses loans; "the cash from those invoices" is then no request for
+        lending in general."""
+        interpretation = engine.interpret(
+            Need("Not a loan - I don't want more debt. I just want the cash from those invoices.")
+        )
+        assert "lending" not in {c.id for c in interpretation.capabilities}
+
     def test_negation_can_follow(self, engine: Engine) -> None:
         interpretation = engine.interpret(Need("Android haben wir nicht. Wir brauchen eine Kasse."))
         assert "android" in interpretation.constraints.excluded_platforms
