@@ -37,6 +37,9 @@ ALIAS_WEIGHT = 0.1
 #: cities at least this big are known by their other names too ("Munich", "München")
 ALIASED_CITY_POPULATION = 100_000
 #: subdivision kinds that customers name as where they are
+#: the counties people name in Britain and Ireland ("a care home in Kent", "Cork"), though
+#: some lie within a first-level subdivision (England)
+_COUNTIES = {"Two-tier county", "Council area", "County"}
 _FIRST_LEVEL = {
     "State",
     "Province",
@@ -52,7 +55,7 @@ _FIRST_LEVEL = {
     "Federal territory",
     "Union territory",
     "Nation",
-}
+} | _COUNTIES
 #: subdivision codes written after a city ("Austin, TX", "Perth WA"), for these countries only
 _CODED = {"US", "CA", "AU"}
 _SUBDIVISION_WEIGHT = 5_000_000.0
@@ -156,7 +159,9 @@ def _build() -> Gazetteer:
     subdivision_names = _translations("iso3166-2")
     codes: list[tuple[str, Place]] = []
     for sub in pycountry.subdivisions:
-        if sub.type not in _FIRST_LEVEL or getattr(sub, "parent_code", None):
+        if sub.type not in _FIRST_LEVEL or (
+            getattr(sub, "parent_code", None) and sub.type not in _COUNTIES
+        ):
             continue
         country = sub.country_code
         for catalogue in subdivision_names:

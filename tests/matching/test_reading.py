@@ -33,6 +33,8 @@ class TestPlaces:
             ("Two-lawyer firm in London, Ontario. We need trust accounting", "CA"),  # pair
             ("Landscaping company in Portland, Maine, we run payroll", "US"),
             ("New Jersey bakery, need payroll", "US"),  # not Jersey
+            ("Care home in Kent, 35 staff. We need payroll", "GB"),  # a county
+            ("Shipyard in Norfolk, Virginia needs payroll", "US"),  # the state decides
             ("Somos una tienda en México y necesitamos facturación", "MX"),
             ("Wir sind in Deutschland und suchen eine Buchhaltung", "DE"),
         ],
