@@ -19,6 +19,10 @@ DEFAULT_LANGUAGE = "en"
 MIN_CONFIDENCE = 0.5
 #: the language model returns this many guesses, the supported ones among them are kept
 CANDIDATES = 8
+#: a word this much more frequent (Zipf) in one language than in another leans to it; a need
+#: whose English-leaning words outnumber the detected language's by this factor is English
+LEANING_ZIPF = 1.0
+ENGLISH_MAJORITY = 2.0
 #: a word at least this frequent in its language carries no meaning on its own ("de", "the")
 FUNCTION_WORD_ZIPF = 5.9
 
@@ -51,7 +55,19 @@ def detect_language(text: str, supported: tuple[str, ...]) -> tuple[str, float]:
     language = max(scores, key=lambda code: scores[code])
     if scores[language] < MIN_CONFIDENCE:
         return DEFAULT_LANGUAGE, scores[language]
+    if language != DEFAULT_LANGUAGE and _reads_as_english(flat, language):
+        return DEFAULT_LANGUAGE, 0.0
     return language, round(scores[language], 3)
+
+
+def _reads_as_english(text: str, language: str) -> bool:
+    """Whether far more of the words are everyday English than everyday ``language``: txt-speak
+    and slang ("need sumthin 2 do my books n connect my bank acct") can fool the model."""
+    words = [w for w in text.lower().split() if w.isalpha()]
+    leaning = [zipf(w, DEFAULT_LANGUAGE) - zipf(w, language) for w in words]
+    english = sum(1 for d in leaning if d >= LEANING_ZIPF)
+    other = sum(1 for d in leaning if d <= -LEANING_ZIPF)
+    return english > ENGLISH_MAJORITY * max(other, 1)
 
 
 @lru_cache(maxsize=32)

@@ -231,6 +231,15 @@ class TestLanguages:
     def test_short_or_unclear_text_is_read_as_english(self) -> None:
         assert detect_language("POS", ("en", "es", "de"))[0] == "en"
 
+    def test_txt_speak_is_english_when_its_words_are(self) -> None:
+        """The model takes some slang for German; far more English-leaning words say English."""
+        supported = ("en", "es", "fr", "de", "pt", "it", "nl")
+        text = "need sumthin 2 do my books n connect my bank acct automaticaly, im in canada lol"
+        assert detect_language(text, supported)[0] == "en"
+        assert (
+            detect_language("Wir brauchen ein POS System für unseren Laden", supported)[0] == "de"
+        )
+
 
 class TestEvidence:
     """A capability is requested on evidence, never from a stray everyday word."""
