@@ -79,6 +79,17 @@ class TestBatch:
         assert "response" in out[4]
         assert "3 line(s) failed" in result.stderr
 
+    def test_the_default_limit_applies_unless_the_line_sets_its_own(self) -> None:
+        lines = [
+            {"id": "own", "need": "send invoices", "limit": 1},
+            {"id": "nested", "need": "send invoices", "ticket": {"limit": 1}},
+        ]
+        stdin = "\n".join(json.dumps(x) for x in lines) + "\n"
+        result = run("batch", "--limit", "3", *BASE, stdin=stdin)
+        out = {o["id"]: o for o in map(json.loads, result.stdout.splitlines())}
+        assert len(out["own"]["response"]["results"]) == 1
+        assert len(out["nested"]["response"]["results"]) == 3  # a ticket's own "limit" is data
+
 
 class TestEval:
     def test_prints_metrics_per_kind_with_baseline(self) -> None:

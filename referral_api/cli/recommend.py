@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,9 +150,18 @@ def read_need_line(line: str, number: int, *, default_limit: int | None) -> Need
         request = RecommendationCreate.model_validate(fields)
     except ValidationError as exc:
         return NeedLine(line_id, data, None, input_error(exc.errors()))
-    if default_limit is not None and '"limit"' not in line:
+    if default_limit is not None and "limit" not in data:
         request = request.model_copy(update={"limit": default_limit})
     return NeedLine(line_id, data, request, None)
+
+
+def read_need_lines(
+    lines: Iterable[str], *, default_limit: int | None
+) -> Iterator[tuple[int, NeedLine]]:
+    """Every line that is not blank, numbered as in the file, read by :func:`read_need_line`."""
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            yield number, read_need_line(line, number, default_limit=default_limit)
 
 
 @app.command("batch")
@@ -203,10 +213,7 @@ def batch(
     with typer.progressbar(
         lines, label="recommending", file=sys.stderr, hidden=not show_progress
     ) as progress:
-        for number, line in enumerate(progress, start=1):
-            if not line.strip():
-                continue
-            read = read_need_line(line, number, default_limit=limit)
+        for number, read in read_need_lines(progress, default_limit=limit):
             line_id, request, error = read.id, read.request, read.error
             if request is not None:
                 try:
@@ -282,10 +289,7 @@ def _record_backlog(
                 store_record(session, item)
         pending.clear()
 
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        read = read_need_line(line, number, default_limit=limit)
+    for number, read in read_need_lines(lines, default_limit=limit):
         line_id, request, error = read.id, read.request, read.error
         if request is not None:
             try:
