@@ -11,6 +11,7 @@ from referral_api.domain import (
     BestOwn,
     Bundle,
     Catalog,
+    CoverageStatus,
     Fit,
     Interpretation,
     MarketCoverage,
@@ -274,7 +275,9 @@ class Engine:
         facts, neighbours = self.index.facts, self.index.capabilities.neighbours
         for cap_id in requested_ids:
             narrower = [
-                n.capability for n in neighbours.get(cap_id, ()) if n.status == "via-narrower"
+                n.capability
+                for n in neighbours.get(cap_id, ())
+                if n.status is CoverageStatus.VIA_NARROWER
             ]
             if any(facts.active_providers.get(c, 0) for c in (cap_id, *narrower)):
                 continue

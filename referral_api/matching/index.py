@@ -65,11 +65,6 @@ from referral_api.memory import bulk_build
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int32]
 
-_NEIGHBOUR_STATUS = {
-    "via-narrower": CoverageStatus.VIA_NARROWER,
-    "via-broader": CoverageStatus.VIA_BROADER,
-    "related": CoverageStatus.RELATED,
-}
 _Item = TypeVar("_Item", bound=np.generic)
 
 BM25_K1 = 1.2
@@ -243,7 +238,7 @@ class Neighbour:
     """A capability reachable from a requested one, and how it serves the request."""
 
     capability: str
-    status: str  # via-narrower | via-broader | related
+    status: CoverageStatus  # via a narrower or a broader one, or related
     hops: int
 
 
@@ -797,7 +792,10 @@ def _neighbourhoods(catalog: Catalog, max_hops: int) -> dict[str, tuple[Neighbou
     neighbours: dict[str, tuple[Neighbour, ...]] = {}
     for cap in catalog.capabilities:
         found: dict[str, Neighbour] = {}
-        for status, step in (("via-narrower", narrower), ("via-broader", broader)):
+        for status, step in (
+            (CoverageStatus.VIA_NARROWER, narrower),
+            (CoverageStatus.VIA_BROADER, broader),
+        ):
             frontier, hops = [cap], 0
             while frontier and hops < max_hops:
                 hops += 1
@@ -807,7 +805,7 @@ def _neighbourhoods(catalog: Catalog, max_hops: int) -> dict[str, tuple[Neighbou
                         found[n] = Neighbour(n, status, hops)
         for n in sorted(related.get(cap, ())):
             if n != cap and n not in found:
-                found[n] = Neighbour(n, "related", 1)
+                found[n] = Neighbour(n, CoverageStatus.RELATED, 1)
         neighbours[cap] = tuple(found.values())
     return neighbours
 
@@ -886,9 +884,9 @@ class CreditRows:
         weights = self.weights
         partial_ratio = weights.partial / weights.full if weights.full else 0.0
         base = {
-            "via-narrower": weights.via_narrower,
-            "via-broader": weights.via_broader,
-            "related": weights.related,
+            CoverageStatus.VIA_NARROWER: weights.via_narrower,
+            CoverageStatus.VIA_BROADER: weights.via_broader,
+            CoverageStatus.RELATED: weights.related,
         }
         provider_arrays = self.facts.provider_arrays
         capability_position = self.capabilities.position
@@ -910,7 +908,7 @@ class CreditRows:
                 (
                     hits,
                     np.where(hit_full, credit, credit * partial_ratio),
-                    np.full(len(hits), _CODE[_NEIGHBOUR_STATUS[neighbour.status]]),
+                    np.full(len(hits), _CODE[neighbour.status]),
                     np.full(len(hits), capability_position[neighbour.capability]),
                     np.full(len(hits), nearness),
                 )
