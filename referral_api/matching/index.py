@@ -306,7 +306,7 @@ class OfferingFacts:
     id_rank: npt.NDArray[np.int64]
     active: npt.NDArray[np.bool_]
     inactive_positions: npt.NDArray[np.intp]
-    is_active: Sequence[bool]  # ``active``, for Python loops
+    is_active: tuple[bool, ...]  # ``active``, for Python loops
     #: per capability, the offerings that provide it themselves and how fully
     providers: Mapping[str, tuple[tuple[int, CoverageLevel], ...]]
     active_providers: Mapping[str, int]
@@ -368,7 +368,7 @@ def build_offering_facts(catalog: Catalog, rules: Rules) -> OfferingFacts:
     id_rank[sorted(range(len(offerings)), key=lambda i: offerings[i].id)] = np.arange(
         len(offerings)
     )
-    is_active = [o.active for o in offerings]
+    is_active = tuple(o.active for o in offerings)
     active = np.array(is_active, dtype=bool)
     grouped: dict[str, list[tuple[int, CoverageLevel]]] = defaultdict(list)
     for index, offering in enumerate(offerings):
