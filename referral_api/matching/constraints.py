@@ -64,7 +64,7 @@ _MODEL_NAMES = {
 }
 
 
-def nice(value: str, *, acronym: bool = False) -> str:
+def display_name(value: str, *, acronym: bool = False) -> str:
     """A display name for a vocabulary value: ``ios`` → iOS, ``hipaa`` → HIPAA (``acronym``)."""
     if value in _DISPLAY_NAMES:
         return _DISPLAY_NAMES[value]
@@ -82,7 +82,7 @@ def region_name(code: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def money(amount: float, currency: str) -> str:
+def format_money(amount: float, currency: str) -> str:
     if not math.isfinite(amount):
         return f"an unlimited amount of {currency}"  # (amounts are clamped before; never a 500)
     symbol = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}.get(currency)
@@ -103,7 +103,7 @@ class ConstraintChecker:
     """
 
     def __init__(self, constraints: Constraints, rules: Rules, default_currency: str) -> None:
-        self.c = c = constraints
+        self.constraints = constraints
         self.rules = rules
         self.default_currency = default_currency
         self.currency = constraints.currency or default_currency
@@ -113,23 +113,28 @@ class ConstraintChecker:
         # per distinct fact in a request. Must-haves read the capability map (not hashable).
         # Each kind's check is the method named after its field (see CONSTRAINT_KINDS).
         checks: list[tuple[_Check, _Fact, bool]] = [
-            (getattr(self, f"_{kind.field}"), kind.read_fact, stated(getattr(c, kind.field)))
+            (
+                getattr(self, f"_{kind.field}"),
+                kind.read_fact,
+                stated(getattr(constraints, kind.field)),
+            )
             for kind in CONSTRAINT_KINDS
         ]
         # only the checks this need states (the others would yield nothing)
         self._checks: list[tuple[_Check, _Fact, dict[Hashable, tuple[ConstraintVerdict, ...]]]] = [
-            (check, fact, {}) for check, fact, stated in checks if stated
+            (check, fact, {}) for check, fact, is_stated in checks if is_stated
         ]
-        if c.region is not None:
+        region = constraints.region
+        if region is not None:
             groups = rules.region_groups
             # an offering serves the region when it lists one of these codes...
             self._region_codes = frozenset(
-                ["global", c.region, *(g for g, members in groups.items() if c.region in members)]
+                ["global", region, *(g for g, members in groups.items() if region in members)]
             )
             # ...or every member of the group the region names
-            self._region_members = frozenset(groups[c.region]) if c.region in groups else None
-            self._region_name = region_name(c.region)
-            self._region_hard = self._hard(REGION)
+            self._region_members = frozenset(groups[region]) if region in groups else None
+            self._region_name = region_name(region)
+            self._region_hard = self._is_hard(REGION)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -137,7 +142,7 @@ class ConstraintChecker:
         return tuple(
             kind.field
             for kind in CONSTRAINT_KINDS
-            if kind.hard and stated(getattr(self.c, kind.field))
+            if kind.hard and stated(getattr(self.constraints, kind.field))
         )
 
     def verdicts(self, offering: Offering) -> tuple[ConstraintVerdict, ...]:
@@ -153,15 +158,15 @@ class ConstraintChecker:
             found.extend(known)
         return tuple(found)
 
-    def _hard(self, name: str, value: object = None) -> bool:
+    def _is_hard(self, name: str, value: object = None) -> bool:
         known = self._hardness.get((name, value))
         if known is None:
-            known = self._hardness[name, value] = not self.c.is_soft(name, value)
+            known = self._hardness[name, value] = not self.constraints.is_soft(name, value)
         return known
 
     # hard by default ------------------------------------------------------------------------
     def _must_have(self, offering: Offering) -> Iterator[ConstraintVerdict]:
-        for cap in self.c.must_have:
+        for cap in self.constraints.must_have:
             level = offering.capabilities.get(cap)
             ok = level is not None
             detail = (
@@ -169,7 +174,7 @@ class ConstraintChecker:
                 if ok
                 else f"Does not cover {cap}, which you must have"
             )
-            yield ConstraintVerdict(f"{MUST_HAVE}:{cap}", ok, self._hard(MUST_HAVE, cap), detail)
+            yield ConstraintVerdict(f"{MUST_HAVE}:{cap}", ok, self._is_hard(MUST_HAVE, cap), detail)
 
     def _region(self, offering: Offering) -> Iterator[ConstraintVerdict]:
         name, hard = self._region_name, self._region_hard
@@ -185,9 +190,9 @@ class ConstraintChecker:
         yield ConstraintVerdict(REGION, ok, hard, detail)
 
     def _platforms(self, offering: Offering) -> Iterator[ConstraintVerdict]:
-        for platform in self.c.platforms:
+        for platform in self.constraints.platforms:
             ok = platform in offering.platforms
-            label = nice(platform)
+            label = display_name(platform)
             if ok:
                 detail = f"Runs on {label}" if platform not in {"api"} else "Has an API"
             elif "web" in offering.platforms and platform in self.rules.interchangeable_platforms:
@@ -195,13 +200,13 @@ class ConstraintChecker:
             else:
                 detail = f"Does not run on {label}"
             yield ConstraintVerdict(
-                f"{PLATFORM}:{platform}", ok, self._hard(PLATFORM, platform), detail
+                f"{PLATFORM}:{platform}", ok, self._is_hard(PLATFORM, platform), detail
             )
 
     def _excluded_platforms(self, offering: Offering) -> Iterator[ConstraintVerdict]:
         interchangeable = self.rules.interchangeable_platforms
-        for platform in self.c.excluded_platforms:
-            label = nice(platform)
+        for platform in self.constraints.excluded_platforms:
+            label = display_name(platform)
             if platform in interchangeable:
                 # "not on Windows": only offerings that run nowhere else are ruled out
                 others = [p for p in offering.platforms if p != platform]
@@ -213,17 +218,17 @@ class ConstraintChecker:
             yield ConstraintVerdict(
                 f"{EXCLUDED_PLATFORM}:{platform}",
                 ok,
-                self._hard(EXCLUDED_PLATFORM, platform),
+                self._is_hard(EXCLUDED_PLATFORM, platform),
                 detail,
             )
 
     def _compliance(self, offering: Offering) -> Iterator[ConstraintVerdict]:
-        for standard in self.c.compliance:
+        for standard in self.constraints.compliance:
             ok = standard in offering.compliance
-            label = nice(standard, acronym=True)
+            label = display_name(standard, acronym=True)
             detail = f"{label} compliant" if ok else f"Not stated to be {label} compliant"
             yield ConstraintVerdict(
-                f"{COMPLIANCE}:{standard}", ok, self._hard(COMPLIANCE, standard), detail
+                f"{COMPLIANCE}:{standard}", ok, self._is_hard(COMPLIANCE, standard), detail
             )
 
     def convert(self, amount: float, currency: str | None) -> float | None:
@@ -250,11 +255,11 @@ class ConstraintChecker:
         return self.convert(price.monthly_from, price.currency)
 
     def _budget_monthly(self, offering: Offering) -> Iterator[ConstraintVerdict]:
-        budget = self.c.budget_monthly
+        budget = self.constraints.budget_monthly
         if budget is None:
             return
-        hard = self._hard(BUDGET)
-        limit = money(budget, self.currency)
+        hard = self._is_hard(BUDGET)
+        limit = format_money(budget, self.currency)
         price = offering.price
         if price is None or price.model is PriceModel.QUOTE:
             yield ConstraintVerdict(
@@ -284,23 +289,23 @@ class ConstraintChecker:
         assert price is not None
         currency = price.currency or self.default_currency
         if price.model is PriceModel.ONE_TIME and price.one_time is not None:
-            return f"{money(price.one_time, currency)} once"
+            return f"{format_money(price.one_time, currency)} once"
         low = price.monthly_from or 0.0
         if price.model is PriceModel.USAGE and low == 0:
             return "Usage-based with no monthly fee"
-        text = f"From {money(low, currency)}/month"
+        text = f"From {format_money(low, currency)}/month"
         if price.model is PriceModel.USAGE:
-            text = f"Usage-based, from {money(low, currency)}/month"
+            text = f"Usage-based, from {format_money(low, currency)}/month"
         if currency != self.currency:
             converted = self.convert(low, currency)
             if converted is not None:
-                text += f" (≈ {money(round(converted, 2), self.currency)})"
+                text += f" (≈ {format_money(round(converted, 2), self.currency)})"
         return text
 
     def _price_models(self, offering: Offering) -> Iterator[ConstraintVerdict]:
-        if not self.c.price_models:
+        if not self.constraints.price_models:
             return
-        wanted = set(self.c.price_models)
+        wanted = set(self.constraints.price_models)
         price = offering.price
         models: set[PriceModel] = set()
         if price is not None:
@@ -320,12 +325,12 @@ class ConstraintChecker:
             detail = f"Price model not published (you asked for {names})"
         else:
             detail = f"Sold as {_MODEL_NAMES[price.model]}, not {names}"
-        hard = any(self._hard(PRICE_MODEL, m.value) for m in wanted)
+        hard = any(self._is_hard(PRICE_MODEL, m.value) for m in wanted)
         yield ConstraintVerdict(PRICE_MODEL, ok, hard, detail)
 
     def _excluded_price_models(self, offering: Offering) -> Iterator[ConstraintVerdict]:
         price = offering.price
-        for model in self.c.excluded_price_models:
+        for model in self.constraints.excluded_price_models:
             ok = price is None or price.model is not model
             detail = (
                 f"Not {_MODEL_NAMES[model]}"
@@ -335,13 +340,13 @@ class ConstraintChecker:
             yield ConstraintVerdict(
                 f"{EXCLUDED_PRICE_MODEL}:{model.value}",
                 ok,
-                self._hard(EXCLUDED_PRICE_MODEL, model.value),
+                self._is_hard(EXCLUDED_PRICE_MODEL, model.value),
                 detail,
             )
 
     # always soft ------------------------------------------------------------------------------
     def _segment(self, offering: Offering) -> Iterator[ConstraintVerdict]:
-        segment = self.c.segment
+        segment = self.constraints.segment
         if segment is None or not offering.segments:
             return
         ok = segment in offering.segments
@@ -352,10 +357,10 @@ class ConstraintChecker:
         yield ConstraintVerdict(SEGMENT, ok, False, detail)
 
     def _languages(self, offering: Offering) -> Iterator[ConstraintVerdict]:
-        if not self.c.languages or not offering.languages:
+        if not self.constraints.languages or not offering.languages:
             return
-        wanted = [lang for lang in self.c.languages if lang in offering.languages]
-        names = ", ".join(_language_name(lang) for lang in self.c.languages)
+        wanted = [lang for lang in self.constraints.languages if lang in offering.languages]
+        names = ", ".join(_language_name(lang) for lang in self.constraints.languages)
         ok = bool(wanted)
         detail = f"Available in {names}" if ok else f"Not available in {names}"
         yield ConstraintVerdict(LANGUAGE, ok, False, detail)

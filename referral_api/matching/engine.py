@@ -11,6 +11,7 @@ from referral_api.domain import (
     BestOwn,
     Bundle,
     Catalog,
+    CoverageStatus,
     Fit,
     Interpretation,
     MarketCoverage,
@@ -51,7 +52,7 @@ class Engine:
     def __init__(self, catalog: Catalog, rules: Rules) -> None:
         self.catalog = catalog
         self.rules = rules
-        self.index = MatchingIndex(catalog, rules)
+        self.index = MatchingIndex.build(catalog, rules)
         self.interpreter = NeedInterpreter(self.index)
 
     def interpret(self, need: Need) -> Interpretation:
@@ -193,7 +194,7 @@ class Engine:
         own = Relationship.OWN
         best = next((s for s in fits if s.offering.relationship is own), None)
         if best is None:
-            for position in scan.in_bound_order(self.index.own_positions):
+            for position in scan.in_bound_order(self.index.facts.own_positions):
                 if best is not None and scan.bound[position] + BOUND_SLACK < best.score:
                     break
                 candidate = scan.score(position)
@@ -225,7 +226,7 @@ class Engine:
         pool = {s.position: s for s in fits[:BUNDLE_POOL]}
         for cap in requested:
             for scored in scan.first_fits(
-                BUNDLE_PER_CAPABILITY, self.index.direct_providers(cap.id)
+                BUNDLE_PER_CAPABILITY, self.index.facts.direct_providers(cap.id)
             ):
                 pool.setdefault(scored.position, scored)
         return sorted(pool.values(), key=order)
@@ -236,7 +237,7 @@ class Engine:
             catalog=info.name or f"{info.company} catalogue",
             version=info.version,
             date=info.date,
-            considered={r: self.index.considered[r] for r in Relationship},
+            considered={r: self.index.facts.considered[r] for r in Relationship},
         )
 
     def _order(self, checker: ConstraintChecker):  # type: ignore[no-untyped-def]
@@ -271,16 +272,17 @@ class Engine:
     def _unmet(self, requested_ids: Sequence[str]) -> list[Unmet]:
         """Requested capabilities no active offering covers, itself or through a narrower one."""
         out = []
+        facts, neighbours = self.index.facts, self.index.capabilities.neighbours
         for cap_id in requested_ids:
             narrower = [
                 n.capability
-                for n in self.index.neighbours.get(cap_id, ())
-                if n.status == "via-narrower"
+                for n in neighbours.get(cap_id, ())
+                if n.status is CoverageStatus.VIA_NARROWER
             ]
-            if any(self.index.active_providers.get(c, 0) for c in (cap_id, *narrower)):
+            if any(facts.active_providers.get(c, 0) for c in (cap_id, *narrower)):
                 continue
             label = self.catalog.capabilities[cap_id].label
-            retired = self.index.providers.get(cap_id, ())
+            retired = facts.providers.get(cap_id, ())
             detail = (
                 f"Only a retired offering covered {label.lower()}; no active offering does"
                 if retired

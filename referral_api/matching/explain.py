@@ -87,9 +87,9 @@ class Explainer:
         self._shareable: list[tuple[str, npt.NDArray[np.int32]]] = []
         self._prepared: dict[int, list[str]] = {}
         seen: set[str] = set()
-        postings = index.text.terms
+        postings = index.text.postings.terms
         for token in self.tokens:
-            if token.folded in index.stopwords or token.folded.isdigit() or token.stem in seen:
+            if token.folded in index.text.stopwords or token.folded.isdigit() or token.stem in seen:
                 continue
             seen.add(token.stem)
             hit = postings.get(token.stem)

@@ -1,15 +1,23 @@
 """The in-memory matching index, built once per catalogue and rules; read-only afterwards.
 
 It holds everything a request needs so that per-request work grows with the words of the need
-and the offerings those words reach, not with the size of the catalogue:
+and the offerings those words reach, not with the size of the catalogue. A
+:class:`MatchingIndex` is made of parts, each built by a function from the parts it reads, in
+this order:
 
-- phrase tables for capabilities (labels, synonyms, examples, rule triggers) and for constraint
-  vocabularies, keyed by stem;
-- BM25 postings over offerings' own text (name, summary), as numpy arrays per term;
-- BM25 postings over *capability documents* — each capability's words plus the words of the
-  offerings that provide it — so needs in a customer's own vocabulary still find capabilities;
-- capability postings (which offerings provide each capability, at which level) and the graph
-  neighbourhoods used by expansion.
+1. :class:`OfferingFacts` (:func:`build_offering_facts`): the offerings by position, which are
+   active, who provides each capability, the constraint facts and markets recorded at all;
+2. :class:`OfferingText` (:func:`build_offering_text`): stopwords and stems, and BM25 postings
+   over offerings' own text (name, summary), as numpy arrays per term;
+3. :class:`Lexicon` (:func:`build_lexicon`): constraint vocabularies, cue phrases, offering and
+   provider names, places;
+4. :class:`CapabilityIndex` (:func:`build_capabilities`): capability ids and positions, the
+   broader/narrower/related graph, phrase tables (labels, synonyms, examples, rule triggers,
+   translations) keyed by stem, and BM25 postings over *capability documents* — each
+   capability's words plus the words of the offerings that provide it — so needs in a
+   customer's own vocabulary still find capabilities;
+5. :class:`CreditRows` (:func:`build_credit_rows`): what requesting each capability earns
+   every offering, directly or through the graph.
 """
 
 from __future__ import annotations
@@ -17,13 +25,15 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import chain
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from referral_api.domain import (
+    Capability,
     Catalog,
     ConstraintKind,
     Coverage,
@@ -33,6 +43,7 @@ from referral_api.domain import (
     Offering,
     Relationship,
     Rules,
+    Weights,
 )
 from referral_api.domain.catalog import CapabilityGraph
 from referral_api.domain.constraint_kinds import FACTS
@@ -54,11 +65,7 @@ from referral_api.memory import bulk_build
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int32]
 
-_NEIGHBOUR_STATUS = {
-    "via-narrower": CoverageStatus.VIA_NARROWER,
-    "via-broader": CoverageStatus.VIA_BROADER,
-    "related": CoverageStatus.RELATED,
-}
+_Item = TypeVar("_Item", bound=np.generic)
 
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -67,7 +74,7 @@ SYNONYM_REPEAT = 2
 TEXT_NEIGHBOURS = 15  # how many offerings most like a need's words vote on its capabilities
 TRANSLATION_CONFIDENCE = 0.9  # a capability's phrase in another language, like a synonym
 DISTINCT_NAME_ZIPF = 3.5  # a one-word offering name rarer than this is a name, not a word
-FOREIGN_CUE_ZIPF = 4.0  # see MatchingIndex.cue_tables
+FOREIGN_CUE_ZIPF = 4.0  # see Lexicon.cue_tables
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +238,7 @@ class Neighbour:
     """A capability reachable from a requested one, and how it serves the request."""
 
     capability: str
-    status: str  # via-narrower | via-broader | related
+    status: CoverageStatus  # via a narrower or a broader one, or related
     hops: int
 
 
@@ -278,196 +285,215 @@ class CreditRow:
 #: from the phrase word it misspells
 TRANSPOSED_MIN_LETTERS = 5
 
+ProviderArrays = tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]
 
-class MatchingIndex:
-    """Everything the engine needs about one catalogue and rules set, precomputed."""
 
-    def __init__(self, catalog: Catalog, rules: Rules) -> None:
-        with bulk_build():
-            self._build(catalog, rules)
+def _read_only(array: npt.NDArray[_Item]) -> npt.NDArray[_Item]:
+    array.setflags(write=False)
+    return array
 
-    def _build(self, catalog: Catalog, rules: Rules) -> None:
-        self.catalog = catalog
-        self.rules = rules
-        self.stopwords = rules.stopwords
-        # Phrase matching skips only short function words ("of", "the", "app"); longer stopwords
-        # such as "online" still tell "online payments" from "payments".
-        self.function_words = frozenset(w for w in rules.stopwords if len(w) <= 4)
-        self.offerings: tuple[Offering, ...] = catalog.offerings
-        self.position = {o.id: i for i, o in enumerate(self.offerings)}
-        # ties are broken by offering id, never by where an offering sits in the files
-        self.id_rank = np.empty(len(self.offerings), dtype=np.int64)
-        self.id_rank[sorted(range(len(self.offerings)), key=lambda i: self.offerings[i].id)] = (
-            np.arange(len(self.offerings))
-        )
-        active = [o.active for o in self.offerings]
-        self.active = np.array(active, dtype=bool)
-        self.inactive_positions = np.flatnonzero(~self.active)
-        self._is_active = active  # the same, for Python loops
-        self._build_capability_phrases()
-        self._build_vocabularies()
-        self._build_text_postings()
-        self._build_capability_postings()
-        self._build_neighbourhoods()
-        self._build_dimensions()
-        # Every capability's credit row and direct providers, built now rather than by the
-        # first request that names the capability (at 100k offerings a row costs about as much
-        # as a whole recommendation; all of them add a fraction of a second to the build).
-        self._providers_as_arrays: dict[
-            str, tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]
-        ] = {}
-        self._credit_rows: dict[str, CreditRow] = {
-            cap: self._build_credit_row(cap) for cap in self.capability_ids
-        }
-        self._direct: dict[str, npt.NDArray[np.intp]] = {
-            cap: self._provider_arrays(cap)[0].astype(np.intp) for cap in self.capability_ids
-        }
 
-    # capabilities ---------------------------------------------------------------------------
-    def _build_capability_phrases(self) -> None:
-        graph = self.catalog.graph
-        #: every capability's broader capabilities, at any distance (read per need too)
-        self.broader: Mapping[str, frozenset[str]] = {
-            cap: frozenset(self._broader_closure(graph, cap)) for cap in self.catalog.capabilities
-        }
-        self.capability_depth = {cap: len(ancestors) for cap, ancestors in self.broader.items()}
-        phrases: list[Phrase] = []
-        for cap in self.catalog.capabilities.values():
-            phrases.append(self._phrase(cap.label, cap.id, "label", 0.95))
-            phrases += [self._phrase(s, cap.id, "synonym", 0.9) for s in cap.synonyms]
-            phrases += [
-                self._phrase(e, cap.id, "example", 0.8)
-                for e in cap.examples
-                if len(phrase_stems(e, self.stopwords)) <= 4
-            ]
-        for trigger in self.rules.capability_triggers:
-            if trigger.capability in self.catalog.capabilities:
-                phrases += [
-                    self._phrase(p, trigger.capability, "trigger", trigger.confidence)
-                    for p in trigger.patterns
-                ]
-        by_stem: dict[str, list[Phrase]] = defaultdict(list)
-        for phrase in self._disambiguate_phrases(phrases):
-            if phrase.stems:
-                by_stem[phrase.stems[0]].append(phrase)
-        self.phrases_by_first = dict(by_stem)
-        self.phrase_vocabulary = sorted({s for p in phrases for s in p.stems if len(s) >= 4})
-        self._comparable_stems: dict[tuple[int, float], list[str]] = {}
-        # phrases in the other supported languages (capabilities' ``translations``), stemmed
-        # in their own language, built when a need in that language first comes
-        self._phrase_tables: dict[str, dict[str, list[Phrase]]] = {"en": self.phrases_by_first}
-        self._translated_stems: dict[str, frozenset[str]] = {}
+# offerings' facts ---------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, eq=False)
+class OfferingFacts:
+    """What the catalogue states about its offerings, by position (their order in the catalogue).
 
-    def phrase_table(self, language: str) -> dict[str, list[Phrase]]:
-        """Capability phrases in ``language`` by their first stem (English: every phrase;
-        other languages: the capabilities' translations into it)."""
-        table = self._phrase_tables.get(language)
-        if table is None:
-            translated = [
-                self._phrase_in(text, cap.id, language)
-                for cap in self.catalog.capabilities.values()
-                for text in cap.translations.get(language, ())
-            ]
-            by_first: dict[str, list[Phrase]] = defaultdict(list)
-            for phrase in self._disambiguate_phrases(translated):
-                if phrase.stems:
-                    by_first[phrase.stems[0]].append(phrase)
-            table = self._phrase_tables[language] = dict(by_first)
-        return table
+    Built first: every other part refers to offerings by these positions.
+    """
 
-    def _phrase_in(self, text: str, capability: str, language: str) -> Phrase:
-        """A translated phrase, stemmed in its language without that language's function
-        words (all words when every one is one)."""
-        tokens = tokenize(text, language)
-        content = tuple(t.stem for t in tokens if not is_function_word(t.text.lower(), language))
-        stems = content or tuple(t.stem for t in tokens)
-        words = tuple(t.folded for t in tokens)
-        return Phrase(stems, capability, "translation", TRANSLATION_CONFIDENCE, text, words)
+    offerings: tuple[Offering, ...]
+    #: each offering's rank by id: ties are broken by id, never by where it sits in the files
+    id_rank: npt.NDArray[np.int64]
+    active: npt.NDArray[np.bool_]
+    inactive_positions: npt.NDArray[np.intp]
+    is_active: tuple[bool, ...]  # ``active``, for Python loops
+    #: per capability, the offerings that provide it themselves and how fully
+    providers: Mapping[str, tuple[tuple[int, CoverageLevel], ...]]
+    active_providers: Mapping[str, int]
+    own_positions: npt.NDArray[np.intp]
+    #: which constraint facts any active offering records (for honest "unknown" verdicts)
+    records: Mapping[str, bool]
+    #: the two-letter markets active offerings serve, region groups spelled out
+    markets: frozenset[str]
+    #: how many active offerings of each relationship every answer considers
+    considered: Mapping[Relationship, int]
+    _provider_arrays: dict[str, ProviderArrays] = field(default_factory=dict, repr=False)
+    _direct: dict[str, npt.NDArray[np.intp]] = field(default_factory=dict, repr=False)
 
-    def _phrase(self, text: str, capability: str, source: str, confidence: float) -> Phrase:
-        stems = phrase_stems(text, self.function_words)
-        return Phrase(stems, capability, source, confidence, text, phrase_folds(text))
+    def provider_arrays(self, capability: str) -> ProviderArrays:
+        """The positions of ``capability``'s direct providers and whether each is full (cached)."""
+        found = self._provider_arrays.get(capability)
+        if found is None:
+            hits = self.providers.get(capability, ())
+            positions = np.fromiter((p for p, _ in hits), dtype=np.int64, count=len(hits))
+            full = np.fromiter(
+                (lvl is CoverageLevel.FULL for _, lvl in hits), dtype=bool, count=len(hits)
+            )
+            found = self._provider_arrays[capability] = (positions, full)
+        return found
 
-    def _disambiguate_phrases(self, phrases: list[Phrase]) -> list[Phrase]:
-        """A phrase naming several capabilities names the most general of them, less surely.
+    def direct_providers(self, capability: str) -> npt.NDArray[np.intp]:
+        """Positions of offerings that provide ``capability`` themselves (fully or partly)."""
+        found = self._direct.get(capability)
+        if found is None:
+            found = self._direct[capability] = self.provider_arrays(capability)[0].astype(np.intp)
+        return found
 
-        "payments" may be the label of ``payments`` and a synonym of ``online-payments``; it
-        then requests ``payments`` (expansion credits every narrower kind). A phrase shared by
-        unrelated capabilities ("pay") requests each with confidence divided by √k.
+    def best_first(
+        self,
+        values: npt.NDArray[np.float64] | FloatArray,
+        positions: npt.NDArray[np.intp] | None = None,
+        *,
+        count: int | None = None,
+    ) -> npt.NDArray[np.intp]:
+        """Positions (all, or the given ones) by descending value, ties by offering id.
+
+        With ``count``, only the best ``count`` (and any tied with the last of them), found
+        without sorting everything.
         """
-        targets: dict[tuple[str, ...], set[str]] = defaultdict(set)
-        for phrase in phrases:
-            targets[phrase.stems].add(phrase.capability)
-        kept: list[Phrase] = []
-        for phrase in phrases:
-            group = targets[phrase.stems]
-            if len(group) == 1:
-                kept.append(phrase)
-                continue
-            if self.broader[phrase.capability] & group:
-                continue
-            general = [c for c in group if not (self.broader[c] & group)]
-            confidence = phrase.confidence / math.sqrt(len(general))
-            kept.append(replace(phrase, confidence=confidence))
-        return kept
+        if positions is None:
+            positions = np.arange(len(values))
+        chosen = values[positions]
+        if count is not None and count < len(positions):
+            cut = np.partition(chosen, len(chosen) - count)[len(chosen) - count]
+            keep = chosen >= cut
+            positions, chosen = positions[keep], chosen[keep]
+        return positions[np.lexsort((self.id_rank[positions], -chosen))]
 
-    @staticmethod
-    def _broader_closure(graph: CapabilityGraph, capability: str) -> set[str]:
-        seen: set[str] = set()
-        frontier = [capability]
-        while frontier:
-            node = frontier.pop()
-            for _, target, data in graph.out_edges(node, data=True):
-                if data["kind"] is EdgeKind.BROADER and target not in seen:
-                    seen.add(target)
-                    frontier.append(target)
-        return seen
 
-    # constraint vocabularies ----------------------------------------------------------------
-    def _build_vocabularies(self) -> None:
-        # (countries, states and cities by their names are the gazetteer's: see places.py)
-        entries: list[VocabularyEntry] = []
-        coded = (ConstraintKind.REGION, ConstraintKind.LANGUAGE, ConstraintKind.CURRENCY)
-        for kind, values in self.rules.vocabularies.items():
-            for canonical, aliases in values.items():
-                # people write "Italy" or "Italian", not "it"; codes are read separately
-                spellings = aliases if kind in coded else (canonical, *aliases)
-                for alias in spellings:
-                    words = phrase_folds(alias) or (fold(alias),)
-                    entries.append(VocabularyEntry(words, kind, canonical))
-        by_first: dict[str, list[VocabularyEntry]] = defaultdict(list)
-        for entry in entries:
-            by_first[entry.words[0]].append(entry)
-        # longest phrases first, so "new zealand" wins over "new"
-        self.vocabulary_by_first = {
-            k: sorted(v, key=lambda e: -len(e.words)) for k, v in by_first.items()
-        }
-        # cue phrases by their last word (to look back from a mention) and first word (ahead),
-        # per language (each language's own cues next to the English ones)
-        self._cue_tables: dict[str, CueTables] = {"en": _cue_tables(self.rules.cues)}
-        # offerings and providers by name: a need naming one says what the customer uses
-        # today, never which capability it asks for
-        names: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
-        distinct: dict[str, bool] = {}  # one word: rare enough to be a name (asked once each)
-        for offering in self.offerings:
-            for name in {offering.name, offering.provider or ""}:
-                words = tuple(folded_words(name))
-                if len(words) == 1 and words[0] not in distinct:
-                    distinct[words[0]] = zipf(words[0], "en") < DISTINCT_NAME_ZIPF
-                if words and (len(words) > 1 or distinct[words[0]]):
-                    names[words[0]].append((words, offering.id))
-        # first word → (name lengths, longest first; name words → offering id), so that a need's
-        # word is looked up in a few dictionary probes however many names share it
-        self.names_by_first: dict[str, tuple[tuple[int, ...], dict[tuple[str, ...], str]]] = {}
-        for first, named in names.items():
-            by_words: dict[tuple[str, ...], str] = {}
-            for words, offering_id in sorted(named, key=lambda item: item[1]):
-                by_words.setdefault(words, offering_id)
-            lengths = tuple(sorted({len(w) for w in by_words}, reverse=True))
-            self.names_by_first[first] = (lengths, by_words)
+def build_offering_facts(catalog: Catalog, rules: Rules) -> OfferingFacts:
+    """The offerings' facts; depends on nothing else in the index."""
+    offerings = catalog.offerings
+    id_rank = np.empty(len(offerings), dtype=np.int64)
+    id_rank[sorted(range(len(offerings)), key=lambda i: offerings[i].id)] = np.arange(
+        len(offerings)
+    )
+    is_active = tuple(o.active for o in offerings)
+    active = np.array(is_active, dtype=bool)
+    grouped: dict[str, list[tuple[int, CoverageLevel]]] = defaultdict(list)
+    for index, offering in enumerate(offerings):
+        for cap, level in offering.capabilities.items():
+            grouped[cap].append((index, level))
+    providers = {cap: tuple(hits) for cap, hits in grouped.items()}
+    live = [o for o in offerings if o.active]
+    groups = rules.region_groups
+    considered = Counter(o.relationship for o in live)
+    facts = OfferingFacts(
+        offerings=offerings,
+        id_rank=_read_only(id_rank),
+        active=_read_only(active),
+        inactive_positions=_read_only(np.flatnonzero(~active)),
+        is_active=is_active,
+        providers=providers,
+        active_providers={
+            cap: sum(1 for i, _ in hits if is_active[i]) for cap, hits in providers.items()
+        },
+        own_positions=_read_only(
+            np.array(
+                [i for i, o in enumerate(offerings) if o.relationship is Relationship.OWN],
+                dtype=np.intp,
+            )
+        ),
+        records={fact: any(read(o) for o in live) for fact, read in FACTS.items()},
+        markets=frozenset(
+            code
+            for o in live
+            for region in o.regions
+            for code in (region, *groups.get(region, ()))
+            if len(code) == 2
+        ),
+        considered={r: considered[r] for r in Relationship},
+    )
+    # every capability's providers as arrays and its direct providers, built now rather than
+    # by the first request that names the capability
+    for cap in catalog.capabilities:
+        facts.direct_providers(cap)
+    return facts
+
+
+# offerings' text ----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, eq=False)
+class OfferingText:
+    """How words are read (stopwords, stems) and BM25 postings over offerings' own text."""
+
+    stopwords: frozenset[str]
+    #: the stopwords phrase matching skips: only short function words ("of", "the", "app");
+    #: longer stopwords such as "online" still tell "online payments" from "payments"
+    function_words: frozenset[str]
+    #: BM25 over each offering's name and summary, by offering position
+    postings: Postings
+
+    def content_stems(self, text: str) -> list[str]:
+        return content_stems(text, self.stopwords)
+
+    def knows(self, word_stem: str) -> bool:
+        """Whether any offering's name or summary uses this stem."""
+        return self.postings.idf_known(word_stem)
+
+
+@dataclass(frozen=True, slots=True)
+class OfferingWords:
+    """The offerings' words as term ids, kept only while the index is built (capability
+    documents are made of their providers' words, under the same term ids)."""
+
+    term_ids: dict[str, int]  # stem → term id, extended by the capability documents
+    terms: npt.NDArray[np.int64]  # the kept word occurrences, in offering order
+    docs: npt.NDArray[np.int64]  # the offering position of each
+
+    def term_id(self, word_stem: str) -> int:
+        return self.term_ids.setdefault(word_stem, len(self.term_ids))
+
+
+def build_offering_text(
+    facts: OfferingFacts, stopwords: frozenset[str]
+) -> tuple[OfferingText, OfferingWords]:
+    """The offerings' text postings, after the facts (which offerings are active); also their
+    words as term ids, for :func:`build_capabilities`."""
+    term_ids: dict[str, int] = {}
+    texts = [folded_words(f"{o.name}. {o.summary or ''}") for o in facts.offerings]
+    # each distinct word is stemmed once; stopwords map to -1 and are dropped below
+    word_ids = {
+        word: -1 if word in stopwords else term_ids.setdefault(stem(word), len(term_ids))
+        for word in sorted(set().union(*texts))  # sorted: term ids do not depend on order
+    }
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    occurrences = chain.from_iterable(texts)
+    ids = np.fromiter(map(word_ids.__getitem__, occurrences), dtype=np.int64, count=lengths.sum())
+    docs = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    kept = ids >= 0
+    words = OfferingWords(term_ids, ids[kept], docs[kept])
+    postings = Postings(
+        list(words.term_ids),
+        words.terms,
+        words.docs,
+        len(facts.offerings),
+        active=facts.active,
+        best_count=TEXT_NEIGHBOURS,
+    )
+    function_words = frozenset(w for w in stopwords if len(w) <= 4)
+    return OfferingText(stopwords, function_words, postings), words
+
+
+# the words needs are read with --------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, eq=False)
+class Lexicon:
+    """What a need's constraints and context are read with: constraint vocabularies, cue
+    phrases (per language, built on first use), offering and provider names, and places."""
+
+    rules: Rules
+    #: constraint vocabularies by first folded word, longest phrases first ("new zealand"
+    #: before "new"); countries, states and cities by their names are the gazetteer's
+    vocabulary_by_first: Mapping[str, list[VocabularyEntry]]
+    #: offering and provider names by first word → (name lengths, longest first; name words →
+    #: offering id): a need naming one says what the customer uses today, never what it asks for
+    names_by_first: Mapping[str, tuple[tuple[int, ...], dict[tuple[str, ...], str]]]
+    places: Gazetteer
+    _cue_tables: dict[str, CueTables] = field(default_factory=dict, repr=False)
 
     def cue_tables(self, language: str) -> CueTables:
-        """Cue phrases to read a need in ``language`` with (built on first use)."""
+        """Cue phrases to read a need in ``language`` with (built on first use), by their last
+        word (to look back from a mention) and their first (ahead); each language's own cues
+        next to the English ones."""
         tables = self._cue_tables.get(language)
         if tables is None:
             own = self.rules.languages.get(language)
@@ -486,250 +512,116 @@ class MatchingIndex:
             tables = self._cue_tables[language] = _cue_tables(merged)
         return tables
 
-    # offering text --------------------------------------------------------------------------
-    def content_stems(self, text: str) -> list[str]:
-        return content_stems(text, self.stopwords)
 
-    def _term_id(self, stem: str) -> int:
-        return self._vocabulary.setdefault(stem, len(self._vocabulary))
+def build_lexicon(rules: Rules, facts: OfferingFacts) -> Lexicon:
+    """The lexicon, from the rules and the offerings' names (after the facts)."""
+    entries: list[VocabularyEntry] = []
+    coded = (ConstraintKind.REGION, ConstraintKind.LANGUAGE, ConstraintKind.CURRENCY)
+    for kind, values in rules.vocabularies.items():
+        for canonical, aliases in values.items():
+            # people write "Italy" or "Italian", not "it"; codes are read separately
+            spellings = aliases if kind in coded else (canonical, *aliases)
+            for alias in spellings:
+                words = phrase_folds(alias) or (fold(alias),)
+                entries.append(VocabularyEntry(words, kind, canonical))
+    by_first: dict[str, list[VocabularyEntry]] = defaultdict(list)
+    for entry in entries:
+        by_first[entry.words[0]].append(entry)
+    names: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+    distinct: dict[str, bool] = {}  # one word: rare enough to be a name (asked once each)
+    for offering in facts.offerings:
+        for name in {offering.name, offering.provider or ""}:
+            words = tuple(folded_words(name))
+            if len(words) == 1 and words[0] not in distinct:
+                distinct[words[0]] = zipf(words[0], "en") < DISTINCT_NAME_ZIPF
+            if words and (len(words) > 1 or distinct[words[0]]):
+                names[words[0]].append((words, offering.id))
+    # so that a need's word is looked up in a few dictionary probes however many names share it
+    names_by_first: dict[str, tuple[tuple[int, ...], dict[tuple[str, ...], str]]] = {}
+    for first, named in names.items():
+        by_words: dict[tuple[str, ...], str] = {}
+        for words, offering_id in sorted(named, key=lambda item: item[1]):
+            by_words.setdefault(words, offering_id)
+        lengths = tuple(sorted({len(w) for w in by_words}, reverse=True))
+        names_by_first[first] = (lengths, by_words)
+    return Lexicon(
+        rules=rules,
+        vocabulary_by_first={
+            k: sorted(v, key=lambda e: -len(e.words)) for k, v in by_first.items()
+        },
+        names_by_first=names_by_first,
+        places=gazetteer(),
+        _cue_tables={"en": _cue_tables(rules.cues)},
+    )
 
-    def _build_text_postings(self) -> None:
-        self._vocabulary: dict[str, int] = {}
-        texts = [folded_words(f"{o.name}. {o.summary or ''}") for o in self.offerings]
-        # each distinct word is stemmed once; stopwords map to -1 and are dropped below
-        stopwords, term_id = self.stopwords, self._term_id
-        word_ids = {
-            word: -1 if word in stopwords else term_id(stem(word))
-            for word in sorted(set().union(*texts))  # sorted: term ids do not depend on order
-        }
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        words = chain.from_iterable(texts)
-        ids = np.fromiter(map(word_ids.__getitem__, words), dtype=np.int64, count=lengths.sum())
-        docs = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-        kept = ids >= 0
-        # kept, word occurrences in offering order, to assemble capability documents below
-        self._offering_terms, self._offering_docs = ids[kept], docs[kept]
-        self.text = Postings(
-            list(self._vocabulary),
-            self._offering_terms,
-            self._offering_docs,
-            len(self.offerings),
-            active=self.active,
-            best_count=TEXT_NEIGHBOURS,
-        )
 
-    # capability documents and postings --------------------------------------------------------
-    def _build_capability_postings(self) -> None:
-        self.capability_ids: tuple[str, ...] = tuple(self.catalog.capabilities)
-        self.capability_position = {c: i for i, c in enumerate(self.capability_ids)}
-        ids = np.array(self.capability_ids, dtype=object)
-        self.capability_id_rank = np.argsort(np.argsort(ids))
-        providers: dict[str, list[tuple[int, CoverageLevel]]] = defaultdict(list)
-        for index, offering in enumerate(self.offerings):
-            for cap, level in offering.capabilities.items():
-                providers[cap].append((index, level))
-        self.providers: Mapping[str, tuple[tuple[int, CoverageLevel], ...]] = {
-            cap: tuple(hits) for cap, hits in providers.items()
-        }
-        self.own_positions = np.array(
-            [i for i, o in enumerate(self.offerings) if o.relationship is Relationship.OWN],
-            dtype=np.intp,
-        )
-        is_active = self._is_active
-        self.active_providers = {
-            cap: sum(1 for i, _ in hits if is_active[i]) for cap, hits in self.providers.items()
-        }
-        self.capability_text = self._capability_documents()
-        del self._offering_terms, self._offering_docs, self._vocabulary
-        # offering × capability membership, for neighbour votes
-        self.offering_capabilities: list[tuple[tuple[int, float], ...]] = [
-            tuple(
-                (self.capability_position[c], 1.0 if lvl is CoverageLevel.FULL else 0.5)
-                for c, lvl in o.capabilities.items()
-                if c in self.capability_position
+# capabilities -------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, eq=False)
+class CapabilityIndex:
+    """The capabilities: ids and positions, the graph around each, the phrases that name them
+    (English built now, other languages on first use) and their BM25 documents."""
+
+    capabilities: Mapping[str, Capability]
+    ids: tuple[str, ...]
+    position: Mapping[str, int]
+    #: each capability's rank by id (ties between capabilities are broken by id)
+    id_rank: npt.NDArray[np.intp]
+    #: every capability's broader capabilities, at any distance (read per need too)
+    broader: Mapping[str, frozenset[str]]
+    depth: Mapping[str, int]
+    #: the capabilities within ``max_hops`` narrower or broader, then the related ones
+    neighbours: Mapping[str, tuple[Neighbour, ...]]
+    #: English phrases (every capability's, and the rules' triggers) by first stem
+    phrases_by_first: dict[str, list[Phrase]]
+    #: the phrase stems a misspelt word may be corrected to
+    phrase_vocabulary: Sequence[str]
+    fuzzy_min: float
+    #: BM25 over one document per capability: its own words and its active providers'
+    documents: Postings
+    #: per offering position, its capabilities' positions and weights (1 full, 0.5 partial),
+    #: for neighbour votes
+    offering_capabilities: Sequence[tuple[tuple[int, float], ...]]
+    _phrase_tables: dict[str, dict[str, list[Phrase]]] = field(default_factory=dict, repr=False)
+    _translated_stems: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _comparable_stems: dict[tuple[int, float], list[str]] = field(default_factory=dict, repr=False)
+
+    def phrase_table(self, language: str) -> dict[str, list[Phrase]]:
+        """Capability phrases in ``language`` by their first stem (English: every phrase;
+        other languages: the capabilities' translations into it, built on first use)."""
+        if language == "en":
+            return self.phrases_by_first
+        table = self._phrase_tables.get(language)
+        if table is None:
+            translated = [
+                _phrase_in(text, cap.id, language)
+                for cap in self.capabilities.values()
+                for text in cap.translations.get(language, ())
+            ]
+            table = self._phrase_tables[language] = _by_first_stem(
+                _disambiguate_phrases(translated, self.broader)
             )
-            for o in self.offerings
-        ]
+        return table
 
-    def _capability_documents(self) -> Postings:
-        """BM25 over one document per capability: its own words (label thrice, synonyms twice,
-        examples, description) and the words of every active offering that provides it."""
-        terms: list[int] = []
-        docs: list[int] = []
-        for position, capability in enumerate(self.catalog.capabilities.values()):
-            own = (
-                self.content_stems(capability.label) * LABEL_REPEAT
-                + [s for syn in capability.synonyms for s in self.content_stems(syn)]
-                * SYNONYM_REPEAT
-                + [
-                    s
-                    for text in (*capability.examples, capability.description or "")
-                    for s in self.content_stems(text)
-                ]
+    def translated_stems(self, language: str) -> frozenset[str]:
+        """Every stem of the capabilities' phrases in ``language`` (built on first use)."""
+        stems = self._translated_stems.get(language)
+        if stems is None:
+            stems = frozenset(
+                s
+                for phrases in self.phrase_table(language).values()
+                for p in phrases
+                for s in p.stems
             )
-            terms.extend(self._term_id(stem) for stem in own)
-            docs.extend([position] * len(own))
-        # every (capability, active provider) pair contributes all of the provider's words
-        members = [
-            (self.capability_position[cap], position)
-            for cap, hits in self.providers.items()
-            if cap in self.capability_position
-            for position, _level in hits
-            if self._is_active[position]
-        ]
-        words = self._offering_terms
-        starts = np.searchsorted(self._offering_docs, np.arange(len(self.offerings) + 1))
-        if members:
-            caps, offerings = (np.array(x, dtype=np.int64) for x in zip(*members, strict=True))
-            lengths = starts[offerings + 1] - starts[offerings]
-            total = int(lengths.sum())
-            ends = np.cumsum(lengths)
-            picks = np.repeat(starts[offerings] - (ends - lengths), lengths) + np.arange(total)
-            member_terms, member_docs = words[picks], np.repeat(caps, lengths)
-        else:
-            member_terms = member_docs = np.zeros(0, dtype=np.int64)
-        all_terms = np.concatenate([np.array(terms, dtype=np.int64), member_terms])
-        all_docs = np.concatenate([np.array(docs, dtype=np.int64), member_docs])
-        return Postings(
-            list(self._vocabulary),
-            all_terms,
-            all_docs,
-            len(self.capability_ids),
-        )
+            self._translated_stems[language] = stems
+        return stems
 
-    def _build_neighbourhoods(self) -> None:
-        graph = self.catalog.graph
-        max_hops = self.rules.thresholds.max_hops
-        broader: dict[str, list[str]] = defaultdict(list)
-        narrower: dict[str, list[str]] = defaultdict(list)
-        related: dict[str, set[str]] = defaultdict(set)
-        for u, v, data in graph.edges(data=True):
-            if data["kind"] is EdgeKind.BROADER:
-                broader[u].append(v)
-                narrower[v].append(u)
-            elif data["kind"] is EdgeKind.RELATED:
-                related[u].add(v)
-                related[v].add(u)
-        self.neighbours: dict[str, tuple[Neighbour, ...]] = {}
-        for cap in self.catalog.capabilities:
-            found: dict[str, Neighbour] = {}
-            for status, step in (("via-narrower", narrower), ("via-broader", broader)):
-                frontier, hops = [cap], 0
-                while frontier and hops < max_hops:
-                    hops += 1
-                    frontier = [n for c in frontier for n in step.get(c, ())]
-                    for n in frontier:
-                        if n != cap and n not in found:
-                            found[n] = Neighbour(n, status, hops)
-            for n in sorted(related.get(cap, ())):
-                if n != cap and n not in found:
-                    found[n] = Neighbour(n, "related", 1)
-            self.neighbours[cap] = tuple(found.values())
-
-    def _build_dimensions(self) -> None:
-        """Which constraint kinds this catalogue records at all (for honest 'unknown' verdicts)."""
-        active = [o for o in self.offerings if o.active]
-        self.records = {fact: any(read(o) for o in active) for fact, read in FACTS.items()}
-        groups = self.rules.region_groups
-        self.markets = frozenset(
-            code
-            for o in active
-            for region in o.regions
-            for code in (region, *groups.get(region, ()))
-            if len(code) == 2
-        )
-        self.places: Gazetteer = gazetteer()
-        self.considered = Counter(o.relationship for o in active)
-        for relationship in Relationship:
-            self.considered.setdefault(relationship, 0)
-
-    # coverage credit ------------------------------------------------------------------------
-    def credit_row(self, capability: str) -> CreditRow:
-        """The credit every offering earns when ``capability`` is requested (cached)."""
-        row = self._credit_rows.get(capability)
-        if row is None:
-            row = self._credit_rows[capability] = self._build_credit_row(capability)
-        return row
-
-    def _build_credit_row(self, capability: str) -> CreditRow:
-        """Direct providers earn full or partial credit; providers of a graph neighbour earn
-        that neighbour's (decayed) credit — the best one per offering, the nearest neighbour
-        on a tie — and a direct provider never earns less than its direct credit."""
-        weights = self.rules.weights
-        partial_ratio = weights.partial / weights.full if weights.full else 0.0
-        base = {
-            "via-narrower": weights.via_narrower,
-            "via-broader": weights.via_broader,
-            "related": weights.related,
-        }
-        positions, full = self._provider_arrays(capability)
-        parts = [
-            (
-                positions,
-                np.where(full, weights.full, weights.partial),
-                np.where(full, _CODE[CoverageStatus.FULL], _CODE[CoverageStatus.PARTIAL]),
-                np.full(len(positions), -1),
-                np.zeros(len(positions)),
-            )
-        ]
-        for nearness, neighbour in enumerate(self.neighbours.get(capability, ()), start=1):
-            hits, hit_full = self._provider_arrays(neighbour.capability)
-            credit = base[neighbour.status] * weights.hop_decay ** (neighbour.hops - 1)
-            parts.append(
-                (
-                    hits,
-                    np.where(hit_full, credit, credit * partial_ratio),
-                    np.full(len(hits), _CODE[_NEIGHBOUR_STATUS[neighbour.status]]),
-                    np.full(len(hits), self.capability_position[neighbour.capability]),
-                    np.full(len(hits), nearness),
-                )
-            )
-        columns = [np.concatenate(column) for column in zip(*parts, strict=True)]
-        all_positions, credits, statuses, via, order = columns
-        direct = order == 0
-        # per offering: direct first, then the highest credit, then the nearest neighbour
-        ranked = np.lexsort((order, -credits, ~direct, all_positions))
-        # the first of each offering's run (np.unique's return_index, without sorting again)
-        in_order = all_positions[ranked]
-        first = np.flatnonzero(np.diff(in_order, prepend=-1) != 0)
-        chosen = ranked[first]
-        return CreditRow(
-            capability,
-            all_positions[chosen].astype(np.int64),
-            credits[chosen].astype(np.float64),
-            statuses[chosen].astype(np.int8),
-            via[chosen].astype(np.int64),
-        )
-
-    def _provider_arrays(
-        self, capability: str
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-        found = self._providers_as_arrays.get(capability)
-        if found is None:
-            hits = self.providers.get(capability, ())
-            positions = np.fromiter((p for p, _ in hits), dtype=np.int64, count=len(hits))
-            full = np.fromiter(
-                (lvl is CoverageLevel.FULL for _, lvl in hits), dtype=bool, count=len(hits)
-            )
-            found = self._providers_as_arrays[capability] = (positions, full)
-        return found
-
-    def direct_providers(self, capability: str) -> npt.NDArray[np.intp]:
-        """Positions of offerings that provide ``capability`` themselves (fully or partly)."""
-        found = self._direct.get(capability)
-        if found is None:
-            hits = self.providers.get(capability, ())
-            found = self._direct[capability] = np.array([p for p, _ in hits], dtype=np.intp)
-        return found
-
-    # lookups --------------------------------------------------------------------------------
     def correct(self, word_stem: str) -> tuple[str, float] | None:
         """A known phrase stem close to an unknown one (a typo), with the similarity (0–1)."""
         from rapidfuzz import fuzz, process
 
         if len(word_stem) < 4 or not self.phrase_vocabulary:
             return None
-        cutoff = self.rules.thresholds.fuzzy_min
+        cutoff = self.fuzzy_min
         match = process.extractOne(
             word_stem,
             self._comparable(len(word_stem), cutoff),
@@ -770,30 +662,320 @@ class MatchingIndex:
             self._comparable_stems[key] = found
         return found
 
-    def best_first(
-        self,
-        values: npt.NDArray[np.float64] | FloatArray,
-        positions: npt.NDArray[np.intp] | None = None,
-        *,
-        count: int | None = None,
-    ) -> npt.NDArray[np.intp]:
-        """Positions (all, or the given ones) by descending value, ties by offering id.
 
-        With ``count``, only the best ``count`` (and any tied with the last of them), found
-        without sorting everything.
-        """
-        if positions is None:
-            positions = np.arange(len(values))
-        chosen = values[positions]
-        if count is not None and count < len(positions):
-            cut = np.partition(chosen, len(chosen) - count)[len(chosen) - count]
-            keep = chosen >= cut
-            positions, chosen = positions[keep], chosen[keep]
-        return positions[np.lexsort((self.id_rank[positions], -chosen))]
+def build_capabilities(
+    catalog: Catalog,
+    rules: Rules,
+    text: OfferingText,
+    words: OfferingWords,
+    facts: OfferingFacts,
+) -> CapabilityIndex:
+    """The capability part, after the facts (providers) and the text (function words, and the
+    offerings' words its documents are made of)."""
+    graph = catalog.graph
+    broader = {cap: frozenset(_broader_closure(graph, cap)) for cap in catalog.capabilities}
+    phrases: list[Phrase] = []
+    function_words = text.function_words
+    for cap in catalog.capabilities.values():
+        phrases.append(_phrase(cap.label, cap.id, "label", 0.95, function_words))
+        phrases += [_phrase(s, cap.id, "synonym", 0.9, function_words) for s in cap.synonyms]
+        phrases += [
+            _phrase(e, cap.id, "example", 0.8, function_words)
+            for e in cap.examples
+            if len(phrase_stems(e, text.stopwords)) <= 4
+        ]
+    for trigger in rules.capability_triggers:
+        if trigger.capability in catalog.capabilities:
+            phrases += [
+                _phrase(p, trigger.capability, "trigger", trigger.confidence, function_words)
+                for p in trigger.patterns
+            ]
+    ids = tuple(catalog.capabilities)
+    position = {c: i for i, c in enumerate(ids)}
+    return CapabilityIndex(
+        capabilities=catalog.capabilities,
+        ids=ids,
+        position=position,
+        id_rank=_read_only(np.argsort(np.argsort(np.array(ids, dtype=object)))),
+        broader=broader,
+        depth={cap: len(ancestors) for cap, ancestors in broader.items()},
+        neighbours=_neighbourhoods(catalog, rules.thresholds.max_hops),
+        phrases_by_first=_by_first_stem(_disambiguate_phrases(phrases, broader)),
+        phrase_vocabulary=sorted({s for p in phrases for s in p.stems if len(s) >= 4}),
+        fuzzy_min=rules.thresholds.fuzzy_min,
+        documents=_capability_documents(catalog, text, words, facts, position),
+        offering_capabilities=[
+            tuple(
+                (position[c], 1.0 if lvl is CoverageLevel.FULL else 0.5)
+                for c, lvl in o.capabilities.items()
+                if c in position
+            )
+            for o in facts.offerings
+        ],
+    )
+
+
+def _by_first_stem(phrases: Iterable[Phrase]) -> dict[str, list[Phrase]]:
+    by_first: dict[str, list[Phrase]] = defaultdict(list)
+    for phrase in phrases:
+        if phrase.stems:
+            by_first[phrase.stems[0]].append(phrase)
+    return dict(by_first)
+
+
+def _phrase_in(text: str, capability: str, language: str) -> Phrase:
+    """A translated phrase, stemmed in its language without that language's function words
+    (all words when every one is one)."""
+    tokens = tokenize(text, language)
+    content = tuple(t.stem for t in tokens if not is_function_word(t.text.lower(), language))
+    stems = content or tuple(t.stem for t in tokens)
+    words = tuple(t.folded for t in tokens)
+    return Phrase(stems, capability, "translation", TRANSLATION_CONFIDENCE, text, words)
+
+
+def _phrase(
+    text: str, capability: str, source: str, confidence: float, function_words: frozenset[str]
+) -> Phrase:
+    stems = phrase_stems(text, function_words)
+    return Phrase(stems, capability, source, confidence, text, phrase_folds(text))
+
+
+def _disambiguate_phrases(
+    phrases: list[Phrase], broader: Mapping[str, frozenset[str]]
+) -> list[Phrase]:
+    """A phrase naming several capabilities names the most general of them, less surely.
+
+    "payments" may be the label of ``payments`` and a synonym of ``online-payments``; it
+    then requests ``payments`` (expansion credits every narrower kind). A phrase shared by
+    unrelated capabilities ("pay") requests each with confidence divided by √k.
+    """
+    targets: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for phrase in phrases:
+        targets[phrase.stems].add(phrase.capability)
+    kept: list[Phrase] = []
+    for phrase in phrases:
+        group = targets[phrase.stems]
+        if len(group) == 1:
+            kept.append(phrase)
+            continue
+        if broader[phrase.capability] & group:
+            continue
+        general = [c for c in group if not (broader[c] & group)]
+        confidence = phrase.confidence / math.sqrt(len(general))
+        kept.append(replace(phrase, confidence=confidence))
+    return kept
+
+
+def _broader_closure(graph: CapabilityGraph, capability: str) -> set[str]:
+    seen: set[str] = set()
+    frontier = [capability]
+    while frontier:
+        node = frontier.pop()
+        for _, target, data in graph.out_edges(node, data=True):
+            if data["kind"] is EdgeKind.BROADER and target not in seen:
+                seen.add(target)
+                frontier.append(target)
+    return seen
+
+
+def _neighbourhoods(catalog: Catalog, max_hops: int) -> dict[str, tuple[Neighbour, ...]]:
+    broader: dict[str, list[str]] = defaultdict(list)
+    narrower: dict[str, list[str]] = defaultdict(list)
+    related: dict[str, set[str]] = defaultdict(set)
+    for u, v, data in catalog.graph.edges(data=True):
+        if data["kind"] is EdgeKind.BROADER:
+            broader[u].append(v)
+            narrower[v].append(u)
+        elif data["kind"] is EdgeKind.RELATED:
+            related[u].add(v)
+            related[v].add(u)
+    neighbours: dict[str, tuple[Neighbour, ...]] = {}
+    for cap in catalog.capabilities:
+        found: dict[str, Neighbour] = {}
+        for status, step in (
+            (CoverageStatus.VIA_NARROWER, narrower),
+            (CoverageStatus.VIA_BROADER, broader),
+        ):
+            frontier, hops = [cap], 0
+            while frontier and hops < max_hops:
+                hops += 1
+                frontier = [n for c in frontier for n in step.get(c, ())]
+                for n in frontier:
+                    if n != cap and n not in found:
+                        found[n] = Neighbour(n, status, hops)
+        for n in sorted(related.get(cap, ())):
+            if n != cap and n not in found:
+                found[n] = Neighbour(n, CoverageStatus.RELATED, 1)
+        neighbours[cap] = tuple(found.values())
+    return neighbours
+
+
+def _capability_documents(
+    catalog: Catalog,
+    text: OfferingText,
+    words: OfferingWords,
+    facts: OfferingFacts,
+    position: Mapping[str, int],
+) -> Postings:
+    """BM25 over one document per capability: its own words (label thrice, synonyms twice,
+    examples, description) and the words of every active offering that provides it."""
+    terms: list[int] = []
+    docs: list[int] = []
+    term_id, own_stems = words.term_id, text.content_stems
+    for at, capability in enumerate(catalog.capabilities.values()):
+        own = (
+            own_stems(capability.label) * LABEL_REPEAT
+            + [s for syn in capability.synonyms for s in own_stems(syn)] * SYNONYM_REPEAT
+            + [
+                s
+                for description in (*capability.examples, capability.description or "")
+                for s in own_stems(description)
+            ]
+        )
+        terms.extend(term_id(word_stem) for word_stem in own)
+        docs.extend([at] * len(own))
+    # every (capability, active provider) pair contributes all of the provider's words
+    is_active = facts.is_active
+    members = [
+        (position[cap], offering)
+        for cap, hits in facts.providers.items()
+        if cap in position
+        for offering, _level in hits
+        if is_active[offering]
+    ]
+    starts = np.searchsorted(words.docs, np.arange(len(facts.offerings) + 1))
+    if members:
+        caps, offerings = (np.array(x, dtype=np.int64) for x in zip(*members, strict=True))
+        lengths = starts[offerings + 1] - starts[offerings]
+        total = int(lengths.sum())
+        ends = np.cumsum(lengths)
+        picks = np.repeat(starts[offerings] - (ends - lengths), lengths) + np.arange(total)
+        member_terms, member_docs = words.terms[picks], np.repeat(caps, lengths)
+    else:
+        member_terms = member_docs = np.zeros(0, dtype=np.int64)
+    all_terms = np.concatenate([np.array(terms, dtype=np.int64), member_terms])
+    all_docs = np.concatenate([np.array(docs, dtype=np.int64), member_docs])
+    return Postings(list(words.term_ids), all_terms, all_docs, len(position))
+
+
+# coverage credit ----------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, eq=False)
+class CreditRows:
+    """What requesting each capability earns every offering that serves it, directly or
+    through a graph neighbour (every capability's row built now: at 100k offerings one costs
+    about as much as a whole recommendation, all of them a fraction of a second)."""
+
+    capabilities: CapabilityIndex
+    facts: OfferingFacts
+    weights: Weights
+    _rows: dict[str, CreditRow] = field(default_factory=dict, repr=False)
+
+    def row(self, capability: str) -> CreditRow:
+        """The credit every offering earns when ``capability`` is requested (cached)."""
+        found = self._rows.get(capability)
+        if found is None:
+            found = self._rows[capability] = self._build(capability)
+        return found
+
+    def _build(self, capability: str) -> CreditRow:
+        """Direct providers earn full or partial credit; providers of a graph neighbour earn
+        that neighbour's (decayed) credit — the best one per offering, the nearest neighbour
+        on a tie — and a direct provider never earns less than its direct credit."""
+        weights = self.weights
+        partial_ratio = weights.partial / weights.full if weights.full else 0.0
+        base = {
+            CoverageStatus.VIA_NARROWER: weights.via_narrower,
+            CoverageStatus.VIA_BROADER: weights.via_broader,
+            CoverageStatus.RELATED: weights.related,
+        }
+        provider_arrays = self.facts.provider_arrays
+        capability_position = self.capabilities.position
+        positions, full = provider_arrays(capability)
+        parts = [
+            (
+                positions,
+                np.where(full, weights.full, weights.partial),
+                np.where(full, _CODE[CoverageStatus.FULL], _CODE[CoverageStatus.PARTIAL]),
+                np.full(len(positions), -1),
+                np.zeros(len(positions)),
+            )
+        ]
+        neighbours = self.capabilities.neighbours.get(capability, ())
+        for nearness, neighbour in enumerate(neighbours, start=1):
+            hits, hit_full = provider_arrays(neighbour.capability)
+            credit = base[neighbour.status] * weights.hop_decay ** (neighbour.hops - 1)
+            parts.append(
+                (
+                    hits,
+                    np.where(hit_full, credit, credit * partial_ratio),
+                    np.full(len(hits), _CODE[neighbour.status]),
+                    np.full(len(hits), capability_position[neighbour.capability]),
+                    np.full(len(hits), nearness),
+                )
+            )
+        columns = [np.concatenate(column) for column in zip(*parts, strict=True)]
+        all_positions, credits, statuses, via, order = columns
+        direct = order == 0
+        # per offering: direct first, then the highest credit, then the nearest neighbour
+        ranked = np.lexsort((order, -credits, ~direct, all_positions))
+        # the first of each offering's run (np.unique's return_index, without sorting again)
+        in_order = all_positions[ranked]
+        first = np.flatnonzero(np.diff(in_order, prepend=-1) != 0)
+        chosen = ranked[first]
+        return CreditRow(
+            capability,
+            all_positions[chosen].astype(np.int64),
+            credits[chosen].astype(np.float64),
+            statuses[chosen].astype(np.int8),
+            via[chosen].astype(np.int64),
+        )
+
+
+def build_credit_rows(
+    capabilities: CapabilityIndex, facts: OfferingFacts, weights: Weights
+) -> CreditRows:
+    """Every capability's credit row, after the capabilities (neighbours) and the facts
+    (providers)."""
+    rows = CreditRows(capabilities, facts, weights)
+    for cap in capabilities.ids:
+        rows.row(cap)
+    return rows
+
+
+# the index ----------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True, eq=False)
+class MatchingIndex:
+    """Everything the engine needs about one catalogue and rules set, precomputed, in parts
+    built in this order (each from those before it; see :meth:`build`):
+
+    ``facts`` (offerings by position, providers, constraint facts, markets) → ``text`` (stems,
+    stopwords, BM25 over offerings' text) → ``lexicon`` (constraint vocabularies, cues, names,
+    places) → ``capabilities`` (graph, phrases, capability documents) → ``credits`` (what
+    requesting each capability earns each offering).
+    """
+
+    catalog: Catalog
+    rules: Rules
+    facts: OfferingFacts
+    text: OfferingText
+    lexicon: Lexicon
+    capabilities: CapabilityIndex
+    credits: CreditRows
+
+    @classmethod
+    def build(cls, catalog: Catalog, rules: Rules) -> MatchingIndex:
+        """Index ``catalog`` read with ``rules``."""
+        with bulk_build():
+            facts = build_offering_facts(catalog, rules)
+            text, words = build_offering_text(facts, rules.stopwords)
+            lexicon = build_lexicon(rules, facts)
+            capabilities = build_capabilities(catalog, rules, text, words, facts)
+            credits = build_credit_rows(capabilities, facts, rules.weights)
+        return cls(catalog, rules, facts, text, lexicon, capabilities, credits)
 
     def knows(self, word_stem: str) -> bool:
         """Whether any offering or capability text uses this stem."""
-        return self.text.idf_known(word_stem) or self.capability_text.idf_known(word_stem)
+        return self.text.knows(word_stem) or self.capabilities.documents.idf_known(word_stem)
 
     def knows_word(self, token: Token, english_stem: str, language: str) -> bool:
         """Whether the catalogue knows a need's word: its English stem in any offering or
@@ -803,13 +985,4 @@ class MatchingIndex:
             return True
         if language == "en":
             return False
-        stems = self._translated_stems.get(language)
-        if stems is None:
-            stems = frozenset(
-                s
-                for phrases in self.phrase_table(language).values()
-                for p in phrases
-                for s in p.stems
-            )
-            self._translated_stems[language] = stems
-        return token.stem in stems
+        return token.stem in self.capabilities.translated_stems(language)

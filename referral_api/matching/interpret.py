@@ -188,8 +188,8 @@ class NeedInterpreter:
     def __init__(self, index: MatchingIndex) -> None:
         self.index = index
         self.rules = index.rules
-        self.stopwords = index.stopwords
-        self.places = index.places
+        self.stopwords = index.text.stopwords
+        self.places = index.lexicon.places
         self.common_words = self.stopwords | {
             word
             for phrases in self.rules.cues.values()
@@ -239,7 +239,7 @@ class NeedInterpreter:
         tokens = tokenize(need.text, language)
         reading = _Reading(tokens, need.text, [t.folded for t in tokens])
         reading.language = language
-        reading.cues = self.index.cue_tables(language)
+        reading.cues = self.index.lexicon.cue_tables(language)
         reading.english = (
             [t.stem for t in tokens] if language == "en" else [stem(t.folded, "en") for t in tokens]
         )
@@ -288,7 +288,7 @@ class NeedInterpreter:
             word
             for c in capabilities
             if c.source == "translation" and c.central
-            for word in self.index.content_stems(self.index.catalog.capabilities[c.id].label)
+            for word in self.index.text.content_stems(self.index.catalog.capabilities[c.id].label)
         )
         interpretation = Interpretation(
             capabilities=capabilities,
@@ -325,7 +325,7 @@ class NeedInterpreter:
     def _names_a_country(self, reading: _Reading) -> bool:
         """Whether the need names a country (or a region alias such as "UK")."""
         for i, token in enumerate(reading.tokens):
-            entries = self.index.vocabulary_by_first.get(token.folded, ())
+            entries = self.index.lexicon.vocabulary_by_first.get(token.folded, ())
             named = any(
                 e.kind is ConstraintKind.REGION and len(e.words) == 1 for e in entries
             ) and not _DEMONYM.search(token.folded)
@@ -378,7 +378,7 @@ class NeedInterpreter:
         words = reading.folded
         i = 0
         while i < len(words):
-            known = self.index.names_by_first.get(words[i])
+            known = self.index.lexicon.names_by_first.get(words[i])
             if known is None or not reading.tokens[i].text[:1].isupper():
                 i += 1
                 continue
@@ -401,7 +401,7 @@ class NeedInterpreter:
         if start >= len(words):
             return None
         here = clause[start]
-        tables = reading.cues or self.index.cue_tables("en")
+        tables = reading.cues or self.index.lexicon.cue_tables("en")
         ending = tables[0].get(kind, {})
         for last in range(start - 1, max(-1, start - 1 - before), -1):
             if clause[last] != here:
@@ -622,7 +622,7 @@ class NeedInterpreter:
             and (
                 words[0] in self.common_words
                 or self.index.knows(token.stem)
-                or token.stem in self.index.phrases_by_first
+                or token.stem in self.index.capabilities.phrases_by_first
                 or len(words[0]) <= 3
                 # an everyday word of the need's own language, written as one ("na minha loja": my
                 # shop); "Napoli" written as a name is the town
@@ -690,7 +690,7 @@ class NeedInterpreter:
         mine = [mentions[n] for n in own]
         position = {n: k for k, n in enumerate(own)}
         adjacent = [(position[a], position[b]) for a, b in pairs if a in position and b in position]
-        resolve(mine, adjacent, self.index.markets, reading.language)
+        resolve(mine, adjacent, self.index.facts.markets, reading.language)
         for number in own:
             mention = mentions[number]
             place = mention.chosen
@@ -720,7 +720,7 @@ class NeedInterpreter:
 
     def _entries_at(self, reading: _Reading, i: int) -> list[VocabularyEntry]:
         tokens, words = reading.tokens, reading.folded
-        for entry in self.index.vocabulary_by_first.get(tokens[i].folded, ()):
+        for entry in self.index.lexicon.vocabulary_by_first.get(tokens[i].folded, ()):
             n = len(entry.words)
             if tuple(words[i : i + n]) != entry.words or any(
                 j in reading.used for j in range(i, i + n)
@@ -734,7 +734,7 @@ class NeedInterpreter:
                 continue
             return [
                 e
-                for e in self.index.vocabulary_by_first[tokens[i].folded]
+                for e in self.index.lexicon.vocabulary_by_first[tokens[i].folded]
                 if e.words == entry.words and e.kind is not ConstraintKind.CURRENCY
             ]
         return self._iso_code(reading, i)
@@ -872,7 +872,7 @@ class NeedInterpreter:
             t
             for t in reading.tokens
             if t.index not in reading.used
-            and t.folded not in self.index.function_words
+            and t.folded not in self.index.text.function_words
             and not (language != "en" and is_function_word(t.text.lower(), language))
         ]
         candidates: list[tuple[Phrase, int, int, float]] = []
@@ -880,7 +880,7 @@ class NeedInterpreter:
         if language != "en":
             tables.append((language, [t.stem for t in content]))
         for table_language, stems in tables:
-            phrases = self.index.phrase_table(table_language)
+            phrases = self.index.capabilities.phrase_table(table_language)
             corrected: dict[int, tuple[str, float]] = {}
             if table_language == "en":
                 for position, word_stem in enumerate(stems):
@@ -892,7 +892,7 @@ class NeedInterpreter:
                     ):
                         # a typo is a word of no language ("invocing"), never a real one
                         # ("booking" is not "bookkeeping")
-                        fix = self.index.correct(word_stem)
+                        fix = self.index.capabilities.correct(word_stem)
                         if fix is not None:
                             corrected[position] = fix
             for position in range(len(content)):
@@ -909,7 +909,7 @@ class NeedInterpreter:
         # Most specific phrase first: "card payments" is one capability, not also "payments".
         # …and of two phrases as long, the narrower capability ("payments by card": card
         # payments, not payments)
-        depth = self.index.capability_depth
+        depth = self.index.capabilities.depth
         candidates.sort(
             key=lambda c: (-len(c[0].stems), -depth[c[0].capability], -c[3], c[0].capability, c[1])
         )
@@ -1001,7 +1001,7 @@ class NeedInterpreter:
         self, reading: _Reading, capability: str, content: list[Token], words: list[Token]
     ) -> bool:
         """Whether another specific word of the need is typical of ``capability``."""
-        position = self.index.capability_position[capability]
+        position = self.index.capabilities.position[capability]
         own = {t.index for t in words}
         for token in content:
             if token.index in own or len(token.folded) < 3:
@@ -1159,7 +1159,7 @@ class NeedInterpreter:
         specific = {
             english[t.index]
             for t in words
-            if index.capability_text.idf_known(english[t.index])
+            if index.capabilities.documents.idf_known(english[t.index])
             and zipf(t.text.lower(), reading.language) < limit
             and not _ambiguous_stem(t, english[t.index])
         }
@@ -1176,26 +1176,29 @@ class NeedInterpreter:
         unknown_share = UNKNOWN_SHARE if reading.speaks_of_self else DESCRIPTION_UNKNOWN_SHARE
         if len(rare - specific) >= unknown_share * len(rare):
             return []
-        by_document = index.capability_text.scores(stems)
-        by_neighbours = np.zeros(len(index.capability_ids), dtype=np.float32)
-        reading.text_sums = sums = index.text.sums(stems)
+        by_document = index.capabilities.documents.scores(stems)
+        by_neighbours = np.zeros(len(index.capabilities.ids), dtype=np.float32)
+        reading.text_sums = sums = index.text.postings.sums(stems)
         similarity = sums.sums.astype(np.float32)
-        similarity[index.inactive_positions] = 0  # (a fresh array) retired offerings don't vote
+        # (a fresh array) retired offerings don't vote
+        similarity[index.facts.inactive_positions] = 0
         # only offerings sharing a word can vote, and the best of them score at least the floor
         # one of the words alone guarantees: rank those, not all N
-        floor = index.text.floor(stems)
+        floor = index.text.postings.floor(stems)
         sharing = np.flatnonzero(similarity >= floor if floor > 0 else similarity > 0)
-        top = index.best_first(similarity, sharing, count=NEIGHBOURS_VOTING)[:NEIGHBOURS_VOTING]
+        top = index.facts.best_first(similarity, sharing, count=NEIGHBOURS_VOTING)[
+            :NEIGHBOURS_VOTING
+        ]
         for rank, position in enumerate(top):
             weight = float(similarity[position])
             if weight <= 0:
                 break
-            for cap_position, level in index.offering_capabilities[position]:
+            for cap_position, level in index.capabilities.offering_capabilities[position]:
                 by_neighbours[cap_position] += weight * level / (1 + rank * 0.1)
         if by_document.max() <= 0 and by_neighbours.max() <= 0:
             return []
         combined = 0.5 * _unit(by_document) + 0.5 * _unit(by_neighbours)
-        order = np.lexsort((index.capability_id_rank, -combined))  # ties by capability id
+        order = np.lexsort((index.capabilities.id_rank, -combined))  # ties by capability id
         best = float(combined[order[0]])
         # how much of the need the catalogue's vocabulary explains at all
         known = sum(1 for s in stems if index.knows(s)) / len(stems)
@@ -1212,7 +1215,7 @@ class NeedInterpreter:
             floor = INFERRED_FLOOR if not reading.speaks_of_self else CUSTOMER_INFERRED_FLOOR
             if confidence < self.rules.thresholds.min_confidence * (floor if not explicit else 1):
                 continue
-            cap_id = index.capability_ids[int(position)]
+            cap_id = index.capabilities.ids[int(position)]
             if cap_id in negated:
                 continue
             # several specific words of the need must be typical of it, not one stray word
@@ -1239,7 +1242,7 @@ class NeedInterpreter:
 
     def _typical(self, word_stem: str, position: int) -> bool:
         """Whether the capability at ``position`` is among those a word is most typical of."""
-        hit = self.index.capability_text.terms.get(word_stem)
+        hit = self.index.capabilities.documents.terms.get(word_stem)
         if hit is None:
             return False
         docs, weights = hit
@@ -1336,7 +1339,7 @@ class NeedInterpreter:
         ("GDPR compliant" against a catalogue without compliance data.) A structured constraint
         stays hard: the caller asked for it explicitly, and then nothing fits.
         """
-        records = self.index.records
+        records = self.index.facts.records
         soft = list(constraints.soft)
         for kind in CONSTRAINT_KINDS:
             if kind.fact is None or not kind.hard or kind.field in structured:
@@ -1386,7 +1389,9 @@ class NeedInterpreter:
         for cap in central:
             if cap.must_have:
                 continue
-            narrower = any(cap.id in self.index.broader[other] for other in ids - {cap.id})
+            narrower = any(
+                cap.id in self.index.capabilities.broader[other] for other in ids - {cap.id}
+            )
             side = (
                 (reading.speaks_of_self and cap.confidence < PRIMARY_SHARE * best)
                 or self._qualifies(reading, head, cap)
@@ -1476,7 +1481,8 @@ class NeedInterpreter:
                 continue
             word_stem = reading.english[i]
             if self.index.knows_word(token, word_stem, language) or (
-                _misspelt(token, language) and self.index.correct(word_stem) is not None
+                _misspelt(token, language)
+                and self.index.capabilities.correct(word_stem) is not None
             ):
                 after_article = None
                 continue
@@ -1631,10 +1637,10 @@ class NeedInterpreter:
             if t.folded not in self.stopwords and t.index not in reading.used
         ]
         if stems:
-            scores = self.index.capability_text.scores(stems)
+            scores = self.index.capabilities.documents.scores(stems)
             for position in np.argsort(-scores, kind="stable")[:SUGGESTIONS]:
                 if scores[position] > 0:
-                    found.append(self.index.capability_ids[int(position)])
+                    found.append(self.index.capabilities.ids[int(position)])
         labels = self.index.catalog.capabilities
         return tuple((cap_id, labels[cap_id].label) for cap_id in dict.fromkeys(found))[
             :SUGGESTIONS
@@ -1731,10 +1737,10 @@ def _evidence_words(
     english: list[str], content: list[Token], index: MatchingIndex, cap_id: str
 ) -> str:
     """The need's words that speak most for a capability (for the "matched" field)."""
-    position = index.capability_position[cap_id]
+    position = index.capabilities.position[cap_id]
     weighted = []
     for token in content:
-        hit = index.capability_text.terms.get(english[token.index])
+        hit = index.capabilities.documents.terms.get(english[token.index])
         if hit is None:
             continue
         docs, weights = hit

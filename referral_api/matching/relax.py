@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from referral_api.domain import ConstraintKind, Relaxation
 from referral_api.domain.constraint_kinds import KIND_OF
-from referral_api.matching.constraints import money, nice, region_name
+from referral_api.matching.constraints import display_name, format_money, region_name
 from referral_api.matching.explain import join
 from referral_api.matching.score import Scored
 
@@ -68,24 +68,24 @@ def find_relaxations(
 
 
 def describer(
-    region: str | None, currency: str, cost: Callable[[Scored], float | None]
+    region: str | None, currency: str, monthly_cost: Callable[[Scored], float | None]
 ) -> Callable[[str, Sequence[Scored]], str]:
     """Words for relaxing one constraint, e.g. "if €40/month is possible"."""
 
     def describe(name: str, admitted: Sequence[Scored]) -> str:
         field, _, value = name.partition(":")
         if field == "budget_monthly":
-            costs = [c for c in (cost(s) for s in admitted) if c is not None]
+            costs = [c for c in (monthly_cost(s) for s in admitted) if c is not None]
             if costs:
-                return f"if {money(math.ceil(min(costs)), currency)}/month is possible"
+                return f"if {format_money(math.ceil(min(costs)), currency)}/month is possible"
         kind = KIND_OF.get(field)
         if kind is None:
             return f"without {name}"
         shown = value
         if kind.vocabulary is ConstraintKind.PLATFORM:
-            shown = nice(value)
+            shown = display_name(value)
         elif kind.vocabulary is ConstraintKind.COMPLIANCE:
-            shown = nice(value, acronym=True)
+            shown = display_name(value, acronym=True)
         elif kind.vocabulary is ConstraintKind.PRICE_MODEL:
             shown = value.replace("_", " ")
         return kind.relax.format(value=shown, region=region_name(region or ""))

@@ -70,9 +70,9 @@ def bounds(
     weights = index.rules.weights
     terms = interpretation.terms
     requested = interpretation.capabilities
-    size = len(index.offerings)
-    inactive = index.inactive_positions
-    summed = index.text.sums(terms, after=text)
+    size = len(index.facts.offerings)
+    inactive = index.facts.inactive_positions
+    summed = index.text.postings.sums(terms, after=text)
     similarity: npt.NDArray[np.float32] | None = None
     relative = None
     if summed.terms:
@@ -80,7 +80,7 @@ def bounds(
         similarity[inactive] = 0
     best = float(similarity.max()) if similarity is not None and size else 0.0
     # Relative to the best match, unless even the best matches little of what was said.
-    scale = max(best, SIMILARITY_FLOOR * index.text.ideal(terms))
+    scale = max(best, SIMILARITY_FLOOR * index.text.postings.ideal(terms))
     if similarity is not None:
         relative = np.divide(similarity, scale if scale > 0 else 1.0, dtype=np.float64)
     share = weights.similarity if requested else 1.0
@@ -111,7 +111,7 @@ def serving(index: MatchingIndex, interpretation: Interpretation) -> npt.NDArray
         return np.zeros(0, dtype=np.int64)
     requested = interpretation.capabilities
     central = [c for c in requested if c.central or c.must_have] or list(requested)
-    rows = [index.credit_row(cap.id) for cap in central]
+    rows = [index.credits.row(cap.id) for cap in central]
     parts: list[npt.NDArray[np.int64]] = [
         row.positions[row.statuses != RELATED_CODE] for row in rows
     ]
@@ -140,7 +140,7 @@ class Scan:
         # a must-have: it is not reached at all (when nothing was understood, nothing is).
         # (Kept by positions: a pass over every offering costs as much as the rest here.)
         served = serving(index, interpretation)
-        self.serves = np.zeros(len(index.offerings), dtype=bool)
+        self.serves = np.zeros(len(index.facts.offerings), dtype=bool)
         self.serves[served] = True
         bound = np.zeros_like(self.bounds.bound)
         bound[served] = self.bounds.bound[served]
@@ -184,7 +184,7 @@ class Scan:
 
     def _in_order(self, rest: npt.NDArray[np.intp]) -> Iterator[int]:
         values = self.bound[rest]
-        id_rank = self.index.id_rank
+        id_rank = self.index.facts.id_rank
         count = FIRST_CHUNK
         while rest.size:
             keep = None
@@ -208,7 +208,7 @@ class Scan:
         found = self._scored.get(position)
         if found is None:
             requested = self.interpretation.capabilities
-            offering = self.index.offerings[position]
+            offering = self.index.facts.offerings[position]
             bounds = self.bounds
             if not self._by_capability:
                 covered = 0.0
@@ -269,7 +269,7 @@ class Scan:
 
     def scanned(self) -> list[Scored]:
         """Everything scored so far, in bound order."""
-        rank = self.index.id_rank
+        rank = self.index.facts.id_rank
         return sorted(
             self._scored.values(), key=lambda s: (-self.bound[s.position], rank[s.position])
         )

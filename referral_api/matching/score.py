@@ -89,7 +89,7 @@ def coverage_of(
 ) -> tuple[Coverage, ...]:
     """How the offering at ``position`` serves each requested capability (best graph path)."""
     return tuple(
-        index.credit_row(cap.id).coverage(position, index.capability_ids)
+        index.credits.row(cap.id).coverage(position, index.capabilities.ids)
         or Coverage(cap.id, CoverageStatus.MISSING, 0.0)
         for cap in requested
     )
@@ -100,9 +100,9 @@ def coverage_vector(
 ) -> npt.NDArray[np.float64]:
     """The confidence-weighted coverage of every offering at once (zeros if none requested),
     before it is divided by the total confidence (see :func:`covered_share`)."""
-    total = np.zeros(len(index.offerings), dtype=np.float64)
+    total = np.zeros(len(index.facts.offerings), dtype=np.float64)
     for number, cap in enumerate(requested):
-        row = index.credit_row(cap.id)
+        row = index.credits.row(cap.id)
         credit = cap.confidence * row.credits
         if number == 0:
             total[row.positions] = credit  # the same as adding to 0.0, without reading it

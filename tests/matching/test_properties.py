@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from referral_api.domain import (
@@ -117,16 +117,20 @@ def test_covering_a_requested_capability_never_lowers_a_score(
     need = data.draw(strategies.domain_needs(catalog))
     engine = Engine(catalog, rules)
     interpretation = engine.interpret(need)
-    if not interpretation.capabilities:
-        return
-    target = data.draw(st.sampled_from(list(catalog.offerings)))
-    cap = data.draw(st.sampled_from([c.id for c in interpretation.capabilities]))
-    level = data.draw(st.sampled_from(list(CoverageLevel)))
-    if target.capabilities.get(cap) is CoverageLevel.FULL:
-        return
+    requested = list(dict.fromkeys(c.id for c in interpretation.capabilities))
+    # an offering and a requested capability it does not already cover fully
+    improvable = [
+        (offering, cap)
+        for offering in catalog.offerings
+        for cap in requested
+        if offering.capabilities.get(cap) is not CoverageLevel.FULL
+    ]
+    assume(improvable)
+    target, cap = data.draw(st.sampled_from(improvable))
+    # partly covered already: only full coverage adds anything
+    better = [CoverageLevel.FULL] if cap in target.capabilities else list(CoverageLevel)
+    level = data.draw(st.sampled_from(better))
     improved = dataclasses.replace(target, capabilities={**target.capabilities, cap: level})
-    if level is CoverageLevel.PARTIAL and cap in target.capabilities:
-        return
     other = rebuilt(catalog, tuple(improved if o is target else o for o in catalog.offerings))
 
     def score(engine: Engine) -> float:

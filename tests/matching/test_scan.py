@@ -48,7 +48,7 @@ def test_offerings_come_in_exact_bound_order_across_both_tiers(
     for text in needs(engine):
         scan = scan_for(engine, text)
         reached = np.flatnonzero(scan.bound > scan.floor)
-        expected = reached[np.lexsort((engine.index.id_rank[reached], -scan.bound[reached]))]
+        expected = reached[np.lexsort((engine.index.facts.id_rank[reached], -scan.bound[reached]))]
         order = []
         while (position := scan._take()) is not None:
             order.append(position)
