@@ -267,7 +267,7 @@ class NeedInterpreter:
         # the refused capability itself may still be asked in another form ("not an app on
         # every phone - just a clock-in screen")
         refused = {s.value for s in reading.negated_capabilities}
-        broader = {b for r in refused for b in self.index.broader.get(r, ())} - refused
+        broader = {b for r in refused for b in self.index.capabilities.broader.get(r, ())} - refused
         capabilities = tuple(c for c in capabilities if c.id not in broader or c.must_have)
         constraints, stated = self._merge(reading, need.constraints)
         capabilities = self._primary(reading, self._must_haves(capabilities, constraints))
