@@ -903,8 +903,10 @@ class NeedInterpreter:
                         match = self._match_phrase(phrase, stems, corrected, position, quality)
                         if match is not None:
                             first, last = content[match[0]], content[match[1] - 1]
-                            if reading.sentence[first.index] != reading.sentence[last.index]:
-                                continue  # a phrase's words are never read across sentences
+                            if reading.clause[first.index] != reading.clause[last.index]:
+                                # a phrase is read within one clause: "payroll, and I also
+                                # need recruiting software" is no "payroll software"
+                                continue
                             candidates.append((phrase, *match))
         # Most specific phrase first: "card payments" is one capability, not also "payments".
         # …and of two phrases as long, the narrower capability ("payments by card": card

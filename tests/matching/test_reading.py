@@ -271,6 +271,15 @@ class TestEvidence:
         assert "ledgerly-books" in interpretation.mentioned
         assert "general-ledger" not in {c.id for c in interpretation.capabilities}
 
+    def test_a_phrase_is_read_within_one_clause(self, engine: Engine) -> None:
+        """ "payroll, and I also need recruiting software" holds no "payroll software": the
+        recruiting part stays unserved and is named."""
+        rec = engine.recommend(
+            Need("HVAC company in Texas. I need payroll, and I also need recruiting software.")
+        )
+        assert rec.results
+        assert any("recruiting" in words for words in rec.interpretation.not_understood)
+
     def test_half_served_names_the_unserved_part(self, engine: Engine) -> None:
         rec = engine.recommend(Need("payroll for my 5 staff in Texas and also a website builder"))
         assert rec.results
