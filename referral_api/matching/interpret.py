@@ -123,8 +123,12 @@ ABBREVIATION_ZIPF = 5.0
 #: words at least this common name nothing in particular as the thing asked for ("a company
 #: that…", "someone", "a new website")
 OBJECT_ZIPF = 5.0
-LOWER_CASE_NAME_ZIPF = 5.1
+#: …and in another language, where the catalogue's English cannot tell known words, only
+#: rarer ones are taken for a thing ("een dakdekker", not "un programa sencillo")
 FOREIGN_OBJECT_ZIPF = 4.0
+#: in a need written all in lower case, a word rarer than this may be a name ("ontario",
+#: "chicago"); a commoner one is an everyday word ("march", "nice", "reading")
+LOWER_CASE_NAME_ZIPF = 5.1
 #: a word at least this common in the need's language (and more than in English) is that
 #: language's own, not an English term written in it
 FOREIGN_WORD_ZIPF = 3.0
@@ -975,11 +979,12 @@ class NeedInterpreter:
             and not _misspelt(words[0], language)
         ):
             return 0.0  # "booking" shares the stem of "books", not its meaning
+        # "accountant" shares the stem of "account", not its meaning ("payrol", a word of no
+        # language, is payroll misspelt)
         if phrase.source != "translation" and not all(
             _same_root(t, phrase) or _misspelt(t, language) for t in words
         ):
-            return 0.0  # "accountant" shares the stem of "account", not its meaning
-            # (but "payrol" is payroll misspelt: a word of no language)
+            return 0.0
         if len(phrase.stems) == 1 and len(words) == 1:
             specificity = self._specificity(words[0], reading.language)
             if specificity < 1.0 and self._supported(reading, phrase.capability, content, words):
