@@ -48,3 +48,19 @@ RULE_NAMES = sorted(
 @pytest.mark.parametrize("name", RULE_NAMES)
 def test_rule_kind_is_documented(name: str) -> None:
     assert f"`{name}`" in RULES_README
+
+
+def test_every_file_the_documents_name_exists() -> None:
+    """A module or test moved without its documents following fails here, naming both."""
+    import re
+
+    from tests.conftest import ROOT
+
+    pattern = re.compile(r"\b((?:referral_api|tests|bench|rules|catalog)/[\w/.-]+\.(?:py|yaml|md))")
+    missing = [
+        f"{doc.relative_to(ROOT)}: {path}"
+        for doc in sorted(ROOT.glob("*.md")) + sorted(ROOT.glob("[!.]*/README.md"))
+        for path in pattern.findall(doc.read_text(encoding="utf-8"))
+        if not (ROOT / path).exists()
+    ]
+    assert missing == []
