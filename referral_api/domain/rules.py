@@ -34,6 +34,7 @@ class CueKind(StrEnum):
     HEDGE = "hedge"  # "ideally", "if possible": makes a constraint a preference
     BUDGET_CEILING = "budget_ceiling"  # "under", "at most"
     OTHER_MONEY = "other_money"  # "loan", "revenue", "currently paying": an amount not a budget
+    AMOUNT_OF = "amount_of"  # "C$400k of machinery": right after an amount, the value of a thing
     PLATFORM = "platform"  # "on my", "we use": the customer's own platform, so a requirement
     PLATFORM_MENTION = "platform_mention"  # "on iPad", "for Android": required if said of oneself
     SELF = "self"  # "I", "we", "our": the customer speaks of themselves

@@ -111,6 +111,13 @@ UNKNOWN_SHARE = 0.5
 DESCRIPTION_UNKNOWN_SHARE = 0.67
 SPECIFIC_ZIPF = 4.5
 DESCRIPTION_ZIPF = 5.5
+#: a customer who names nothing the catalogue calls by name but whose words, taken together,
+#: match one capability's document this strongly (BM25) and clearly more than any other's is
+#: asking for it ("hand us most of that money now and collect it from them later"). Calibrated
+#: on the labelled development needs (tests/data/customer_needs.jsonl, the shared dev set):
+#: no out-of-domain need there reaches it, most understood-by-nobody needs above it are right.
+STRONG_DOCUMENT_SCORE = 12.0
+STRONG_DOCUMENT_MARGIN = 1.2
 SUGGESTIONS = 3
 #: a central capability read with less than this share of the best one's confidence is a
 #: side word of the ask: it counts in the score, but a fit need not serve it
@@ -482,6 +489,14 @@ class NeedInterpreter:
             self._mark_budget_words(reading, start)
             if other is not None and (ceiling is None or _nearer(other, ceiling, start, end)):
                 continue  # a loan, revenue, a salary, what they pay today: not a budget
+            of = self._cue(reading, CueKind.AMOUNT_OF, start, end, before=0, after=1)
+            if (
+                of is not None
+                and not period
+                and self._cue(reading, CueKind.BUDGET_CEILING, of.end, of.end, before=0, after=1)
+                is None  # ("max $40 of spend" is a budget)
+            ):
+                continue  # "roughly C$400k of machinery": what a thing is worth, not a budget
             if ceiling is None and not period:
                 continue  # an amount without a ceiling or a period says nothing of a budget
             monthly = min(amount / months, MAX_AMOUNT) if math.isfinite(amount) else MAX_AMOUNT
@@ -1158,6 +1173,10 @@ class NeedInterpreter:
         if not stems:
             return []
         index = self.index
+        if not found and reading.speaks_of_self:
+            strong = self._strongly_documented(reading, words, stems, negated)
+            if strong is not None:
+                return [strong]
         # only on strong, specific evidence: several words the catalogue knows that are not
         # everyday words ("help me write a wedding speech" names nothing it sells)
         # (a product described in the third person names its kind in common words: "file
@@ -1246,6 +1265,34 @@ class NeedInterpreter:
                 t.index for t in words if english[t.index] in evidence_words
             )
         return inferred
+
+    def _strongly_documented(
+        self, reading: _Reading, words: list[Token], stems: list[str], negated: set[str]
+    ) -> RequestedCapability | None:
+        """The one capability whose document the need's asked words match strongly and clearly
+        better than any other's, when no phrase named anything: the customer describes it
+        in many words of its vocabulary rather than naming it."""
+        index = self.index
+        scores = index.capabilities.documents.scores(stems)
+        if len(scores) < 2:
+            return None
+        first, second = np.argsort(-scores, kind="stable")[:2]
+        best, runner_up = float(scores[first]), float(scores[second])
+        if best < STRONG_DOCUMENT_SCORE or best < STRONG_DOCUMENT_MARGIN * runner_up:
+            return None
+        cap_id = index.capabilities.ids[int(first)]
+        if cap_id in negated:
+            return None
+        cap = index.catalog.capabilities[cap_id]
+        evidence = _evidence_words(reading.english, words, index, cap_id)
+        confidence = round(self.rules.thresholds.min_confidence, 3)
+        # (the words its document holds are understood: they say what is asked)
+        position = int(first)
+        for token in words:
+            hit = index.capabilities.documents.terms.get(reading.english[token.index])
+            if hit is not None and bool((hit[0] == position).any()):
+                reading.capability_words.add(token.index)
+        return RequestedCapability(cap_id, cap.label, evidence, confidence, "vocabulary")
 
     def _typical(self, word_stem: str, position: int) -> bool:
         """Whether the capability at ``position`` is among those a word is most typical of."""

@@ -109,6 +109,7 @@ class TestMoney:
             ("budget is 300 000 $ per year for accounting, US company", 25000.0, "USD"),
             ("invoicing under €1.200,50 a month", 1200.5, "EUR"),
             ("bookkeeping, max 2k a month, US firm", None, None),  # no currency: no amount
+            ("accounting app, max $40 of spend", 40.0, "USD"),  # "of" a budget word
         ],
     )
     def test_budget(
@@ -125,6 +126,9 @@ class TestMoney:
             "we do around $60k a month in sales and need bookkeeping",
             "Currently paying $25 a month for card processing, want something better",
             "Her salary will be around €4,000 a month; we need payroll",
+            # what a thing is worth ("of", "in" right after the amount)
+            "Sawmill in Quebec. We need to lease a new debarker, roughly C$400k of machinery.",
+            "we have $3k in unpaid invoices and want invoicing that chases them",
         ],
     )
     def test_other_amounts_are_not_budgets(self, engine: Engine, text: str) -> None:
@@ -258,6 +262,21 @@ class TestEvidence:
         assert rec.results == ()
         assert not rec.interpretation.ask_understood
         assert rec.summary.startswith("We did not understand")
+
+    def test_many_words_of_one_capability_ask_for_it(self, engine: Engine) -> None:
+        """No phrase names it, yet the asked words together match one capability's
+        vocabulary strongly and better than any other's: that capability is asked."""
+        rec = engine.recommend(
+            Need(
+                "Our garden centre has three sites in Ontario; I want to know how many of each "
+                "plant pot sits at which site, shift stock between sites and be warned before "
+                "we run low."
+            )
+        )
+        asked = [c for c in rec.interpretation.capabilities if c.central]
+        assert [c.id for c in asked] == ["inventory-management"]
+        assert asked[0].source == "vocabulary"
+        assert rec.results
 
     def test_need_booking_is_not_bookkeeping(self, engine: Engine) -> None:
         assert "bookkeeping" not in {
