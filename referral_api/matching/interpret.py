@@ -697,6 +697,8 @@ class NeedInterpreter:
             other = self._cue(
                 reading, CueKind.OTHER_PARTY, start, end, before=OTHER_PARTY_REACH, after=0
             )
+            if other is not None and _in_compound(reading, other.start):
+                other = None  # "a ski-hire shop in Nelson" hires nobody out of Nelson
             joined = end < len(reading.folded) and reading.folded[end] in _CONJUNCTIONS
             if not joined:  # "in Australia and customers keep asking": a new subject
                 other = other or self._cue(
@@ -1699,6 +1701,14 @@ class NeedInterpreter:
         return tuple((cap_id, labels[cap_id].label) for cap_id in dict.fromkeys(found))[
             :SUGGESTIONS
         ]
+
+
+def _in_compound(reading: _Reading, index: int) -> bool:
+    """Whether the token at ``index`` is the second half of a hyphenated word ("ski-hire")."""
+    if index <= 0:
+        return False
+    before, token = reading.tokens[index - 1], reading.tokens[index]
+    return reading.text[before.end : token.start] == "-"
 
 
 def _amount(raw: str) -> float:
