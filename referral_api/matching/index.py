@@ -251,6 +251,8 @@ _STATUS_CODES = (
 )
 _CODE = {status: code for code, status in enumerate(_STATUS_CODES)}
 RELATED_CODE = _CODE[CoverageStatus.RELATED]
+#: the ways of covering a capability that serve a customer who asks for it
+_SERVING = (CoverageStatus.FULL, CoverageStatus.PARTIAL, CoverageStatus.VIA_NARROWER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +260,9 @@ class CreditRow:
     """What requesting one capability earns each offering that serves it, directly or not.
 
     Parallel arrays sorted by offering position: the credit, how it is earned (an index into
-    the coverage statuses) and through which capability (``-1`` when directly).
+    the coverage statuses), through which capability (``-1`` when directly), and whether the
+    offering *serves* the capability: provides it or a narrower kind of it. A broader one
+    (general payroll for household payroll) or a related one earns credit but serves nothing.
     """
 
     capability: str
@@ -266,6 +270,7 @@ class CreditRow:
     credits: npt.NDArray[np.float64]
     statuses: npt.NDArray[np.int8]
     via: npt.NDArray[np.int64]
+    serves: npt.NDArray[np.bool_]
 
     def coverage(self, position: int, capability_ids: Sequence[str]) -> Coverage | None:
         """The coverage the offering at ``position`` earns, if any."""
@@ -922,12 +927,18 @@ class CreditRows:
         in_order = all_positions[ranked]
         first = np.flatnonzero(np.diff(in_order, prepend=-1) != 0)
         chosen = ranked[first]
+        # (an offering serves through a narrower capability even when a broader one of its
+        # own earns it more credit)
+        serving_codes = [_CODE[s] for s in _SERVING]
+        serving = np.unique(all_positions[np.isin(statuses, serving_codes)])
+        chosen_positions = all_positions[chosen].astype(np.int64)
         return CreditRow(
             capability,
-            all_positions[chosen].astype(np.int64),
+            chosen_positions,
             credits[chosen].astype(np.float64),
             statuses[chosen].astype(np.int8),
             via[chosen].astype(np.int64),
+            np.isin(chosen_positions, serving),
         )
 
 

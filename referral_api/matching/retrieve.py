@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from referral_api.domain import Interpretation
 from referral_api.matching.constraints import ConstraintChecker
-from referral_api.matching.index import RELATED_CODE, MatchingIndex, TextSums
+from referral_api.matching.index import MatchingIndex, TextSums
 from referral_api.matching.score import (
     Scored,
     coverage_of,
@@ -105,7 +105,8 @@ def bounds(
 def serving(index: MatchingIndex, interpretation: Interpretation) -> npt.NDArray[np.int64]:
     """The positions of the offerings that serve what the customer centrally asked for: a
     capability read in the ask (or a structured must-have) covered fully, partly, or through
-    a narrower or broader one — a merely related capability does not serve it. Nothing
+    a narrower one — a broader one (general payroll for household payroll) or a merely
+    related capability does not serve it. Nothing
     serves an ask that was not understood, nor a need in which no capability was read."""
     if not interpretation.ask_understood:
         return np.zeros(0, dtype=np.int64)
@@ -113,7 +114,7 @@ def serving(index: MatchingIndex, interpretation: Interpretation) -> npt.NDArray
     central = [c for c in requested if c.central or c.must_have] or list(requested)
     rows = [index.credits.row(cap.id) for cap in central]
     parts: list[npt.NDArray[np.int64]] = [
-        row.positions[row.statuses != RELATED_CODE] for row in rows
+        row.positions[row.serves] for row in rows
     ]
     if len(parts) == 1:
         return parts[0]  # (sorted and distinct already)

@@ -149,16 +149,17 @@ def reference_ranking(
     ]
 
     def serves(offering: Offering) -> bool:
-        """A fit serves a capability of the central ask itself or through the broader graph
-        (a related capability does not serve it); nothing serves an ask not understood."""
+        """A fit serves a capability of the central ask itself or through a narrower one
+        (a broader or related capability does not serve it); nothing serves an ask not
+        understood."""
         if not interpretation.ask_understood:
             return False
         for cap in central:
             for other in offering.capabilities:
                 if other == cap:
                     return True
-                down, up = hops(other, cap), hops(cap, other)
-                if any(h is not None and 0 < h <= rules.thresholds.max_hops for h in (down, up)):
+                down = hops(other, cap)
+                if down is not None and 0 < down <= rules.thresholds.max_hops:
                     return True
         return False
 

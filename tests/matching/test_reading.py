@@ -37,6 +37,8 @@ class TestPlaces:
             ("Shipyard in Norfolk, Virginia needs payroll", "US"),  # the state decides
             ("Somos una tienda en México y necesitamos facturación", "MX"),
             ("Wir sind in Deutschland und suchen eine Buchhaltung", "DE"),
+            # "hire" in a compound hires nobody out of that place
+            ("Ski-hire shop in Nelson, NZ, 10 seasonal staff. Need payroll.", "NZ"),
         ],
     )
     def test_the_customer_is_where_they_say(self, engine: Engine, text: str, region: str) -> None:
@@ -277,6 +279,16 @@ class TestEvidence:
         assert [c.id for c in asked] == ["inventory-management"]
         assert asked[0].source == "vocabulary"
         assert rec.results
+
+    def test_a_broader_capability_does_not_serve_a_narrower_ask(self, engine: Engine) -> None:
+        """General payroll earns credit for household payroll but does not serve it: when
+        nothing active covers household payroll, nothing fits and the answer says so."""
+        rec = engine.recommend(
+            Need("We need nanny payroll for the au pair we employ at home in Ohio.")
+        )
+        assert [c.id for c in rec.interpretation.capabilities] == ["household-payroll"]
+        assert rec.results == ()
+        assert "household employer payroll" in rec.summary
 
     def test_need_booking_is_not_bookkeeping(self, engine: Engine) -> None:
         assert "bookkeeping" not in {
