@@ -1002,6 +1002,8 @@ class NeedInterpreter:
             _same_root(t, phrase) or _misspelt(t, language) for t in words
         ):
             return 0.0
+        if len(phrase.stems) == 1 and not _particles_follow(reading, words[-1], phrase):
+            return 0.0  # "sign-off" is not "sign (a BAA)", "tip out" not "tip"
         if len(phrase.stems) == 1 and len(words) == 1:
             specificity = self._specificity(words[0], reading.language)
             if specificity < 1.0 and self._supported(reading, phrase.capability, content, words):
@@ -1768,6 +1770,18 @@ def _misspelt(token: Token, language: str) -> bool:
         and zipf(word, language) < REAL_WORD_ZIPF
         and zipf(word, "en") < REAL_WORD_ZIPF
     )
+
+
+def _particles_follow(reading: _Reading, token: Token, phrase: Phrase) -> bool:
+    """Whether the word a one-word phrase carries after its word ("off" of "sign-off", "out"
+    of "tip out": a stopword, yet part of its meaning) follows the need's word too."""
+    stems = [stem(word) for word in phrase.words]
+    if phrase.stems[0] not in stems:
+        return True
+    # (the particle right after the word: "clock in and out" is read in "clock-in screen")
+    after = phrase.words[stems.index(phrase.stems[0]) + 1 :][:1]
+    following = tuple(reading.folded[token.index + 1 : token.index + 1 + len(after)])
+    return following == after
 
 
 def _same_word(token: Token, phrase: Phrase) -> bool:

@@ -113,9 +113,7 @@ def serving(index: MatchingIndex, interpretation: Interpretation) -> npt.NDArray
     requested = interpretation.capabilities
     central = [c for c in requested if c.central or c.must_have] or list(requested)
     rows = [index.credits.row(cap.id) for cap in central]
-    parts: list[npt.NDArray[np.int64]] = [
-        row.positions[row.serves] for row in rows
-    ]
+    parts: list[npt.NDArray[np.int64]] = [row.positions[row.serves] for row in rows]
     if len(parts) == 1:
         return parts[0]  # (sorted and distinct already)
     return np.unique(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)

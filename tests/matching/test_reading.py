@@ -290,6 +290,25 @@ class TestEvidence:
         assert rec.results == ()
         assert "household employer payroll" in rec.summary
 
+    @pytest.mark.parametrize(
+        ("text", "capability"),
+        [
+            ("Dental practice: we need patient billing from a vendor that will sign a BAA", None),
+            ("we need manager sign-off on spending", "approval-workflows"),
+            ("a clock-in screen for our hourly staff", "time-tracking"),
+        ],
+    )
+    def test_a_phrase_keeps_its_particle(
+        self, engine: Engine, text: str, capability: str | None
+    ) -> None:
+        """ "sign-off" is read only where "off" follows "sign": signing a contract asks for
+        no approval workflow."""
+        read = [c.id for c in engine.interpret(Need(text)).capabilities]
+        if capability is None:
+            assert "approval-workflows" not in read
+        else:
+            assert capability in read
+
     def test_need_booking_is_not_bookkeeping(self, engine: Engine) -> None:
         assert "bookkeeping" not in {
             c.id for c in engine.interpret(Need("need booking")).capabilities
