@@ -136,6 +136,9 @@ FOREIGN_OBJECT_ZIPF = 4.0
 #: in a need written all in lower case, a word rarer than this may be a name ("ontario",
 #: "chicago"); a commoner one is an everyday word ("march", "nice", "reading")
 LOWER_CASE_NAME_ZIPF = 5.1
+#: a word of no English this long or longer may be another language's term ("pix" is too
+#: short to tell from a typo; "boleto", "Kassensystem" are not)
+LOANWORD_MIN_LETTERS = 4
 #: a word at least this common in the need's language (and more than in English) is that
 #: language's own, not an English term written in it
 FOREIGN_WORD_ZIPF = 3.0
@@ -929,6 +932,8 @@ class NeedInterpreter:
                                 # need recruiting software" is no "payroll software"
                                 continue
                             candidates.append((phrase, *match))
+        if language == "en":
+            candidates += self._loanwords(reading, content)
         # Most specific phrase first: "card payments" is one capability, not also "payments".
         # …and of two phrases as long, the narrower capability ("payments by card": card
         # payments, not payments)
@@ -965,6 +970,29 @@ class NeedInterpreter:
             found.setdefault(inferred.id, inferred)
         ordered = sorted(found.values(), key=lambda c: (-c.confidence, c.id))
         return tuple(ordered)
+
+    def _loanwords(
+        self, reading: _Reading, content: list[Token]
+    ) -> list[tuple[Phrase, int, int, float]]:
+        """One-word translations named in an English need: a word of no English that a
+        supported language's synonyms hold ("a Kassensystem for our café", "accept pix and
+        boleto"), the local term a customer keeps in their own words."""
+        found: list[tuple[Phrase, int, int, float]] = []
+        for position, token in enumerate(content):
+            word = token.folded
+            if len(word) < LOANWORD_MIN_LETTERS or not word.isalpha():
+                continue
+            if zipf(token.text.lower(), "en") >= REAL_WORD_ZIPF:
+                continue
+            for other in self.rules.supported_languages:
+                if other == "en":
+                    continue
+                for phrase in self.index.capabilities.phrase_table(other).get(
+                    stem(word, other), ()
+                ):
+                    if len(phrase.stems) == 1 and phrase.source == "translation":
+                        found.append((phrase, position, position + 1, phrase.confidence))
+        return found
 
     @staticmethod
     def _foreign_word(token: Token, language: str) -> bool:

@@ -234,6 +234,14 @@ class TestLanguages:
         assert (constraints.budget_monthly, constraints.currency) == (20.0, "EUR")
         assert not any(c.id.startswith("bank") for c in interpretation.capabilities)
 
+    def test_a_local_term_in_an_english_need_is_read(self, engine: Engine) -> None:
+        """A customer writing English keeps their own country's term for the thing."""
+        interpretation = engine.interpret(
+            Need("Small bakery in Bavaria, we need a Kassensystem that runs on our iPad.")
+        )
+        assert interpretation.language == "en"
+        assert [c.id for c in interpretation.capabilities] == ["point-of-sale"]
+
     def test_short_or_unclear_text_is_read_as_english(self) -> None:
         assert detect_language("POS", ("en", "es", "de"))[0] == "en"
 
