@@ -406,6 +406,27 @@ class NeedInterpreter:
                     break
             i += 1
 
+    def _describes_self(self, reading: _Reading, cue: _Cue) -> bool:
+        """Whether an other-party word opens the need as what the customer is ("Machine parts
+        supplier in Germany, …", "UK supplier to a supermarket chain"): one singular noun
+        after the words that describe it, in the first clause, with no article, possessive or
+        other cue before it."""
+        # (a word first in the need is no noun described: "Importiamo … dalla Cina")
+        if cue.end - cue.start != 1 or cue.start == 0 or reading.clause[cue.start] != 0:
+            return False
+        word = reading.folded[cue.start]
+        if word.endswith("s") or not reading.tokens[cue.start].text.isalpha():
+            return False
+        assert reading.cues is not None
+        starting = reading.cues[1]
+        for i in range(cue.start):
+            earlier = reading.folded[i]
+            if earlier in self.stopwords or any(
+                (earlier,) in starting.get(kind, {}).get(earlier, ()) for kind in starting
+            ):
+                return False
+        return True
+
     def _cue(
         self, reading: _Reading, kind: CueKind, start: int, end: int, *, before: int, after: int
     ) -> _Cue | None:
@@ -700,13 +721,15 @@ class NeedInterpreter:
             other = self._cue(
                 reading, CueKind.OTHER_PARTY, start, end, before=OTHER_PARTY_REACH, after=0
             )
-            if other is not None and _in_compound(reading, other.start):
+            if other is not None and (
+                _in_compound(reading, other.start) or self._describes_self(reading, other)
+            ):
                 other = None  # "a ski-hire shop in Nelson" hires nobody out of Nelson
             joined = end < len(reading.folded) and reading.folded[end] in _CONJUNCTIONS
             if not joined:  # "in Australia and customers keep asking": a new subject
-                other = other or self._cue(
-                    reading, CueKind.OTHER_PARTY_AFTER, start, end, before=0, after=2
-                )
+                after = self._cue(reading, CueKind.OTHER_PARTY_AFTER, start, end, before=0, after=2)
+                if after is not None and not self._describes_self(reading, after):
+                    other = other or after
             if negation is None and other is None:
                 own.append(number)
             elif other is not None:

@@ -39,6 +39,9 @@ class TestPlaces:
             ("Wir sind in Deutschland und suchen eine Buchhaltung", "DE"),
             # "hire" in a compound hires nobody out of that place
             ("Ski-hire shop in Nelson, NZ, 10 seasonal staff. Need payroll.", "NZ"),
+            # the customer opens by saying what they are
+            ("Machine parts supplier in Germany; customers pay late. Need invoicing.", "DE"),
+            ("UK supplier to a big retailer, we need invoice finance", "GB"),
         ],
     )
     def test_the_customer_is_where_they_say(self, engine: Engine, text: str, region: str) -> None:
@@ -48,6 +51,10 @@ class TestPlaces:
         ("text", "region"),
         [
             ("We pay a supplier in Vietnam and need invoicing, we're in Germany", "DE"),
+            (
+                "Importiamo ceramiche dalla Cina; ci serve pagare i fornitori. Azienda a Firenze.",
+                "IT",
+            ),
             ("US startup hiring one engineer in Poland, need an employer of record", "US"),
             ("Ontario daycare needs payroll. I know Ledgerly Payroll is US-only.", "CA"),
             ("Our customers are in Texas but we're a small agency in Cardiff, invoicing", "GB"),
