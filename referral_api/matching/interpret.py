@@ -360,6 +360,7 @@ class NeedInterpreter:
             return  # a description of what they want, in the third person: all of it is asked
         starting = reading.cues[1].get(CueKind.ASK, {})
         words = reading.folded
+        cued: set[int] = set()  # sentences with an ask cue
         for first, word in enumerate(words):
             if first and words[first - 1] == "to":
                 continue  # "a CFO to help with the model": a purpose, not the ask
@@ -376,14 +377,17 @@ class NeedInterpreter:
                     break  # "… what do people use?": the ask is what came before
                 reading.has_ask = True
                 reading.ask.update(asked)
+                cued.add(sentence)
                 break
         if reading.has_ask:
-            # a question the customer puts is asked as well: "accept btc on my webshop?"
+            # a question the customer puts is asked as well: "accept btc on my webshop?" (from
+            # its ask cue on, when it has one: "Some buyers asked about USDC - is there a
+            # checkout that handles that?" asks for a checkout, not for buyers)
             questions = {
                 reading.sentence[t.index]
                 for t in reading.tokens
                 if reading.text[t.end : t.end + 3].lstrip(" \"'”’)").startswith("?")
-            }
+            } - cued
             reading.ask.update(i for i in range(len(words)) if reading.sentence[i] in questions)
 
     def _names(self, reading: _Reading) -> None:

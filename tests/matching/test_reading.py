@@ -324,6 +324,18 @@ class TestEvidence:
         else:
             assert capability in read
 
+    def test_a_question_is_asked_from_its_ask_cue_on(self, engine: Engine) -> None:
+        """Who asked is not what is asked: "Some buyers … - is there a checkout that handles
+        that?" asks for a checkout for what the buyers want, not about the buyers."""
+        rec = engine.recommend(
+            Need(
+                "Gift shop in Singapore. A few tourists keep asking to pay in USDC stablecoin - "
+                "is there a checkout that handles that?"
+            )
+        )
+        assert [c.id for c in rec.interpretation.capabilities if c.central] == ["crypto-payments"]
+        assert rec.results
+
     def test_need_booking_is_not_bookkeeping(self, engine: Engine) -> None:
         assert "bookkeeping" not in {
             c.id for c in engine.interpret(Need("need booking")).capabilities
