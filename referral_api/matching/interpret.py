@@ -628,7 +628,10 @@ class NeedInterpreter:
         if (
             code in self.places.codes
             and token.text.isalpha()
-            and (token.text.isupper() or zipf(token.folded, reading.language) < ABBREVIATION_ZIPF)
+            and (
+                token.text.isupper()
+                or zipf(token.text.lower(), reading.language) < ABBREVIATION_ZIPF
+            )
             and self._cue(reading, CueKind.PLACE, i, i + 1, before=1, after=0)
         ):
             # "a food truck in TX", "based in nsw": a state's code right after a place cue
@@ -662,7 +665,7 @@ class NeedInterpreter:
         # (a customer who writes everything in lower case gives no sign by capitals, but an
         # everyday word of theirs is still no name: "since like march")
         capitalised = token.text[:1].isupper() or (
-            reading.lower_case and zipf(token.folded, reading.language) < LOWER_CASE_NAME_ZIPF
+            reading.lower_case and zipf(token.text.lower(), reading.language) < LOWER_CASE_NAME_ZIPF
         )
         common = (
             n == 1
@@ -1588,7 +1591,8 @@ class NeedInterpreter:
                 or i in reading.used
                 or words[i] in self.stopwords
                 or not token.folded.isalpha()
-                or zipf(token.folded, language) >= (OBJECT_ZIPF if english else FOREIGN_OBJECT_ZIPF)
+                or zipf(token.text.lower(), language)
+                >= (OBJECT_ZIPF if english else FOREIGN_OBJECT_ZIPF)
                 or (token.text[:1].isupper() and not token.text.isupper() and i > 0)
             ):
                 continue

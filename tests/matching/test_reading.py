@@ -241,6 +241,17 @@ class TestLanguages:
         assert (constraints.budget_monthly, constraints.currency) == (20.0, "EUR")
         assert not any(c.id.startswith("bank") for c in interpretation.capabilities)
 
+    def test_an_accented_everyday_word_is_no_unknown_thing(self, engine: Engine) -> None:
+        """ "una aplicación" is as everyday as "an app": word frequencies are looked up with
+        the accents the customer wrote, not folded away."""
+        rec = engine.recommend(
+            Need(
+                "Hola, tengo una peluquería en Valencia y busco una aplicación para hacer facturas."
+            )
+        )
+        assert [c.id for c in rec.interpretation.capabilities if c.central] == ["invoicing"]
+        assert rec.results
+
     def test_a_local_term_in_an_english_need_is_read(self, engine: Engine) -> None:
         """A customer writing English keeps their own country's term for the thing."""
         interpretation = engine.interpret(
