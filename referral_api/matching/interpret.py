@@ -968,8 +968,18 @@ class NeedInterpreter:
         # …and of two phrases as long, the narrower capability ("payments by card": card
         # payments, not payments)
         depth = self.index.capabilities.depth
+        # …and of two as long, one whose words stand together as written before one gathered
+        # from around ("trust accounting that reconciles": trust accounting, not "reconcile
+        # accounts")
         candidates.sort(
-            key=lambda c: (-len(c[0].stems), -depth[c[0].capability], -c[3], c[0].capability, c[1])
+            key=lambda c: (
+                -len(c[0].stems),
+                c[2] - c[1] > len(c[0].stems),
+                -depth[c[0].capability],
+                -c[3],
+                c[0].capability,
+                c[1],
+            )
         )
         taken: dict[int, str] = {}
         found: dict[str, RequestedCapability] = {}

@@ -500,6 +500,14 @@ class TestEvidence:
         capabilities = engine.interpret(Need("I need to track money in and money out")).capabilities
         assert "bookkeeping" in {c.id for c in capabilities}
 
+    def test_words_as_written_before_words_gathered(self, engine: Engine) -> None:
+        """ "trust accounting that reconciles" is trust accounting; "reconcile accounts"
+        gathered from its words in another order loses to it."""
+        read = engine.interpret(
+            Need("Letting agency here: we need proper trust accounting that reconciles.")
+        ).capabilities
+        assert "trust-accounting" in [c.id for c in read]
+
     def test_a_phrase_is_never_read_across_sentences(self, engine: Engine) -> None:
         capabilities = engine.interpret(
             Need("We hired a carer for my father at home in Oregon. How do we pay her?")
