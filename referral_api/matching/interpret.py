@@ -968,13 +968,22 @@ class NeedInterpreter:
         # …and of two phrases as long, the narrower capability ("payments by card": card
         # payments, not payments)
         depth = self.index.capabilities.depth
+
         # …and of two as long, one whose words stand together as written before one gathered
         # from around ("trust accounting that reconciles": trust accounting, not "reconcile
         # accounts")
+        def scattered(candidate: tuple[Phrase, int, int, float]) -> bool:
+            phrase, start, end = candidate[:3]
+            words = content[start:end]
+            return phrase.stems not in (
+                tuple(reading.english[t.index] for t in words),
+                tuple(t.stem for t in words),
+            )
+
         candidates.sort(
             key=lambda c: (
                 -len(c[0].stems),
-                c[2] - c[1] > len(c[0].stems),
+                scattered(c),
                 -depth[c[0].capability],
                 -c[3],
                 c[0].capability,
