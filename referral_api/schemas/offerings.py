@@ -67,8 +67,24 @@ Url = Annotated[
 ]
 
 
+#: fields of :class:`OfferingPublic` that a body may carry back but that are never stored
+READ_ONLY = frozenset({"id", "disclosure"})
+
+
 class OfferingUpdate(Body):
-    """An offering as the catalogue file format has it (the id comes from the path)."""
+    """An offering as the catalogue file format has it (the id comes from the path).
+
+    What ``GET /v1/offerings/{id}`` answers is a valid body as it is: its read-only fields are
+    accepted (``id`` when it is the path's, ``disclosure`` always: it is derived) and not stored.
+    """
+
+    id: str | None = described(
+        "Read-only: the offering's id, as in the path. Optional; when given, it must be the "
+        "path's.",
+        "ledgerly-books",
+        default=None,
+        max_length=200,
+    )
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = described(
         "Offering name.", "Ledgerly Books"
@@ -109,10 +125,16 @@ class OfferingUpdate(Body):
         "The commercial side.", {"fee": False, "disclosure": "No commercial relationship."},
         default=None,
     )  # fmt: skip
+    disclosure: DisclosurePublic | None = described(
+        "Read-only, derived from relationship and referral (as GET shows it); ignored when "
+        "sent. To change the text, set referral.disclosure.",
+        {"relationship": "own", "fee": False, "text": "Our own product."},
+        default=None,
+    )
 
     def document(self) -> dict[str, Any]:
-        """The catalogue document (file format) for this offering."""
-        data = self.model_dump(mode="json", exclude_none=True)
+        """The catalogue document (file format) for this offering (read-only fields left out)."""
+        data = self.model_dump(mode="json", exclude_none=True, exclude=set(READ_ONLY))
         return {key: value for key, value in data.items() if value != []}
 
 
@@ -137,6 +159,11 @@ class OfferingPublic(Schema):
     status: OfferingStatus = described("active or retired.", "active")
     reviewed: dt.date | None = described("Last checked.", "2026-10-01")
     sources: list[str] = described("Where the facts come from.", ["https://example.com/pricing"])
+    referral: ReferralSchema | None = described(
+        "The commercial side, as curated (null when the catalogue says nothing).",
+        {"fee": False, "disclosure": "No commercial relationship."},
+        default=None,
+    )
     disclosure: DisclosurePublic = described(
         "The disclosure shown with it.",
         {"relationship": "own", "fee": False, "text": "Our own product."},
@@ -169,6 +196,9 @@ def offering_public(offering: Offering, rules: Rules) -> OfferingPublic:
         status=offering.status,
         reviewed=offering.reviewed,
         sources=list(offering.sources),
+        referral=ReferralSchema(fee=referral.fee, disclosure=referral.disclosure)
+        if referral
+        else None,
         disclosure=DisclosurePublic(
             relationship=offering.relationship, fee=fee, text=text or offering.relationship.value
         ),
