@@ -20,6 +20,7 @@ from referral_api.domain import (
     Relationship,
     Rules,
 )
+from referral_api.errors import InputError
 from referral_api.schemas.common import (
     Body,
     Schema,
@@ -75,7 +76,9 @@ class OfferingUpdate(Body):
     """An offering as the catalogue file format has it (the id comes from the path).
 
     What ``GET /v1/offerings/{id}`` answers is a valid body as it is: its read-only fields are
-    accepted (``id`` when it is the path's, ``disclosure`` always: it is derived) and not stored.
+    accepted when they are what the server has (``id`` the path's, ``disclosure`` the one
+    derived from this body's relationship and referral) and never stored
+    (:meth:`check_read_only`).
     """
 
     id: str | None = described(
@@ -126,11 +129,34 @@ class OfferingUpdate(Body):
         default=None,
     )  # fmt: skip
     disclosure: DisclosurePublic | None = described(
-        "Read-only, derived from relationship and referral (as GET shows it); ignored when "
-        "sent. To change the text, set referral.disclosure.",
+        "Read-only, derived from relationship and referral (as GET shows it). Optional; when "
+        "given, it must be the one this body's relationship and referral make. To change the "
+        "text, set referral.disclosure.",
         {"relationship": "own", "fee": False, "text": "Our own product."},
         default=None,
     )
+
+    def check_read_only(self, offering_id: str, rules: Rules) -> None:
+        """:class:`InputError` naming each read-only field that differs from what the server
+        has: a read-back body passes, a forged one is refused (never silently dropped)."""
+        problems = []
+        if self.id is not None and self.id != offering_id:
+            problems.append(
+                {"field": "id", "message": f"must be {offering_id!r} (the path's) or left out"}
+            )
+        if self.disclosure is not None:
+            fee = self.referral.fee if self.referral else False
+            text = self.referral.disclosure if self.referral else None
+            derived = disclosure_public(self.relationship, fee, text, rules)
+            if self.disclosure != derived:
+                problems.append({
+                    "field": "disclosure",
+                    "message": "derived from relationship and referral, so it would be "
+                    f"{derived.model_dump(mode='json')}: send that, or leave it out (set "
+                    "referral.disclosure to change the text)",
+                })  # fmt: skip
+        if problems:
+            raise InputError("; ".join(p["message"] for p in problems), fields=problems)
 
     def document(self) -> dict[str, Any]:
         """The catalogue document (file format) for this offering (read-only fields left out)."""
@@ -170,12 +196,19 @@ class OfferingPublic(Schema):
     )
 
 
+def disclosure_public(
+    relationship: Relationship, fee: bool, text: str | None, rules: Rules
+) -> DisclosurePublic:
+    """The disclosure shown with an offering: its own text, else the rules' for its kind."""
+    shown = text or rules.policy.disclosure_for(relationship, fee)
+    return DisclosurePublic(relationship=relationship, fee=fee, text=shown or relationship.value)
+
+
 def offering_public(offering: Offering, rules: Rules) -> OfferingPublic:
+    """An offering of the catalogue on the wire, with the disclosure shown with it."""
     referral = offering.referral
     fee = referral.fee if referral else False
-    text = (referral.disclosure if referral else None) or rules.policy.disclosure_for(
-        offering.relationship, fee
-    )
+    text = referral.disclosure if referral else None
     price = offering.price
     return OfferingPublic(
         id=offering.id,
@@ -199,9 +232,7 @@ def offering_public(offering: Offering, rules: Rules) -> OfferingPublic:
         referral=ReferralSchema(fee=referral.fee, disclosure=referral.disclosure)
         if referral
         else None,
-        disclosure=DisclosurePublic(
-            relationship=offering.relationship, fee=fee, text=text or offering.relationship.value
-        ),
+        disclosure=disclosure_public(offering.relationship, fee, text, rules),
     )
 
 

@@ -69,14 +69,31 @@ def test_an_edited_read_back_is_stored(demo: Demo) -> None:
     assert put.json()["offering"]["summary"] == "Bookkeeping, edited through the API."
 
 
-def test_a_derived_disclosure_sent_back_is_ignored(demo: Demo) -> None:
-    """The disclosure is derived from relationship and referral: what is sent is not stored."""
+def test_a_disclosure_other_than_the_derived_one_is_a_422_naming_it(demo: Demo) -> None:
+    """The disclosure is derived from relationship and referral: a read-back one is accepted,
+    a forged one refused (never silently dropped)."""
     client, auth = demo
     read = client.get("/v1/offerings/ledgerly-books", headers=auth).json()
-    sent = read | {"disclosure": read["disclosure"] | {"text": "Anything at all."}}
-    put = client.put("/v1/offerings/ledgerly-books", json=sent, headers=auth)
+    forged = read | {"disclosure": read["disclosure"] | {"text": "Anything at all."}}
+    refused = client.put("/v1/offerings/ledgerly-books", json=forged, headers=auth)
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["disclosure"]
+    assert "referral.disclosure" in refused.json()["errors"][0]["message"]
+
+
+def test_an_edit_of_what_the_disclosure_derives_from(demo: Demo) -> None:
+    """Changing the relationship: the old disclosure sent along says what it would be now;
+    left out, the new one is derived."""
+    client, auth = demo
+    read = client.get("/v1/offerings/ledgerly-books", headers=auth).json()
+    stale = read | {"relationship": "partner"}
+    refused = client.put("/v1/offerings/ledgerly-books", json=stale, headers=auth)
+    assert refused.status_code == 422, refused.text
+    assert "'relationship': 'partner'" in refused.json()["errors"][0]["message"]
+    edited = {k: v for k, v in stale.items() if k != "disclosure"}
+    put = client.put("/v1/offerings/ledgerly-books", json=edited, headers=auth)
     assert put.status_code == 200, put.text
-    assert put.json()["offering"]["disclosure"] == read["disclosure"]
+    assert put.json()["offering"]["disclosure"]["relationship"] == "partner"
 
 
 @pytest.mark.parametrize("sent_id", ["ledgerly-payroll", "LEDGERLY-BOOKS", ""])

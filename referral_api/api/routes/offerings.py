@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from referral_api.domain import Relationship
-from referral_api.errors import InputError, NotFound
+from referral_api.errors import NotFound
 from referral_api.http.deps import AnyKey, CuratorKey, EngineDep, SessionDep
 from referral_api.schemas import (
     CatalogChangePublic,
@@ -87,19 +87,14 @@ def replace_offering(
     body: OfferingUpdate,
     principal: CuratorKey,
     session: SessionDep,
+    engine: EngineDep,
     response: Response,
 ) -> CatalogChangePublic:
     """Create or replace an offering as a new catalogue version, validated like files.
 
     The body of ``GET /v1/offerings/{id}`` may be sent back as it is, edited or not.
     """
-    if body.id is not None and body.id != offering_id:
-        raise InputError(
-            f"the body's id {body.id!r} is not the path's {offering_id!r}",
-            fields=[
-                {"field": "id", "message": f"must be {offering_id!r} (the path's id) or left out"}
-            ],
-        )
+    body.check_read_only(offering_id, engine.rules)
     version, created = put_offering(
         session, offering_id, body.document(), actor=f"key:{principal.name}"
     )
