@@ -9,23 +9,34 @@ BIN := $(VENV)/bin
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
+# pip shows its own progress (a first install takes a minute or two); under CI=true it is kept
+# to one line per package, so the log stays readable
+PIP_PROGRESS := $(if $(filter true,$(CI)),--progress-bar off,)
+
 $(BIN)/python:
+	@echo "==> Creating the virtualenv $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install $(PIP_PROGRESS) --upgrade pip
 
 $(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	@echo "==> Installing Honest Referral and its dependencies into $(VENV) (about 520 MB, most of it place names and word lists)"
+	$(BIN)/pip install $(PIP_PROGRESS) -e .
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+	@echo "==> Installing Honest Referral with the development tools into $(VENV)"
+	$(BIN)/pip install $(PIP_PROGRESS) -e '.[dev]'
 	@touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run  ## migrate the embedded database, load catalog/ and rules/, serve on 127.0.0.1:8000
-	$(BIN)/referral db upgrade
-	$(BIN)/referral catalog load --if-changed
-	$(BIN)/referral keys bootstrap
-	$(BIN)/referral serve
+	@echo "==> Migrating the database (REFERRAL_DATABASE_URL, default ./var/referral.db)"
+	@$(BIN)/referral db upgrade
+	@echo "==> Loading the catalogue (catalog/) and rules (rules/) when they changed"
+	@$(BIN)/referral catalog load --if-changed
+	@echo "==> Keys: on first start a local admin key; then where to sign in and try the widget"
+	@$(BIN)/referral keys bootstrap
+	@echo "==> Serving (Ctrl-C stops it; API docs at /docs)"
+	@$(BIN)/referral serve
 
 test: $(VENV)/.installed-dev lint typecheck  ## lint, type-check and run the whole test suite
 	$(BIN)/pytest

@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from referral_api import __version__
 from referral_api.api.app import DESCRIPTION, build_openapi, install_api
@@ -50,6 +51,13 @@ log = logging.getLogger("referral_api.api")
 # recommend throughput rose only 1.1-1.35x over one worker (`python -m bench http`). The
 # serving process hands the GIL over after 0.5 ms instead.
 GIL_SWITCH_SECONDS = 0.0005
+
+DOCS_OPTIONS: dict[str, Any] = {
+    "static_url": "/docs-assets",
+    "favicon_url": "/favicon.ico",
+    # Swagger UI's validator badge would send the document to validator.swagger.io
+    "swagger_ui_parameters": {"validatorUrl": None},
+}
 
 
 def create_app(
@@ -96,13 +104,16 @@ def create_app(
         engines.stop()
         records.stop()  # in-flight requests have finished: write what is still buffered
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from this app (fastapi-offline ships them),
+    # not from a CDN: they work without internet and name no other host
+    app = (FastAPIOffline if settings.docs_enabled else FastAPI)(
         title="Honest Referral",
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
         docs_url="/docs" if settings.docs_enabled else None,
         redoc_url="/redoc" if settings.docs_enabled else None,
+        **(DOCS_OPTIONS if settings.docs_enabled else {}),
     )
     app.state.settings = settings
     app.state.database = database

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -87,33 +89,67 @@ def keys_bootstrap(
     host: Annotated[str | None, typer.Option(help="[env REFERRAL_HOST]")] = None,
     port: Annotated[int | None, typer.Option(help="[env REFERRAL_PORT]")] = None,
 ) -> None:
-    """On first start (no keys at all): create a local admin key and print a curl to try."""
+    """On first start (no keys at all): create a local admin key and print a curl to try; on
+    later starts, print where the console and the widget demo are and how to get a key."""
     from referral_api.service.keys import create_key
+    from referral_api.store.models import utcnow
     from referral_api.store.repositories import ApiKeyRepository
 
     settings = settings_with(database_url=database_url, host=host, port=port)
+    base = f"http://{settings.host}:{settings.port}"
     with open_database(settings).session() as session:
-        if ApiKeyRepository(session).has_active():
-            typer.echo("keys exist; create more with: referral keys create --name … --scopes …")
-            return
-        created = create_key(session, name="local admin", scopes=["admin"])
-        base = f"http://{settings.host}:{settings.port}"
-        # the widget demo page is served by this server: a publishable key for its own origin
-        widget = create_key(
-            session,
-            name="local widget demo",
-            scopes=["recommend"],
-            publishable=True,
-            origins=[base],
+        keys = ApiKeyRepository(session)
+        first_start = not keys.has_active()
+        if first_start:
+            created = create_key(session, name="local admin", scopes=["admin"])
+        # The widget demo page is served by this server: a publishable key for its own origin.
+        # Only a hash of a key is kept, so a later start replaces the demo key it made before
+        # (and makes none where there was none: a database set up otherwise keeps its keys).
+        demo_keys = [
+            key
+            for key in keys.list()
+            if key.name == WIDGET_DEMO_KEY and key.publishable and list(key.origins) == [base]
+        ]
+        for old in demo_keys:
+            keys.revoke(old, utcnow())
+        widget = None
+        if first_start or demo_keys:
+            widget = create_key(
+                session, name=WIDGET_DEMO_KEY, scopes=["recommend"], publishable=True,
+                origins=[base],
+            )  # fmt: skip
+    referral = _program()
+    if first_start:
+        url = f"{base}/v1/recommendations"
+        body = '{"need": "I need to send invoices and accept card payments, on my iPhone"}'
+        typer.echo("First start: created a local admin key (shown once; keep it safe).")
+        typer.echo(f"  REFERRAL_KEY={created.secret}")
+        typer.echo(f"Advocate console: {base}/console (sign in with that key)")
+    else:
+        typer.echo("Keys exist (a key's secret is shown only when it is made).")
+        typer.echo(f"Advocate console: {base}/console (sign in with an admin or advocate key)")
+    if widget is not None:
+        renewed = "" if first_start else " (a new demo key; the previous one is revoked)"
+        typer.echo(f"Support widget demo: {base}/widget-demo?key={widget.secret}{renewed}")
+    if first_start:
+        typer.echo("Try the API:")
+        typer.echo(
+            f"  curl -s {url} -H 'Authorization: Bearer {created.secret}' "
+            f"-H 'Content-Type: application/json' -d '{body}'"
         )
-    url = f"{base}/v1/recommendations"
-    body = '{"need": "I need to send invoices and accept card payments, on my iPhone"}'
-    typer.echo("First start: created a local admin key (shown once; keep it safe).")
-    typer.echo(f"  REFERRAL_KEY={created.secret}")
-    typer.echo(f"Advocate console: {base}/console (sign in with that key)")
-    typer.echo(f"Support widget demo: {base}/widget-demo?key={widget.secret}")
-    typer.echo("Try the API:")
-    typer.echo(
-        f"  curl -s {url} -H 'Authorization: Bearer {created.secret}' "
-        f"-H 'Content-Type: application/json' -d '{body}'"
-    )
+    else:
+        typer.echo(
+            f"A new key (its secret is the last line): {referral} keys create --name me "
+            "--scopes admin"
+        )
+
+
+#: the name of the publishable key the first start makes for the widget demo page
+WIDGET_DEMO_KEY = "local widget demo"
+
+
+def _program() -> str:
+    """How this command was called (``.venv/bin/referral`` from ``make run``), to print commands
+    that work as pasted."""
+    called = sys.argv[0] if sys.argv else ""
+    return called if Path(called).name == "referral" else "referral"

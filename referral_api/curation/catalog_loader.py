@@ -150,7 +150,7 @@ class _Validator:
         capabilities = self._capabilities()
         offerings = self._offerings()
         self._check_graph(capabilities)
-        self._check_references(capabilities, offerings)
+        self._check_references(capabilities)
         self._warn(offerings)
         if self.log.has_errors or info is None:
             return CatalogLoad(None, tuple(self.log.sorted()))
@@ -244,6 +244,9 @@ class _Validator:
     # offerings/*.yaml -------------------------------------------------------------------------
     def _offerings(self) -> dict[str, tuple[Offering, FieldReader]]:
         offerings: dict[str, tuple[Offering, FieldReader]] = {}
+        #: every entry read, valid or not, for the checks of its references
+        self.offering_entries: list[_OfferingEntry] = []
+        first_seen: dict[str, SourceRef] = {}
         names = sorted(name for name in self.documents if name.startswith(f"{OFFERINGS_DIR}/"))
         for name in names:
             data = self.documents[name]
@@ -257,23 +260,32 @@ class _Validator:
                     self.log.error(name, line_of(data, index), f"[{index}]", "must be a mapping")
                     continue
                 reader = FieldReader(item, name, f"[{index}]", self.log)
-                offering = self._offering(reader)
-                if offering is None:
+                entry = self._offering(reader)
+                self.offering_entries.append(entry)
+                if entry.id is None:
                     continue
-                if offering.id in offerings:
-                    first = offerings[offering.id][0].source
+                if entry.id in first_seen:
+                    # the duplicate is reported once; its own fields were read (and reported)
+                    # above, and its references are checked like any other entry's
                     self.log.error(
-                        name, reader.line("id"), f"{offering.id}.id",
-                        f"duplicate offering id (first defined at {first})",
+                        name, reader.line("id"), f"{entry.id}.id",
+                        f"duplicate offering id (first defined at {first_seen[entry.id]})",
                     )  # fmt: skip
                     continue
-                offerings[offering.id] = (offering, reader)
+                first_seen[entry.id] = SourceRef(reader.file, reader.line() or 0)
+                if entry.offering is not None:
+                    offerings[entry.id] = (entry.offering, reader)
+        #: every id an entry declares, valid or not: a reference to an entry with problems of
+        #: its own is not a problem of the referring entry (those are reported once, there)
+        self.declared_offerings = set(first_seen)
         if not offerings and not self.log.has_errors:
             where = f"{OFFERINGS_DIR}/*.yaml"
             self.log.error(where, None, "(catalogue)", "empty catalogue: no offerings defined")
         return offerings
 
-    def _offering(self, reader: FieldReader) -> Offering | None:
+    def _offering(self, reader: FieldReader) -> _OfferingEntry:
+        """Read every field of one entry (each bad value reported), and the offering when it
+        has all it needs; one bad field never hides the others."""
         offering_id = reader.string("id", required=True)
         if offering_id is not None:
             reader.prefix = offering_id
@@ -286,31 +298,45 @@ class _Validator:
         status = reader.choice("status", OfferingStatus) or OfferingStatus.ACTIVE
         url = reader.url("url")
         reviewed = reader.date("reviewed")
+        provider = reader.string("provider")
+        summary = reader.string("summary")
+        segments = self._vocabulary(reader, "segments", ConstraintKind.SEGMENT)
+        platforms = self._vocabulary(reader, "platforms", ConstraintKind.PLATFORM)
+        compliance = self._vocabulary(reader, "compliance", ConstraintKind.COMPLIANCE)
+        languages = self._vocabulary(reader, "languages", ConstraintKind.LANGUAGE)
+        integrations = reader.strings("integrations")
+        licenses = reader.strings("licenses")
+        sources = reader.urls("sources")
+        extra = reader.extra(OFFERING_FIELDS)
+        named = reader.data.get("capabilities")
+        cap_ids = tuple(str(key) for key in named) if isinstance(named, Mapping) else ()
+        entry = _OfferingEntry(offering_id, reader, cap_ids, integrations)
         if offering_id is None or name is None or relationship is None or capabilities is None:
-            return None
-        return Offering(
+            return entry
+        entry.offering = Offering(
             id=offering_id,
             name=name,
             relationship=relationship,
             capabilities=capabilities,
-            provider=reader.string("provider"),
-            summary=reader.string("summary"),
+            provider=provider,
+            summary=summary,
             price=price,
-            segments=self._vocabulary(reader, "segments", ConstraintKind.SEGMENT),
+            segments=segments,
             regions=regions,
-            platforms=self._vocabulary(reader, "platforms", ConstraintKind.PLATFORM),
-            compliance=self._vocabulary(reader, "compliance", ConstraintKind.COMPLIANCE),
-            languages=self._vocabulary(reader, "languages", ConstraintKind.LANGUAGE),
-            integrations=reader.strings("integrations"),
-            licenses=reader.strings("licenses"),
+            platforms=platforms,
+            compliance=compliance,
+            languages=languages,
+            integrations=integrations,
+            licenses=licenses,
             url=url,
             status=status,
             reviewed=reviewed,
-            sources=reader.urls("sources"),
+            sources=sources,
             referral=referral,
-            extra=reader.extra(OFFERING_FIELDS),
+            extra=extra,
             source=SourceRef(reader.file, reader.line() or 0),
         )
+        return entry
 
     def _coverage(self, reader: FieldReader) -> Mapping[str, CoverageLevel] | None:
         data = reader.mapping("capabilities", required=True)
@@ -398,22 +424,21 @@ class _Validator:
             path = " → ".join([*cycle, cycle[0]])
             self.capability_readers[cycle[0]].error("broader", f"cycle: {path}")
 
-    def _check_references(
-        self,
-        capabilities: Mapping[str, Capability],
-        offerings: Mapping[str, tuple[Offering, FieldReader]],
-    ) -> None:
-        for offering, reader in offerings.values():
+    def _check_references(self, capabilities: Mapping[str, Capability]) -> None:
+        """Capabilities and integrations every entry names, valid or not (a duplicate's or an
+        incomplete entry's references are its own problems, reported like any other)."""
+        for entry in self.offering_entries:
+            reader = entry.reader
             nested = reader.nested("capabilities", reader.data.get("capabilities") or {})
-            for cap_id in offering.capabilities:
+            for cap_id in entry.capabilities:
                 if cap_id not in capabilities:
                     hint = did_you_mean(cap_id, capabilities)
                     nested.error(cap_id, f"unknown capability {cap_id!r}{hint}")
-            for target in offering.integrations:
-                if target not in offerings:
-                    hint = did_you_mean(target, offerings)
+            for target in entry.integrations:
+                if target not in self.declared_offerings:
+                    hint = did_you_mean(target, self.declared_offerings)
                     reader.error("integrations", f"unknown offering {target!r}{hint}")
-                elif target == offering.id:
+                elif target == entry.id:
                     reader.error("integrations", "an offering cannot integrate with itself")
 
     def _warn(self, offerings: Mapping[str, tuple[Offering, FieldReader]]) -> None:
@@ -440,6 +465,19 @@ class _Validator:
                     "sources",
                     f"{offering.relationship} facts should name a source (a URL they come from)",
                 )
+
+
+@dataclass
+class _OfferingEntry:
+    """One entry of an offerings file as read: its id and references even when it is invalid,
+    and the offering when it is complete."""
+
+    id: str | None
+    reader: FieldReader
+    #: every capability id it names, whatever the level given
+    capabilities: tuple[str, ...]
+    integrations: tuple[str, ...]
+    offering: Offering | None = None
 
 
 def _fee(offering: Offering) -> bool:

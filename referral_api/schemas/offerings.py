@@ -20,6 +20,7 @@ from referral_api.domain import (
     Relationship,
     Rules,
 )
+from referral_api.errors import InputError
 from referral_api.schemas.common import (
     Body,
     Schema,
@@ -67,8 +68,26 @@ Url = Annotated[
 ]
 
 
+#: fields of :class:`OfferingPublic` that a body may carry back but that are never stored
+READ_ONLY = frozenset({"id", "disclosure"})
+
+
 class OfferingUpdate(Body):
-    """An offering as the catalogue file format has it (the id comes from the path)."""
+    """An offering as the catalogue file format has it (the id comes from the path).
+
+    What ``GET /v1/offerings/{id}`` answers is a valid body as it is: its read-only fields are
+    accepted when they are what the server has (``id`` the path's, ``disclosure`` the one
+    derived from this body's relationship and referral) and never stored
+    (:meth:`check_read_only`).
+    """
+
+    id: str | None = described(
+        "Read-only: the offering's id, as in the path. Optional; when given, it must be the "
+        "path's.",
+        "ledgerly-books",
+        default=None,
+        max_length=200,
+    )
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] = described(
         "Offering name.", "Ledgerly Books"
@@ -109,10 +128,39 @@ class OfferingUpdate(Body):
         "The commercial side.", {"fee": False, "disclosure": "No commercial relationship."},
         default=None,
     )  # fmt: skip
+    disclosure: DisclosurePublic | None = described(
+        "Read-only, derived from relationship and referral (as GET shows it). Optional; when "
+        "given, it must be the one this body's relationship and referral make. To change the "
+        "text, set referral.disclosure.",
+        {"relationship": "own", "fee": False, "text": "Our own product."},
+        default=None,
+    )
+
+    def check_read_only(self, offering_id: str, rules: Rules) -> None:
+        """:class:`InputError` naming each read-only field that differs from what the server
+        has: a read-back body passes, a forged one is refused (never silently dropped)."""
+        problems = []
+        if self.id is not None and self.id != offering_id:
+            problems.append(
+                {"field": "id", "message": f"must be {offering_id!r} (the path's) or left out"}
+            )
+        if self.disclosure is not None:
+            fee = self.referral.fee if self.referral else False
+            text = self.referral.disclosure if self.referral else None
+            derived = disclosure_public(self.relationship, fee, text, rules)
+            if self.disclosure != derived:
+                problems.append({
+                    "field": "disclosure",
+                    "message": "derived from relationship and referral, so it would be "
+                    f"{derived.model_dump(mode='json')}: send that, or leave it out (set "
+                    "referral.disclosure to change the text)",
+                })  # fmt: skip
+        if problems:
+            raise InputError("; ".join(p["message"] for p in problems), fields=problems)
 
     def document(self) -> dict[str, Any]:
-        """The catalogue document (file format) for this offering."""
-        data = self.model_dump(mode="json", exclude_none=True)
+        """The catalogue document (file format) for this offering (read-only fields left out)."""
+        data = self.model_dump(mode="json", exclude_none=True, exclude=set(READ_ONLY))
         return {key: value for key, value in data.items() if value != []}
 
 
@@ -137,18 +185,30 @@ class OfferingPublic(Schema):
     status: OfferingStatus = described("active or retired.", "active")
     reviewed: dt.date | None = described("Last checked.", "2026-10-01")
     sources: list[str] = described("Where the facts come from.", ["https://example.com/pricing"])
+    referral: ReferralSchema | None = described(
+        "The commercial side, as curated (null when the catalogue says nothing).",
+        {"fee": False, "disclosure": "No commercial relationship."},
+        default=None,
+    )
     disclosure: DisclosurePublic = described(
         "The disclosure shown with it.",
         {"relationship": "own", "fee": False, "text": "Our own product."},
     )
 
 
+def disclosure_public(
+    relationship: Relationship, fee: bool, text: str | None, rules: Rules
+) -> DisclosurePublic:
+    """The disclosure shown with an offering: its own text, else the rules' for its kind."""
+    shown = text or rules.policy.disclosure_for(relationship, fee)
+    return DisclosurePublic(relationship=relationship, fee=fee, text=shown or relationship.value)
+
+
 def offering_public(offering: Offering, rules: Rules) -> OfferingPublic:
+    """An offering of the catalogue on the wire, with the disclosure shown with it."""
     referral = offering.referral
     fee = referral.fee if referral else False
-    text = (referral.disclosure if referral else None) or rules.policy.disclosure_for(
-        offering.relationship, fee
-    )
+    text = referral.disclosure if referral else None
     price = offering.price
     return OfferingPublic(
         id=offering.id,
@@ -169,9 +229,10 @@ def offering_public(offering: Offering, rules: Rules) -> OfferingPublic:
         status=offering.status,
         reviewed=offering.reviewed,
         sources=list(offering.sources),
-        disclosure=DisclosurePublic(
-            relationship=offering.relationship, fee=fee, text=text or offering.relationship.value
-        ),
+        referral=ReferralSchema(fee=referral.fee, disclosure=referral.disclosure)
+        if referral
+        else None,
+        disclosure=disclosure_public(offering.relationship, fee, text, rules),
     )
 
 

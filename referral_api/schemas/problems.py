@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from referral_api.curation.fields import did_you_mean
 from referral_api.errors import InputError, RateLimited, ReferralError, Unavailable
 from referral_api.schemas.common import FieldValueError
 
@@ -80,6 +82,10 @@ def input_error(errors: Sequence[Mapping[str, Any]]) -> InputError:
             name = cause.field if name == "body" else f"{name}.{cause.field}"
         if error.get("type") == "json_invalid":
             message = f"not valid JSON: {error.get('ctx', {}).get('error', message)}"
+        if error.get("type") == "enum" and isinstance(error.get("input"), str):
+            # pydantic lists the values ("'own', 'partner' or 'other'"); name the closest
+            choices = re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))
+            message += did_you_mean(error["input"], choices)
         fields.append({"field": name, "message": message})
     first = fields[0] if fields else {"field": "body", "message": "invalid"}
     return InputError(

@@ -346,6 +346,12 @@ class RecommendationPublic(Schema):
     )
     created_at: dt.datetime | None = described("When it was made.", "2026-11-23T10:00:00Z")
     channel: str | None = described("api, advocate or widget.", "api")
+    need: str | None = described(
+        "The need text as it was read and stored: e-mail addresses, phone numbers and card-like "
+        "numbers replaced by [email], [phone], [card] (unless redaction is turned off).",
+        "I send invoices, call me on [phone]",
+        default=None,
+    )
     interpreted: InterpretationPublic = described(
         "What was understood.",
         {"capabilities": [], "constraints": {}, "stated": [], "negations": [],
@@ -530,6 +536,7 @@ def recommendation_public(
         id=record_id,
         created_at=created_at,
         channel=channel,
+        need=recommendation.need.text,
         interpreted=_interpretation(recommendation.interpretation),
         results=[_fit(fit, index) for index, fit in enumerate(recommendation.results, start=1)],
         rejected=[_rejected(fit) for fit in recommendation.rejected],

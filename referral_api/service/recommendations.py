@@ -131,6 +131,8 @@ def stored_recommendation(
     if record is None:
         raise NotFound(f"no recommendation {record_id}")
     public = RecommendationPublic.model_validate(record.response)
+    if public.need is None:  # stored before responses carried it: the record's (redacted) text
+        public.need = record.need_text
     if record.outcome is not None:
         public.outcome = OutcomePublic.model_validate(record.outcome)
     return record, public

@@ -240,3 +240,13 @@ def widget_demo(
     publishable = key if key and key.startswith("pk_") else None
     context = {"key": publishable, "given": key, "origin": str(request.base_url).rstrip("/")}
     return render_page(request, "widget_demo.html", context, page=None)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """The site icon at the address browsers ask for on every page (the pages link the SVG)."""
+    return FileResponse(
+        STATIC_DIR / "favicon.ico",
+        media_type="image/vnd.microsoft.icon",
+        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )

@@ -27,6 +27,47 @@ class TestOfferings:
         assert ids(platform="iPhone") == ["pay-rival"]  # canonicalised by the rules
         assert ids(q="RIVAL") == ["pay-rival"]
 
+    @pytest.mark.parametrize(
+        ("params", "field", "words"),
+        [
+            ({"capability": "invoicng"}, "capability", "did you mean 'invoicing'"),
+            ({"relationship": "partnr"}, "relationship", "did you mean 'partner'"),
+            ({"platform": "iphnoe"}, "platform", "unknown platform 'iphnoe'"),
+            ({"platform": "andriod"}, "platform", "did you mean 'android'"),
+            ({"region": "XX"}, "region", "'XX' is not a region"),
+            ({"region": "globl"}, "region", "did you mean 'global'"),
+        ],
+    )
+    def test_a_filter_value_that_matches_nothing_is_a_422_naming_the_filter(
+        self, client: TestClient, keys: Keys, params: dict[str, str], field: str, words: str
+    ) -> None:
+        """Issue 19: ``capability=invoicng`` silently answered 0 results."""
+        response = client.get("/v1/offerings", params=params, headers=keys.auth(keys.advocate))
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        errors = response.json()["errors"]
+        assert [e["field"] for e in errors] == [field]
+        assert words in errors[0]["message"]
+
+    def test_every_bad_filter_is_named_at_once(self, client: TestClient, keys: Keys) -> None:
+        params = {"capability": "invoicng", "platform": "andriod", "region": "XX"}
+        response = client.get("/v1/offerings", params=params, headers=keys.auth(keys.advocate))
+        assert response.status_code == 422
+        assert [e["field"] for e in response.json()["errors"]] == [
+            "capability", "platform", "region",
+        ]  # fmt: skip
+
+    @pytest.mark.parametrize(
+        "params",
+        # known values no offering has: zero results is the true answer, not an error
+        [{"platform": "linux"}, {"region": "JP"}, {"region": "EU"}, {"region": "de"}],
+    )
+    def test_a_known_value_with_no_offering_is_an_empty_page(
+        self, client: TestClient, keys: Keys, params: dict[str, str]
+    ) -> None:
+        response = client.get("/v1/offerings", params=params, headers=keys.auth(keys.advocate))
+        assert response.status_code == 200, response.text
+
     def test_cursor_pagination_visits_every_offering_once(
         self, client: TestClient, keys: Keys
     ) -> None:
@@ -59,7 +100,13 @@ class TestOfferings:
             headers=keys.auth(keys.curator),
         )  # fmt: skip
         assert sneaky.status_code == 422
-        assert {e["field"] for e in sneaky.json()["errors"]} == {"active", "id"}
+        # the body's shape is checked first; an id other than the path's is refused next
+        assert {e["field"] for e in sneaky.json()["errors"]} == {"active"}
+        other_id = client.put(
+            "/v1/offerings/new-one", json=document | {"id": "x"}, headers=keys.auth(keys.curator)
+        )
+        assert other_id.status_code == 422
+        assert [e["field"] for e in other_id.json()["errors"]] == ["id"]
         created = client.put(
             "/v1/offerings/new-one", json=document, headers=keys.auth(keys.curator)
         )

@@ -89,6 +89,33 @@ class TestRecommend:
         assert "jo@example.com" not in str(record.json())
         assert text is not None
 
+    def test_the_need_text_comes_back_as_stored(
+        self, client: TestClient, keys: Keys, database: Database
+    ) -> None:
+        """Issue 19: GET of a recommendation did not return the need; it returns it redacted,
+        as stored, and the POST's answer carries the same text."""
+        need = {"need": "invoices please, mail me at jo@example.com or +49 151 2345 6789"}
+        made = client.post("/v1/recommendations", json=need, headers=keys.auth(keys.admin))
+        assert made.status_code == 201, made.text
+        read = client.get(f"/v1/recommendations/{made.json()['id']}", headers=keys.auth(keys.admin))
+        with database.session(write=False) as session:
+            record = session.get(RecommendationRecord, made.json()["id"])
+            assert record is not None
+            stored = record.need_text
+        assert made.json()["need"] == read.json()["need"] == stored
+        assert stored == "invoices please, mail me at [email] or [phone]"
+
+    def test_a_response_stored_without_the_need_reads_it_from_the_record(
+        self, client: TestClient, keys: Keys, database: Database
+    ) -> None:
+        made = client.post("/v1/recommendations", json=NEED, headers=keys.auth(keys.admin))
+        with database.session() as session:
+            record = session.get(RecommendationRecord, made.json()["id"])
+            assert record is not None
+            record.response = {k: v for k, v in record.response.items() if k != "need"}
+        read = client.get(f"/v1/recommendations/{made.json()['id']}", headers=keys.auth(keys.admin))
+        assert read.json()["need"] == NEED["need"]
+
     @pytest.mark.parametrize(
         "secret",
         [

@@ -375,3 +375,74 @@ class TestValidateCommand:
         result = CliRunner().invoke(app, ["catalog", "validate", str(tmp_path / "nope")])
         assert result.exit_code == 1
         assert "catalogue directory does not exist" in result.output
+
+
+# Each independent problem is reported once, with its file and line, and nothing that only
+# follows from another problem. Every row lists *all* the errors expected, in order.
+INDEPENDENT = [
+    pytest.param(
+        # an invalid relationship used to drop the entry before its capabilities and sources
+        # were checked
+        OFFERINGS.replace("relationship: own", "relationship: ours")
+        .replace("invoicing: full", "invoicng: full")
+        .replace("  integrations: [payly]\n", "  integrations: [payly]\n  sources: [ftp://x]\n"),
+        [
+            "offerings/main.yaml:3: books.relationship: must be one of own | partner | "
+            "competitor | other, not 'ours'",
+            "offerings/main.yaml:4: books.capabilities.invoicng: unknown capability 'invoicng' "
+            "(did you mean 'invoicing'?)",
+            "offerings/main.yaml:8: books.sources[0]: must be an http(s) URL with a host, and no "
+            "spaces or control characters (the scheme is not http:// or https://), not 'ftp://x'",
+        ],
+        id="invalid-relationship-hides-nothing",
+    ),
+    pytest.param(
+        # a second entry with a taken id has problems of its own: they are its own to report
+        OFFERINGS + "- id: books\n  name: Again\n  relationship: own\n"
+        "  capabilities: {invoicng: full}\n",
+        [
+            "offerings/main.yaml:15: books.id: duplicate offering id (first defined at "
+            "offerings/main.yaml:1)",
+            "offerings/main.yaml:18: books.capabilities.invoicng: unknown capability "
+            "'invoicng' (did you mean 'invoicing'?)",
+        ],
+        id="duplicate-id-keeps-its-own-problems",
+    ),
+    pytest.param(
+        # payly is named by books' integrations: its missing name is one problem, not two
+        OFFERINGS.replace("  name: Payly\n", ""),
+        ["offerings/main.yaml:9: payly.name: required field is missing"],
+        id="missing-name-does-not-cascade",
+    ),
+    pytest.param(
+        OFFERINGS.replace("relationship: own", "relationship: ours")
+        .replace("  name: Payly\n", "")
+        .replace("invoicing: full", "invoicng: full")
+        + "- id: payly\n  name: Payly again\n  relationship: partner\n"
+        "  capabilities: {paymnts: full}\n  integrations: [books, nowhere]\n",
+        [
+            "offerings/main.yaml:3: books.relationship: must be one of own | partner | "
+            "competitor | other, not 'ours'",
+            "offerings/main.yaml:4: books.capabilities.invoicng: unknown capability 'invoicng' "
+            "(did you mean 'invoicing'?)",
+            "offerings/main.yaml:9: payly.name: required field is missing",
+            "offerings/main.yaml:14: payly.id: duplicate offering id (first defined at "
+            "offerings/main.yaml:9)",
+            "offerings/main.yaml:17: payly.capabilities.paymnts: unknown capability 'paymnts' "
+            "(did you mean 'payments'?)",
+            "offerings/main.yaml:18: payly.integrations: unknown offering 'nowhere'",
+        ],
+        id="combined",
+    ),
+]
+
+
+@pytest.mark.parametrize(("offerings", "expected"), INDEPENDENT)
+def test_every_independent_problem_once_and_no_consequences(
+    tmp_path: Path, rules: Rules, offerings: str, expected: list[str]
+) -> None:
+    result = load_catalog(
+        write_catalog(tmp_path, offerings__main_yaml=offerings), rules, today=TODAY
+    )
+    assert result.catalog is None
+    assert [str(p) for p in result.errors] == expected

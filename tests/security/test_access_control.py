@@ -56,6 +56,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/openapi.json"): Access(PUBLIC, "/openapi.json"),
     ("GET", "/docs"): Access(PUBLIC, "/docs"),
     ("GET", "/docs/oauth2-redirect"): Access(PUBLIC, "/docs/oauth2-redirect"),
+    # Swagger UI's and ReDoc's scripts, served by the app (the docs work offline)
+    ("GET", "/docs-assets/{path}"): Access(PUBLIC, "/docs-assets/swagger-ui.css"),
     ("GET", "/redoc"): Access(PUBLIC, "/redoc"),
     # --- recommendations ---
     ("POST", "/v1/recommendations"): Access.scoped(
@@ -114,6 +116,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/widget.js"): Access(PUBLIC, "/widget.js"),
     ("GET", "/widget-demo"): Access(PUBLIC, "/widget-demo"),
     ("GET", "/static/{path}"): Access(PUBLIC, "/static/pages.css"),
+    ("GET", "/favicon.ico"): Access(PUBLIC, "/favicon.ico"),
 }
 
 

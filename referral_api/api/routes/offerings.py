@@ -87,9 +87,14 @@ def replace_offering(
     body: OfferingUpdate,
     principal: CuratorKey,
     session: SessionDep,
+    engine: EngineDep,
     response: Response,
 ) -> CatalogChangePublic:
-    """Create or replace an offering as a new catalogue version, validated like files."""
+    """Create or replace an offering as a new catalogue version, validated like files.
+
+    The body of ``GET /v1/offerings/{id}`` may be sent back as it is, edited or not.
+    """
+    body.check_read_only(offering_id, engine.rules)
     version, created = put_offering(
         session, offering_id, body.document(), actor=f"key:{principal.name}"
     )
