@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from referral_api.domain import Catalog, Need, Recommendation, Rules
+from referral_api.domain import Catalog, Interpretation, Need, Recommendation, Rules
 from referral_api.errors import Unavailable
 from referral_api.matching import Engine
 from referral_api.memory import bulk_build
@@ -36,6 +36,12 @@ class RecommendationEngine(Protocol):
     def rules(self) -> Rules: ...
 
     def recommend(self, need: Need, *, limit: int = 5) -> Recommendation: ...
+
+    def interpret(self, need: Need) -> Interpretation: ...
+
+    def rank(self, need: Need, interpretation: Interpretation, *, limit: int = 5) -> Recommendation:
+        """Recommend for an interpretation already made (one a request has adjusted)."""
+        ...
 
 
 EngineFactory = Callable[[Catalog, Rules], RecommendationEngine]
