@@ -23,6 +23,7 @@ from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS
 from referral_api.errors import NotFound
 from referral_api.matching.explain import disclosure
 from referral_api.schemas import (
+    ConstraintsCreate,
     OutcomePublic,
     RecommendationCreate,
     RecommendationPublic,
@@ -106,6 +107,16 @@ def make_recommendation(
         request["refines"] = refines
     row = record_row(record, request=request, response=response)
     return Recorded(recommendation, record, response, row)
+
+
+def check_constraints(loaded: LoadedEngine, constraints: ConstraintsCreate) -> None:
+    """Check structured constraints against the catalogue and the rules (unknown capabilities,
+    regions, currencies) without answering a need; :class:`InputError` naming every problem.
+
+    A form can then report these beside its other problems at once, not in a second round.
+    """
+    need = RecommendationCreate(need="-", constraints=constraints).to_need()
+    loaded.engine.interpret(Need(text="", constraints=need.constraints))
 
 
 def disregard(interpretation: Interpretation, need: Need) -> Interpretation:
