@@ -20,7 +20,7 @@ from referral_api.domain import (
     record_of,
 )
 from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS
-from referral_api.errors import NotFound
+from referral_api.errors import InputError, NotFound
 from referral_api.matching.explain import disclosure
 from referral_api.schemas import (
     ConstraintsCreate,
@@ -29,7 +29,7 @@ from referral_api.schemas import (
     RecommendationPublic,
     recommendation_body,
 )
-from referral_api.service.engines import LoadedEngine
+from referral_api.service.engines import LoadedEngine, ReadingEngine
 from referral_api.service.redaction import redact
 from referral_api.store import models
 from referral_api.store.models import utcnow
@@ -82,6 +82,11 @@ def make_recommendation(
     need = Need(text=text, constraints=need.constraints, ignore=need.ignore)
     engine = loaded.engine
     if need.ignore:
+        if not isinstance(engine, ReadingEngine):
+            raise InputError(
+                "this engine cannot disregard what the words state",
+                fields=[{"field": "constraints.ignore", "message": "not supported here"}],
+            )
         interpretation = disregard(engine.interpret(need), need)
         recommendation = engine.rank(need, interpretation, limit=body.limit)
     else:
@@ -115,8 +120,11 @@ def check_constraints(loaded: LoadedEngine, constraints: ConstraintsCreate) -> N
 
     A form can then report these beside its other problems at once, not in a second round.
     """
+    engine = loaded.engine
+    if not isinstance(engine, ReadingEngine):
+        return  # (an engine that cannot read alone checks them when it answers)
     need = RecommendationCreate(need="-", constraints=constraints).to_need()
-    loaded.engine.interpret(Need(text="", constraints=need.constraints))
+    engine.interpret(Need(text="", constraints=need.constraints))
 
 
 def disregard(interpretation: Interpretation, need: Need) -> Interpretation:
