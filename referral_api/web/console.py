@@ -209,6 +209,7 @@ def console_context(
         "result": result.public if result is not None else None,
         "look_up": result,
         "notice": notice,
+        "ignored_label": lambda key: views.constraint_label(key.replace("=", ":", 1), {}),
     }
     if result is not None:
         public = result.public

@@ -73,6 +73,7 @@
     ".disclosure.own { border-color: #1a56b8; } .disclosure.partner { border-color: #6b3fa0; }",
     ".disclosure.fee { border-color: #9a3b00; } .disclosure.other { border-color: #236b63; }",
     ".relax-detail { margin: 0 0 4px; font-weight: 600; }",
+    ".admitted { margin: 8px 0 0; }",
     ".contact { margin: 10px 0 0; padding: 10px; background: #f3f5f8; border-radius: 6px; }",
     ".contact a { font-weight: 700; color: #1a56b8; }",
     ".note { color: #5a6473; font-size: 12px; margin: 8px 0 0; }"
@@ -219,7 +220,10 @@
       }
     });
     if (partly.length) reasons.unshift("Partly handles " + joined(quoted(partly)));
-    if (full.length) reasons.unshift("Handles what you asked for: " + joined(quoted(full)));
+    if (full.length) {
+      var all = full.length === (fit.coverage || []).length && full.length > 1;
+      reasons.unshift((all ? "Handles everything you asked for: " : "Handles ") + joined(quoted(full)));
+    }
     var met = (fit.constraints || []).filter(function (v) {
       return v.ok && v.hard && String(v.name).indexOf("must_have:") !== 0;
     }).map(function (v) { return v.detail; });
