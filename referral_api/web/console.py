@@ -113,7 +113,12 @@ def look_up(
     refines: str | None = None,
 ) -> RecommendationPublic:
     """Recommend for the customer's need and record it on the advocate channel (``refines``:
-    the look-up it refines, kept with it)."""
+    the look-up it refines, kept with it when there is such a look-up)."""
+    if refines:
+        try:
+            stored_recommendation(session, refines)
+        except NotFound:
+            refines = None  # a link that would lead nowhere is not kept
     return recommend_and_record(
         session,
         engine,

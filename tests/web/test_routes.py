@@ -260,6 +260,10 @@ class TestRefine:
         )
         assert "refined from" not in result_page(client, first)
 
+    def test_a_link_to_no_look_up_is_not_kept(self, client: TestClient, keys: Keys) -> None:
+        record_id = look_up(client, sign_in(client, keys.advocate), refines="rec_nothing")
+        assert "refined from" not in result_page(client, record_id)
+
     def test_the_form_s_constraints_come_back_as_they_were_given(
         self, client: TestClient, keys: Keys
     ) -> None:

@@ -35,7 +35,7 @@
     unclear: "We could not understand that request. Please describe what you need in a few words.",
     setup: "Sorry, this help box is not available on this page right now.",
     none: "Nothing we know of fits all of that.",
-    relax: "It would fit if one thing could change:",
+    relax: "Here is what would change that:",
     person: "A person on our team can look at your case with you."
   };
   var RELATED = {
