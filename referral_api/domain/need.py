@@ -41,11 +41,19 @@ class Constraints:
 class Need:
     """What the customer asked for: their own words plus optional structured constraints.
 
-    Structured constraints override what the text states for the same field.
+    Structured constraints override what the text states for the same field. ``ignore``
+    names constraints the words state that the request disregards — a field (``"region"``) or
+    one value of a list field (``"platforms=ios"``), as :attr:`Constraints.soft` names them —
+    so that a constraint read wrongly can be taken out without rewording the need.
     """
 
     text: str
     constraints: Constraints = field(default_factory=Constraints)
+    ignore: tuple[str, ...] = ()
+
+    def ignores(self, name: str, value: object = None) -> bool:
+        """Whether the words' constraint ``name`` (or its ``value``) is to be disregarded."""
+        return name in self.ignore or (value is not None and f"{name}={value}" in self.ignore)
 
 
 @dataclass(frozen=True, slots=True)

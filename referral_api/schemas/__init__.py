@@ -59,6 +59,7 @@ from referral_api.schemas.offerings import (
 from referral_api.schemas.operations import HealthPublic, ReadyPublic
 from referral_api.schemas.outcomes import OutcomeCreate, OutcomeKind, OutcomePublic
 from referral_api.schemas.recommendations import (
+    AdmittedPublic,
     BestOwnPublic,
     BundlePublic,
     CapabilityReadPublic,
@@ -90,6 +91,7 @@ __all__ = [
     "LATEST",
     "MAX_LIMIT",
     "NEED_MAX",
+    "AdmittedPublic",
     "AuditFindingPublic",
     "AuditPublic",
     "BestOwnPublic",

@@ -8,13 +8,17 @@ is the same as JSON values); the API, the console and the CLI's ``--json`` outpu
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import StringConstraints, field_validator
 
 from referral_api.domain import (
     BestOwn,
     Constraints,
     ConstraintVerdict,
     CoverageStatus,
+    Disclosure,
     Fit,
     Interpretation,
     MarketCoverage,
@@ -37,6 +41,15 @@ from referral_api.schemas.common import (
 from referral_api.schemas.outcomes import OutcomePublic
 
 # --- recommendations: request ------------------------------------------------------------------
+
+#: the constraints a request may tell the engine to disregard in the words
+IGNORABLE = frozenset({*(kind.field for kind in CONSTRAINT_KINDS), "currency"})
+IgnoredConstraint = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=2, max_length=80, pattern=r"^[a-z_]+(=[^=\s]+)?$"
+    ),
+]
 
 
 class ConstraintsCreate(Body):
@@ -75,6 +88,24 @@ class ConstraintsCreate(Body):
     excluded_price_models: list[PriceModel] = described(
         "Price models the customer refuses (hard).", ["usage"], default=[], max_length=5
     )
+    ignore: list[IgnoredConstraint] = described(
+        "Constraints the words state that this request disregards: a field (`region`) or one "
+        "value of a list field (`platforms=ios`). The words are then read as if they did not "
+        "state it; a structured value for the same field still applies.",
+        ["region", "platforms=ios"],
+        default=[],
+        max_length=20,
+    )
+
+    @field_validator("ignore")
+    @classmethod
+    def _known_fields(cls, names: list[str]) -> list[str]:
+        for name in names:
+            field = name.partition("=")[0]
+            if field not in IGNORABLE:
+                known = ", ".join(sorted(IGNORABLE))
+                raise ValueError(f"{field!r} is not a constraint (one of {known})")
+        return list(dict.fromkeys(names))
 
 
 class RecommendationCreate(Body):
@@ -96,7 +127,11 @@ class RecommendationCreate(Body):
             for kind in CONSTRAINT_KINDS
         }
         currency = c.currency.upper() if c.currency else None
-        return Need(text=self.need, constraints=Constraints(**values, currency=currency))
+        return Need(
+            text=self.need,
+            constraints=Constraints(**values, currency=currency),
+            ignore=tuple(c.ignore),
+        )
 
 
 # --- recommendations: response -----------------------------------------------------------------
@@ -317,10 +352,30 @@ class UnmetPublic(Schema):
     detail: str = described("In plain words.", "No active offering covers payroll in DE.")
 
 
+class AdmittedPublic(Schema):
+    offering: OfferingRef = described(
+        "An offering the relaxation would admit.",
+        {"id": "ledgerly-books", "name": "Ledgerly Books", "provider": "Ledgerly",
+         "relationship": "own", "url": "https://example.com"},
+    )  # fmt: skip
+    disclosure: DisclosurePublic = described(
+        "The relationship behind it.",
+        {"relationship": "own", "fee": False, "text": "Our own product."},
+    )
+
+
 class RelaxationPublic(Schema):
     relax: list[str] = described("Constraints to relax.", ["budget_monthly"])
     admits: list[str] = described("Offerings that would then fit.", ["ledgerly-books"])
     detail: str = described("In plain words.", "Raising the budget to $60 admits Ledgerly Books.")
+    offerings: list[AdmittedPublic] = described(
+        "The offerings of `admits`, named and with their relationship disclosed, so that "
+        "whoever shows a relaxation can disclose what it would lead to.",
+        [{"offering": {"id": "ledgerly-books", "name": "Ledgerly Books", "provider": "Ledgerly",
+                       "relationship": "own", "url": "https://example.com"},
+          "disclosure": {"relationship": "own", "fee": False, "text": "Our own product."}}],
+        default_factory=list,
+    )  # fmt: skip
 
 
 class ConsideredPublic(Schema):
@@ -428,7 +483,10 @@ def _verdict(verdict: ConstraintVerdict) -> VerdictPublic:
 
 
 def _disclosure(fit: Fit) -> DisclosurePublic:
-    disclosure = fit.disclosure
+    return _disclosed(fit.disclosure)
+
+
+def _disclosed(disclosure: Disclosure) -> DisclosurePublic:
     return DisclosurePublic(
         relationship=disclosure.relationship, fee=disclosure.fee, text=disclosure.text
     )
@@ -528,10 +586,14 @@ def recommendation_public(
     created_at: dt.datetime | None = None,
     channel: str | None = None,
     catalog_version_id: int | None = None,
+    admitted: Mapping[str, tuple[Offering, Disclosure]] | None = None,
 ) -> RecommendationPublic:
     """The v1 response for an engine :class:`Recommendation`: the only such rendering (the
     API's body, the stored response, the console's page and the CLI's ``--json`` all come
-    from here)."""
+    from here). ``admitted`` holds the offerings relaxations admit, with their disclosures
+    (:func:`~referral_api.service.recommendations.admitted_offerings`); without it a
+    relaxation names them by id only."""
+    admitted = admitted or {}
     return RecommendationPublic(
         id=record_id,
         created_at=created_at,
@@ -552,7 +614,15 @@ def recommendation_public(
         ],
         unmet=[UnmetPublic(capability=u.capability, detail=u.detail) for u in recommendation.unmet],
         relaxations=[
-            RelaxationPublic(relax=list(r.relax), admits=list(r.admits), detail=r.detail)
+            RelaxationPublic(
+                relax=list(r.relax),
+                admits=list(r.admits),
+                detail=r.detail,
+                offerings=[
+                    AdmittedPublic(offering=_offering(offering), disclosure=_disclosed(disclosure))
+                    for offering, disclosure in (admitted[i] for i in r.admits if i in admitted)
+                ],
+            )
             for r in recommendation.relaxations
         ],
         coverage=_market(recommendation.coverage),
@@ -571,6 +641,7 @@ def recommendation_body(
     created_at: dt.datetime | None = None,
     channel: str | None = None,
     catalog_version_id: int | None = None,
+    admitted: Mapping[str, tuple[Offering, Disclosure]] | None = None,
 ) -> dict[str, Any]:
     """:func:`recommendation_public` as JSON values: the body the API sends and stores."""
     return recommendation_public(
@@ -579,4 +650,5 @@ def recommendation_body(
         created_at=created_at,
         channel=channel,
         catalog_version_id=catalog_version_id,
+        admitted=admitted,
     ).model_dump(mode="json")

@@ -13,9 +13,9 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from referral_api.domain import Catalog, Need, Recommendation, Rules
+from referral_api.domain import Catalog, Interpretation, Need, Recommendation, Rules
 from referral_api.errors import Unavailable
 from referral_api.matching import Engine
 from referral_api.memory import bulk_build
@@ -36,6 +36,18 @@ class RecommendationEngine(Protocol):
     def rules(self) -> Rules: ...
 
     def recommend(self, need: Need, *, limit: int = 5) -> Recommendation: ...
+
+
+@runtime_checkable
+class ReadingEngine(RecommendationEngine, Protocol):
+    """An engine that also reads a need on its own and ranks for a reading made already (the
+    matching engine does), so that a request can adjust what was read before ranking."""
+
+    def interpret(self, need: Need) -> Interpretation: ...
+
+    def rank(
+        self, need: Need, interpretation: Interpretation, *, limit: int = 5
+    ) -> Recommendation: ...
 
 
 EngineFactory = Callable[[Catalog, Rules], RecommendationEngine]

@@ -5,20 +5,31 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from referral_api.domain import Need, Recommendation, RecommendationRecord, record_of
-from referral_api.errors import NotFound
+from referral_api.domain import (
+    Disclosure,
+    Interpretation,
+    Need,
+    Offering,
+    Recommendation,
+    RecommendationRecord,
+    record_of,
+)
+from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS
+from referral_api.errors import InputError, NotFound
+from referral_api.matching.explain import disclosure
 from referral_api.schemas import (
+    ConstraintsCreate,
     OutcomePublic,
     RecommendationCreate,
     RecommendationPublic,
     recommendation_body,
 )
-from referral_api.service.engines import LoadedEngine
+from referral_api.service.engines import LoadedEngine, ReadingEngine
 from referral_api.service.redaction import redact
 from referral_api.store import models
 from referral_api.store.models import utcnow
@@ -59,15 +70,27 @@ def make_recommendation(
     key_id: str | None,
     redact_needs: bool,
     created_at: dt.datetime | None = None,
+    refines: str | None = None,
 ) -> Recorded:
     """Ask the engine; the response and the record to store (nothing is written here).
 
-    ``created_at`` is now unless given (a backlog's historical needs keep their time).
+    ``created_at`` is now unless given (a backlog's historical needs keep their time);
+    ``refines`` is the id of the look-up this one refines, kept with the request.
     """
     need = body.to_need()
     text = redact(need.text) if redact_needs else need.text
-    need = Need(text=text, constraints=need.constraints)
-    recommendation = loaded.engine.recommend(need, limit=body.limit)
+    need = Need(text=text, constraints=need.constraints, ignore=need.ignore)
+    engine = loaded.engine
+    if need.ignore:
+        if not isinstance(engine, ReadingEngine):
+            raise InputError(
+                "this engine cannot disregard what the words state",
+                fields=[{"field": "constraints.ignore", "message": "not supported here"}],
+            )
+        interpretation = disregard(engine.interpret(need), need)
+        recommendation = engine.rank(need, interpretation, limit=body.limit)
+    else:
+        recommendation = engine.recommend(need, limit=body.limit)
     record = record_of(
         recommendation,
         record_id=new_record_id(),
@@ -82,11 +105,84 @@ def make_recommendation(
         created_at=record.created_at,
         channel=record.channel,
         catalog_version_id=record.catalog_version_id,
+        admitted=admitted_offerings(loaded, recommendation),
     )
-    row = record_row(
-        record, request=body.model_dump(mode="json", exclude={"need"}), response=response
-    )
+    request = body.model_dump(mode="json", exclude={"need"})
+    if refines is not None:
+        request["refines"] = refines
+    row = record_row(record, request=request, response=response)
     return Recorded(recommendation, record, response, row)
+
+
+def check_constraints(loaded: LoadedEngine, constraints: ConstraintsCreate) -> None:
+    """Check structured constraints against the catalogue and the rules (unknown capabilities,
+    regions, currencies) without answering a need; :class:`InputError` naming every problem.
+
+    A form can then report these beside its other problems at once, not in a second round.
+    """
+    engine = loaded.engine
+    if not isinstance(engine, ReadingEngine):
+        return  # (an engine that cannot read alone checks them when it answers)
+    need = RecommendationCreate(need="-", constraints=constraints).to_need()
+    engine.interpret(Need(text="", constraints=need.constraints))
+
+
+def disregard(interpretation: Interpretation, need: Need) -> Interpretation:
+    """``interpretation`` without the constraints the words state that ``need.ignore`` names.
+
+    A field given in the request's structured constraints keeps its value (only what was read
+    in the words is disregarded); the stated constraints dropped are marked ``overridden``.
+    Dropping the budget drops the currency read with it; dropping the region restores the
+    currency the words stated, had it been taken from that region ("$40" from Canada).
+    """
+    given, current = need.constraints, interpretation.constraints
+
+    def structured(name: str) -> bool:
+        return getattr(given, name, None) not in (None, ())
+
+    values: dict[str, object] = {}
+    for kind in CONSTRAINT_KINDS:
+        name, value = kind.field, getattr(current, kind.field)
+        if structured(name):
+            continue
+        if kind.many:
+            values[name] = tuple(v for v in value if not need.ignores(name, v))
+        elif value is not None and need.ignores(name, value):
+            values[name] = None
+    if not structured("currency"):
+        read = [
+            s.value for s in interpretation.stated if s.name == "currency" and s.source == "text"
+        ]
+        budget_dropped = "budget_monthly" in values and values["budget_monthly"] is None
+        region_dropped = "region" in values and values["region"] is None
+        if need.ignores("currency") or budget_dropped:
+            values["currency"] = None
+        elif region_dropped and read:
+            values["currency"] = read[0]
+    stated = tuple(
+        replace(s, overridden=True)
+        if s.source == "text" and need.ignores(s.name, s.value) and not structured(s.name)
+        else s
+        for s in interpretation.stated
+    )
+    soft = tuple(key for key in current.soft if not need.ignores(*key.split("=", 1)))
+    constraints = replace(current, **values, soft=soft)  # type: ignore[arg-type]  # its fields
+    return replace(interpretation, constraints=constraints, stated=stated)
+
+
+def admitted_offerings(
+    loaded: LoadedEngine, recommendation: Recommendation
+) -> dict[str, tuple[Offering, Disclosure]]:
+    """The offerings the relaxations admit, with their disclosures, for the response."""
+    wanted = {offering_id for r in recommendation.relaxations for offering_id in r.admits}
+    if not wanted:
+        return {}
+    catalog, rules = loaded.engine.catalog, loaded.engine.rules
+    return {
+        offering.id: (offering, disclosure(offering, rules))
+        for offering in catalog.offerings
+        if offering.id in wanted
+    }
 
 
 def store_records(session: Session, items: Sequence[Storable]) -> None:
@@ -114,10 +210,12 @@ def recommend_and_record(
     channel: str,
     key_id: str | None,
     redact_needs: bool,
+    refines: str | None = None,
 ) -> Recorded:
-    """Ask the engine and store the record in the caller's unit of work."""
+    """Ask the engine and store the record in the caller's unit of work (``refines``: the
+    id of the look-up this one refines)."""
     recorded = make_recommendation(
-        loaded, body, channel=channel, key_id=key_id, redact_needs=redact_needs
+        loaded, body, channel=channel, key_id=key_id, redact_needs=redact_needs, refines=refines
     )
     store_record(session, recorded)
     return recorded

@@ -115,12 +115,18 @@ def console_look_up(
     engine: EngineDep,
     settings: SettingsDep,
 ) -> Response:
-    """Look up a recommendation for a customer's need (channel advocate), then show it."""
-    body, problems = form.to_request()
+    """Look up a recommendation for a customer's need (channel advocate), then show it; a
+    refined look-up (the form of a look-up's page) is linked to the one it refines."""
+    body, problems = console.prepare_look_up(engine, form)
     if body is not None:
         try:
             public = console.look_up(
-                session, engine, page, body, redact_needs=settings.redact_needs
+                session,
+                engine,
+                page,
+                body,
+                redact_needs=settings.redact_needs,
+                refines=form.refines or None,
             )
         except ReferralError as exc:
             if exc.status != 422:
@@ -145,11 +151,40 @@ def console_result(
 ) -> Response:
     """One look-up: cards, comparison, message for the customer, and its outcome."""
     result = console.read_look_up(session, record_id)
-    notice = "Outcome recorded." if recorded and result.outcome else None
+    notice = "Outcome recorded." if recorded and result.public.outcome else None
     context = console.console_context(
         session, page, catalog=console.current_catalog(holder), result=result, notice=notice
     )
     return render_page(request, "console.html", context, page=page)
+
+
+@router.post("/console/r/{record_id}/without")
+def console_without(
+    request: Request,
+    record_id: RecordId,
+    constraint: Annotated[str, Form(max_length=100, pattern=r"^[a-z_]+(=[^=\s]+)?$")],
+    page: AdvocateForm,
+    session: SessionDep,
+    engine: EngineDep,
+    settings: SettingsDep,
+) -> Response:
+    """Look up again without one constraint that was read wrongly, linked to this look-up."""
+    try:
+        public = console.look_up_without(
+            session, engine, page, record_id, constraint, redact_needs=settings.redact_needs
+        )
+    except ReferralError as exc:
+        if exc.status != 422:
+            raise
+        context = console.console_context(
+            session,
+            page,
+            catalog=engine.catalog,
+            result=console.read_look_up(session, record_id),
+            problems=FormProblems.of(exc),
+        )
+        return render_page(request, "console.html", context, page=page, status_code=422)
+    return see_other(f"/console/r/{public.id}#result")
 
 
 @router.post("/console/r/{record_id}/outcome")

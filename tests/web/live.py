@@ -9,7 +9,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -58,7 +58,7 @@ HOST_PAGE = """<!doctype html>
 <body>
 <h1>Example shop</h1>
 <p class="own">The shop's own text.</p>
-<script src="{api}/widget.js" data-key="{key}" defer></script>
+<script src="{api}/widget.js" data-key="{key}"{attributes} defer></script>
 </body></html>
 """
 
@@ -72,12 +72,25 @@ class HostSite:
 
 
 @contextmanager
-def serve_host_page(*, api: str, key: str, port: int | None = None) -> Iterator[HostSite]:
-    """Serve a host page embedding the widget (API ``api``, key ``key``) on its own port."""
-    body = HOST_PAGE.format(api=api, key=key).encode("utf-8")
+def serve_host_page(
+    *, api: str, key: str, port: int | None = None, variants: Mapping[str, str] | None = None
+) -> Iterator[HostSite]:
+    """Serve a host page embedding the widget (API ``api``, key ``key``) on its own port: at
+    ``/``, and at each path of ``variants`` with those extra attributes on its script tag
+    (``data-contact="…"``). Another origin is another address space to Chromium, so a page a
+    test makes up must come from here, not from a routed request."""
+    bodies = {
+        path: HOST_PAGE.format(api=api, key=key, attributes=f" {attributes}").encode("utf-8")
+        for path, attributes in (variants or {}).items()
+    }
+    bodies["/"] = HOST_PAGE.format(api=api, key=key, attributes="").encode("utf-8")
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            body = bodies.get(self.path)
+            if body is None:
+                self.send_error(404)
+                return
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))

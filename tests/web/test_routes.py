@@ -218,3 +218,204 @@ class TestWidget:
         secret = client.get("/widget-demo?key=rk_abc_def").text
         assert 'data-key="rk_' not in secret
         assert "not a publishable key" in secret
+
+
+def result_page(client: TestClient, record_id: str) -> str:
+    page = client.get(f"/console/r/{record_id}")
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def chips(page: str) -> list[str]:
+    """The constraint keys the "Understood" line offers to remove."""
+    return re.findall(r'data-constraint="([^"]+)"', page)
+
+
+class TestRefine:
+    """Issue 19: the need stays, is shown, and can be edited and looked up again, linked."""
+
+    NEED = "We send invoices to clients, we are in Canada and use iPhones, under $50 a month"
+
+    def test_the_result_page_shows_the_need_and_keeps_it_in_the_form(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        record_id = look_up(client, sign_in(client, keys.advocate), need=self.NEED, region="")
+        page = result_page(client, record_id)
+        need_shown = re.search(r'<blockquote class="need-text" id="need-text">([^<]*)<', page)
+        assert need_shown is not None
+        assert html.unescape(need_shown.group(1)) == self.NEED
+        textarea = re.search(r'<textarea id="need"[^>]*>([^<]*)</textarea>', page)
+        assert textarea is not None
+        assert html.unescape(textarea.group(1)) == self.NEED
+        assert f'name="refines" value="{record_id}"' in page
+        assert "Look up again" in page
+
+    def test_a_refined_look_up_links_to_the_first(self, client: TestClient, keys: Keys) -> None:
+        token = sign_in(client, keys.advocate)
+        first = look_up(client, token, need=self.NEED)
+        second = look_up(client, token, need="We send invoices to clients", refines=first)
+        page = result_page(client, second)
+        assert (
+            f'<a href="/console/r/{first}" class="refined-from">refined from #{first}</a>' in page
+        )
+        assert "refined from" not in result_page(client, first)
+
+    def test_a_link_to_no_look_up_is_not_kept(self, client: TestClient, keys: Keys) -> None:
+        record_id = look_up(client, sign_in(client, keys.advocate), refines="rec_nothing")
+        assert "refined from" not in result_page(client, record_id)
+
+    def test_the_form_s_constraints_come_back_as_they_were_given(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        token = sign_in(client, keys.advocate)
+        record_id = look_up(
+            client, token, budget="40", region="DE", platforms=["web"], must_have="invoicing"
+        )
+        page = result_page(client, record_id)
+        assert 'id="budget" name="budget" inputmode="decimal" value="40"' in page
+        assert 'id="region" name="region" value="DE"' in page
+        assert 'value="web" checked' in page
+        assert 'id="must_have" name="must_have" value="invoicing"' in page
+
+    def test_a_recommendation_made_through_the_api_shows_its_need(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        made = client.post(
+            "/v1/recommendations",
+            json={"need": "payroll for my team, mail me at ann@example.com"},
+            headers=keys.auth(keys.advocate),
+        )
+        assert made.status_code == 201
+        sign_in(client, keys.advocate)
+        page = html.unescape(result_page(client, made.json()["id"]))
+        assert "payroll for my team, mail me at" in page
+        assert "ann@example.com" not in page  # the need as stored: redacted
+
+
+class TestUnderstoodConstraints:
+    """Issue 19: every constraint read is shown (soft ones marked) and removable in one click."""
+
+    def test_every_constraint_read_is_a_chip(self, client: TestClient, keys: Keys) -> None:
+        token = sign_in(client, keys.advocate)
+        record_id = look_up(client, token, need=TestRefine.NEED)
+        page = result_page(client, record_id)
+        assert set(chips(page)) >= {"region", "platforms=ios", "budget_monthly"}
+        text = html.unescape(page)
+        assert "Region: Canada" in text
+        assert "Platforms: iOS" in text
+        assert "Budget: up to" in text
+
+    def test_a_hedged_constraint_is_marked_as_a_preference(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        token = sign_in(client, keys.advocate)
+        record_id = look_up(client, token, need="invoices, ideally on iPhone")
+        page = result_page(client, record_id)
+        chip = re.search(
+            r'<li class="tag tag-constraint([^"]*)" data-constraint="platforms=ios"', page
+        )
+        assert chip is not None
+        assert "tag-soft" in chip.group(1)
+        assert "(preference)" in page
+
+    def test_removing_a_chip_looks_up_again_without_it(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        token = sign_in(client, keys.advocate)
+        first = look_up(client, token, need=TestRefine.NEED)
+        removed = client.post(
+            f"/console/r/{first}/without",
+            data={"constraint": "platforms=ios", "csrf_token": token},
+            follow_redirects=False,
+        )
+        assert removed.status_code == 303
+        second = re.fullmatch(r"/console/r/(rec_\w+)#result", removed.headers["location"])
+        assert second is not None
+        stored = client.get(
+            f"/v1/recommendations/{second.group(1)}", headers=keys.auth(keys.advocate)
+        ).json()
+        assert stored["interpreted"]["constraints"]["platforms"] == []  # not read again
+        assert stored["interpreted"]["constraints"]["region"] == "CA"  # the others stay
+        page = result_page(client, second.group(1))
+        assert "platforms=ios" not in chips(page)
+        assert f"refined from #{first}" in page
+        assert "Set aside (not applied)" in page
+        # refining from there keeps it set aside
+        assert 'name="ignore" value="platforms=ios"' in page
+
+    def test_removing_a_constraint_given_in_the_form_drops_it(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        token = sign_in(client, keys.advocate)
+        first = look_up(client, token, region="DE", budget="40")
+        removed = client.post(
+            f"/console/r/{first}/without",
+            data={"constraint": "region", "csrf_token": token},
+        )
+        assert removed.status_code == 200
+        assert 'id="region" name="region" value=""' in removed.text
+        assert 'id="budget" name="budget" inputmode="decimal" value="40"' in removed.text
+
+    @pytest.mark.parametrize("constraint", ["colour", "region=CA=US", "<b>"])
+    def test_an_unknown_constraint_is_refused(
+        self, client: TestClient, keys: Keys, constraint: str
+    ) -> None:
+        token = sign_in(client, keys.advocate)
+        first = look_up(client, token)
+        response = client.post(
+            f"/console/r/{first}/without", data={"constraint": constraint, "csrf_token": token}
+        )
+        assert response.status_code == 422
+        assert "<b>" not in response.text
+
+    def test_removing_needs_the_csrf_token(self, client: TestClient, keys: Keys) -> None:
+        token = sign_in(client, keys.advocate)
+        first = look_up(client, token, need=TestRefine.NEED)
+        response = client.post(f"/console/r/{first}/without", data={"constraint": "region"})
+        assert response.status_code == 403
+
+
+class TestProblemsInOneRound:
+    def test_every_field_error_is_shown_together(self, client: TestClient, keys: Keys) -> None:
+        token = sign_in(client, keys.advocate)
+        response = client.post(
+            "/console/look-up",
+            data={
+                "need": " ",
+                "budget": "fifty",
+                "currency": "dollars",
+                "region": "Atlantis",
+                "must_have": "invoicng",
+                "csrf_token": token,
+            },
+        )
+        assert response.status_code == 422
+        text = html.unescape(response.text)
+        for field in ("need", "budget", "currency"):
+            assert f'id="{field}-problem"' in text, field
+        # the catalogue's problems come in the same round, beside the form's own
+        assert 'id="must_have-problem"' in text
+        assert "did you mean 'invoicing'" in text
+        assert 'id="region-problem"' in text
+
+
+class TestMustHaveSaidOnce:
+    def test_a_must_have_s_coverage_is_listed_once_per_card(
+        self, client: TestClient, keys: Keys
+    ) -> None:
+        """With must_have: invoicing the engine's reasons say "Covers invoicing, which you
+        asked for" and, from the must-have's verdict, "Covers invoicing fully": one is enough."""
+        token = sign_in(client, keys.advocate)
+        record_id = look_up(client, token, need="We send invoices", must_have="invoicing")
+        page = html.unescape(result_page(client, record_id))
+        cards = re.findall(r'<li class="card".*?(?=<li class="card"|</ol>)', page, flags=re.S)
+        assert len(cards) >= 2
+        for card in cards:
+            assert "Covers invoicing fully" not in card
+            assert card.count("Covers invoicing") <= 1  # (or "partly", said once too)
+            assert card.count("(must-have)") == 1
+        message = re.search(r'<textarea id="customer-message"[^>]*>(.*?)</textarea>', page, re.S)
+        assert message is not None
+        assert "Covers invoicing fully" not in message.group(1)
+        comparison = page.split('id="comparison"')[1].split("</table>")[0]
+        assert "Covers invoicing fully" not in comparison
