@@ -316,6 +316,8 @@ class NeedInterpreter:
             suggestions=() if ask_understood else self._suggestions(reading, capabilities),
             mentioned=tuple(dict.fromkeys(reading.mentioned)),
         )
+        if need.ignore:
+            interpretation = _disregard(interpretation, need)
         return interpretation, tokens, reading.text_sums
 
     # structure of the text ----------------------------------------------------------------------
@@ -1781,6 +1783,49 @@ class NeedInterpreter:
         return tuple((cap_id, labels[cap_id].label) for cap_id in dict.fromkeys(found))[
             :SUGGESTIONS
         ]
+
+
+def _disregard(interpretation: Interpretation, need: Need) -> Interpretation:
+    """``interpretation`` without the constraints the words state that ``need.ignore`` names.
+
+    A field given in the request's structured constraints keeps its value (only what was read
+    in the words is disregarded); the stated constraints dropped are marked ``overridden``.
+    Dropping the budget drops the currency read with it; dropping the region restores the
+    currency the words stated, had it been taken from that region ("$40" from Canada).
+    """
+    given, current = need.constraints, interpretation.constraints
+
+    def structured(name: str) -> bool:
+        return getattr(given, name, None) not in (None, ())
+
+    values: dict[str, object] = {}
+    for kind in CONSTRAINT_KINDS:
+        name, value = kind.field, getattr(current, kind.field)
+        if structured(name):
+            continue
+        if kind.many:
+            values[name] = tuple(v for v in value if not need.ignores(name, v))
+        elif value is not None and need.ignores(name, value):
+            values[name] = None
+    if not structured("currency"):
+        read = [
+            s.value for s in interpretation.stated if s.name == "currency" and s.source == "text"
+        ]
+        budget_dropped = "budget_monthly" in values and values["budget_monthly"] is None
+        region_dropped = "region" in values and values["region"] is None
+        if need.ignores("currency") or budget_dropped:
+            values["currency"] = None
+        elif region_dropped and read:
+            values["currency"] = read[0]
+    stated = tuple(
+        replace(s, overridden=True)
+        if s.source == "text" and need.ignores(s.name, s.value) and not structured(s.name)
+        else s
+        for s in interpretation.stated
+    )
+    soft = tuple(key for key in current.soft if not need.ignores(*key.split("=", 1)))
+    constraints = replace(current, **values, soft=soft)  # type: ignore[arg-type]  # its fields
+    return replace(interpretation, constraints=constraints, stated=stated)
 
 
 def _in_compound(reading: _Reading, index: int) -> bool:

@@ -40,14 +40,10 @@ class RecommendationEngine(Protocol):
 
 @runtime_checkable
 class ReadingEngine(RecommendationEngine, Protocol):
-    """An engine that also reads a need on its own and ranks for a reading made already (the
-    matching engine does), so that a request can adjust what was read before ranking."""
+    """An engine that also reads a need on its own (the matching engine does), so that a
+    form can check its structured constraints before asking for an answer."""
 
     def interpret(self, need: Need) -> Interpretation: ...
-
-    def rank(
-        self, need: Need, interpretation: Interpretation, *, limit: int = 5
-    ) -> Recommendation: ...
 
 
 EngineFactory = Callable[[Catalog, Rules], RecommendationEngine]

@@ -5,22 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from referral_api.domain import (
     Disclosure,
-    Interpretation,
     Need,
     Offering,
     Recommendation,
     RecommendationRecord,
     record_of,
 )
-from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS
-from referral_api.errors import InputError, NotFound
+from referral_api.errors import NotFound
 from referral_api.matching.explain import disclosure
 from referral_api.schemas import (
     ConstraintsCreate,
@@ -80,17 +78,8 @@ def make_recommendation(
     need = body.to_need()
     text = redact(need.text) if redact_needs else need.text
     need = Need(text=text, constraints=need.constraints, ignore=need.ignore)
-    engine = loaded.engine
-    if need.ignore:
-        if not isinstance(engine, ReadingEngine):
-            raise InputError(
-                "this engine cannot disregard what the words state",
-                fields=[{"field": "constraints.ignore", "message": "not supported here"}],
-            )
-        interpretation = disregard(engine.interpret(need), need)
-        recommendation = engine.rank(need, interpretation, limit=body.limit)
-    else:
-        recommendation = engine.recommend(need, limit=body.limit)
+    # (the engine reads the words as if they did not state what ``need.ignore`` names)
+    recommendation = loaded.engine.recommend(need, limit=body.limit)
     record = record_of(
         recommendation,
         record_id=new_record_id(),
@@ -127,49 +116,6 @@ def check_constraints(loaded: LoadedEngine, constraints: ConstraintsCreate) -> N
     engine.interpret(Need(text="", constraints=need.constraints))
 
 
-def disregard(interpretation: Interpretation, need: Need) -> Interpretation:
-    """``interpretation`` without the constraints the words state that ``need.ignore`` names.
-
-    A field given in the request's structured constraints keeps its value (only what was read
-    in the words is disregarded); the stated constraints dropped are marked ``overridden``.
-    Dropping the budget drops the currency read with it; dropping the region restores the
-    currency the words stated, had it been taken from that region ("$40" from Canada).
-    """
-    given, current = need.constraints, interpretation.constraints
-
-    def structured(name: str) -> bool:
-        return getattr(given, name, None) not in (None, ())
-
-    values: dict[str, object] = {}
-    for kind in CONSTRAINT_KINDS:
-        name, value = kind.field, getattr(current, kind.field)
-        if structured(name):
-            continue
-        if kind.many:
-            values[name] = tuple(v for v in value if not need.ignores(name, v))
-        elif value is not None and need.ignores(name, value):
-            values[name] = None
-    if not structured("currency"):
-        read = [
-            s.value for s in interpretation.stated if s.name == "currency" and s.source == "text"
-        ]
-        budget_dropped = "budget_monthly" in values and values["budget_monthly"] is None
-        region_dropped = "region" in values and values["region"] is None
-        if need.ignores("currency") or budget_dropped:
-            values["currency"] = None
-        elif region_dropped and read:
-            values["currency"] = read[0]
-    stated = tuple(
-        replace(s, overridden=True)
-        if s.source == "text" and need.ignores(s.name, s.value) and not structured(s.name)
-        else s
-        for s in interpretation.stated
-    )
-    soft = tuple(key for key in current.soft if not need.ignores(*key.split("=", 1)))
-    constraints = replace(current, **values, soft=soft)  # type: ignore[arg-type]  # its fields
-    return replace(interpretation, constraints=constraints, stated=stated)
-
-
 def admitted_offerings(
     loaded: LoadedEngine, recommendation: Recommendation
 ) -> dict[str, tuple[Offering, Disclosure]]:
@@ -178,11 +124,8 @@ def admitted_offerings(
     if not wanted:
         return {}
     catalog, rules = loaded.engine.catalog, loaded.engine.rules
-    return {
-        offering.id: (offering, disclosure(offering, rules))
-        for offering in catalog.offerings
-        if offering.id in wanted
-    }
+    found = (catalog.offering(offering_id) for offering_id in sorted(wanted))
+    return {o.id: (o, disclosure(o, rules)) for o in found if o is not None}
 
 
 def store_records(session: Session, items: Sequence[Storable]) -> None:

@@ -92,6 +92,15 @@ class TestPlaces:
     ) -> None:
         assert engine.interpret(Need(text)).constraints.region == region
 
+    def test_a_place_read_can_be_disregarded(self, engine: Engine) -> None:
+        """An advocate takes out a place read wrongly; the engine (so every door: API,
+        console, command line) then reads the words as if they did not state it."""
+        text = "Payroll for my 5 staff in Georgia"
+        assert engine.interpret(Need(text)).constraints.region is not None
+        ignored = engine.interpret(Need(text, ignore=("region",)))
+        assert ignored.constraints.region is None
+        assert any(s.name == "region" and s.overridden for s in ignored.stated)
+
     def test_a_place_stated_is_a_must_have(self, engine: Engine) -> None:
         constraints = engine.interpret(Need("payroll for our bakery in Leeds")).constraints
         assert constraints.region == "GB"
