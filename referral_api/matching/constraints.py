@@ -9,7 +9,7 @@ are hard; preferences are soft). The relationship of the offering is never looke
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from functools import lru_cache
 
 import pycountry
@@ -102,8 +102,16 @@ class ConstraintChecker:
     offerings.
     """
 
-    def __init__(self, constraints: Constraints, rules: Rules, default_currency: str) -> None:
+    def __init__(
+        self,
+        constraints: Constraints,
+        rules: Rules,
+        default_currency: str,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
         self.constraints = constraints
+        #: capability id → its label, for the words of must-have verdicts
+        self.labels = labels or {}
         self.rules = rules
         self.default_currency = default_currency
         self.currency = constraints.currency or default_currency
@@ -169,10 +177,11 @@ class ConstraintChecker:
         for cap in self.constraints.must_have:
             level = offering.capabilities.get(cap)
             ok = level is not None
+            label = self.labels.get(cap, cap).lower()
             detail = (
-                f"Covers {cap} {'fully' if level is CoverageLevel.FULL else 'partly'}"
+                f"Covers {label} {'fully' if level is CoverageLevel.FULL else 'partly'}"
                 if ok
-                else f"Does not cover {cap}, which you must have"
+                else f"Does not cover {label}, which you must have"
             )
             yield ConstraintVerdict(f"{MUST_HAVE}:{cap}", ok, self._is_hard(MUST_HAVE, cap), detail)
 

@@ -54,6 +54,7 @@ class Engine:
         self.rules = rules
         self.index = MatchingIndex.build(catalog, rules)
         self.interpreter = NeedInterpreter(self.index)
+        self.capability_labels = {c.id: c.label for c in catalog.capabilities.values()}
 
     def interpret(self, need: Need) -> Interpretation:
         """What the engine understands of ``need`` (see :mod:`referral_api.matching.interpret`)."""
@@ -115,7 +116,9 @@ class Engine:
         index, rules = self.index, self.rules
         requested = interpretation.capabilities
         constraints = interpretation.constraints
-        checker = ConstraintChecker(constraints, rules, self.catalog.info.currency)
+        checker = ConstraintChecker(
+            constraints, rules, self.catalog.info.currency, self.capability_labels
+        )
 
         scan = Scan(index, interpretation, checker, rules.thresholds.min_score, text)
         order = self._order(checker)
@@ -177,8 +180,9 @@ class Engine:
     def score_all(self, interpretation: Interpretation) -> list[Scored]:
         """Every active offering the need reaches at all, scored (in bound order, unfiltered)."""
         checker = ConstraintChecker(
-            interpretation.constraints, self.rules, self.catalog.info.currency
-        )
+            interpretation.constraints, self.rules, self.catalog.info.currency,
+            self.capability_labels,
+        )  # fmt: skip
         return Scan(self.index, interpretation, checker, 0.0).everything()
 
     def _best_own(

@@ -25,6 +25,7 @@ from referral_api.domain import (
     RequestedCapability,
     Rules,
 )
+from referral_api.matching.constraints import MUST_HAVE
 from referral_api.matching.index import MatchingIndex
 from referral_api.matching.score import Scored
 from referral_api.matching.text import Token, tokenize
@@ -119,7 +120,12 @@ class Explainer:
         coverage = self._coverage_reason(scored.coverage)
         if coverage:
             reasons.append(coverage)
-        reasons += [v.detail for v in scored.verdicts if v.ok and (v.hard or v.name == "segment")]
+        # (a must-have met is covered, and the coverage reason says so already)
+        reasons += [
+            v.detail
+            for v in scored.verdicts
+            if v.ok and (v.hard or v.name == "segment") and not v.name.startswith(f"{MUST_HAVE}:")
+        ]
         if scored.parts.similarity >= SIMILARITY_REASON_MIN or not reasons:
             words = self.shared_words(scored.position)
             if words:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from referral_api.domain import Catalog, Need, PriceModel, Rules
+from referral_api.domain import Catalog, Constraints, Need, PriceModel, Rules
 from referral_api.matching import Engine
 from referral_api.matching.language import detect_language
 from referral_api.matching.places import PlaceKind, gazetteer
@@ -355,6 +355,18 @@ class TestEvidence:
         )
         assert [c.id for c in rec.interpretation.capabilities if c.central] == ["crypto-payments"]
         assert rec.results
+
+    def test_a_must_have_met_is_one_reason_in_its_label(self, engine: Engine) -> None:
+        """A structured must-have covered is said once (by the coverage reason), and in the
+        capability's words, not its id."""
+        rec = engine.recommend(
+            Need("card payments for my shop", Constraints(must_have=("card-payments",)))
+        )
+        assert rec.results
+        for fit in rec.results:
+            assert sum("card payments" in r.lower() for r in fit.reasons) == 1
+            assert not any("card-payments" in r for r in fit.reasons)
+        assert all("card-payments" not in v.detail for f in rec.rejected for v in f.failed)
 
     def test_need_booking_is_not_bookkeeping(self, engine: Engine) -> None:
         assert "bookkeeping" not in {
