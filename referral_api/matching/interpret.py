@@ -233,7 +233,7 @@ class NeedInterpreter:
             re.compile(
                 rf"(?:(?P<pre>{alternatives})\s?{_NUMBER}"
                 rf"|{suffixed}\s?(?P<post>{alternatives})(?![^\W\d_]))"
-                rf"(?P<per>\s*(?:/|per|a|an|each|every|\s)\s*(?P<period>{periods})\b)?",
+                rf"(?P<per>\s*(?:(?:/|per|a|an|each|every)\s*)?(?P<period>{periods})\b)?",
                 re.IGNORECASE,
             )
             if words

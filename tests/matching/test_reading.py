@@ -128,6 +128,7 @@ class TestMoney:
             ("invoicing under €1.200,50 a month", 1200.5, "EUR"),
             ("bookkeeping, max 2k a month, US firm", None, None),  # no currency: no amount
             ("accounting app, max $40 of spend", 40.0, "USD"),  # "of" a budget word
+            ("Handyman: $25 monthly is my limit for invoicing", 25.0, "USD"),  # period right after
         ],
     )
     def test_budget(
