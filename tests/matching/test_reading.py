@@ -167,6 +167,7 @@ class TestNegation:
             "I refuse to pay a monthly subscription, need invoicing",
             "no subscription please, bookkeeping for a US shop",
             "sin suscripción, necesito facturación",
+            "We cannot pay any monthly fee for bookkeeping software right now",
         ],
     )
     def test_subscription_is_excluded(self, engine: Engine, text: str) -> None:
