@@ -46,6 +46,7 @@ class CueKind(StrEnum):
         "other_party"  # "our supplier in", "hire engineers in": a place not the customer's
     )
     PLACE = "place"  # "in", "near", "based": a city or state names where the customer is
+    ORGANISATION = "organisation"  # "llc", "ltd", "brand": right after a place, the customer's
     ARTICLE = "article"  # "a", "the", "our": a thing is named next ("a DJ", "een dakdekker")
     ADDITION = "addition"  # "with", "that", "including": what follows is asked of the thing too
 

@@ -786,7 +786,7 @@ class NeedInterpreter:
                 continue
             if entry.kind is ConstraintKind.REGION and self._names_a_currency(reading, i + n):
                 continue  # "bills us in US dollars": a currency, not where anyone is
-            if n == 1 and not self._plausible_word(tokens[i], entry):
+            if n == 1 and not self._plausible_word(reading, i, entry):
                 continue
             return [
                 e
@@ -795,12 +795,26 @@ class NeedInterpreter:
             ]
         return self._iso_code(reading, i)
 
-    def _plausible_word(self, token: Token, entry: VocabularyEntry) -> bool:
-        """Common words ("us", "go", "it") count only when written as names ("US", "Go")."""
+    def _plausible_word(self, reading: _Reading, i: int, entry: VocabularyEntry) -> bool:
+        """Common words ("us", "go", "it") count only when written as names ("US", "Go"), or,
+        for a country, right before what the customer's business is ("us llc", "uk ltd")."""
+        token = reading.tokens[i]
         ambiguous_kinds = (ConstraintKind.REGION, ConstraintKind.PLATFORM, ConstraintKind.LANGUAGE)
         if (token.folded in self.stopwords and entry.kind in ambiguous_kinds) or (
             len(token.folded) <= 2 and entry.kind is not ConstraintKind.REGION
         ):
+            if (
+                entry.kind is ConstraintKind.REGION
+                and self._cue(reading, CueKind.ORGANISATION, i, i + 1, before=0, after=1)
+                # (first in its clause or after an article: "give us business banking" is no
+                # country)
+                and (
+                    i == 0
+                    or reading.clause[i - 1] != reading.clause[i]
+                    or self._cue(reading, CueKind.ARTICLE, i, i + 1, before=1, after=0)
+                )
+            ):
+                return True
             return token.text[:1].isupper() and (
                 len(token.text) > 2
                 or token.text.isupper()

@@ -39,6 +39,9 @@ class TestPlaces:
             ("Wir sind in Deutschland und suchen eine Buchhaltung", "DE"),
             # "hire" in a compound hires nobody out of that place
             ("Ski-hire shop in Nelson, NZ, 10 seasonal staff. Need payroll.", "NZ"),
+            # in lower case, a country before what the business is
+            ("havent done my books since march, need sum1 to catch up. us llc", "US"),
+            ("we're a uk ltd, need payroll", "GB"),
             # the customer opens by saying what they are
             ("Machine parts supplier in Germany; customers pay late. Need invoicing.", "DE"),
             ("UK supplier to a big retailer, we need invoice finance", "GB"),
@@ -91,6 +94,10 @@ class TestPlaces:
         self, engine: Engine, text: str, region: str | None
     ) -> None:
         assert engine.interpret(Need(text)).constraints.region == region
+
+    def test_us_the_pronoun_is_no_country(self, engine: Engine) -> None:
+        for text in ("can you give us business banking", "help us find payroll software"):
+            assert engine.interpret(Need(text)).constraints.region is None
 
     def test_a_place_read_can_be_disregarded(self, engine: Engine) -> None:
         """An advocate takes out a place read wrongly; the engine (so every door: API,
