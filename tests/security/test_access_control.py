@@ -111,6 +111,9 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("POST", "/console/r/{record_id}/outcome"): Access(
         PAGE, "/console/r/{record}/outcome", frozenset({"advocate"}), form={"outcome": "declined"}
     ),
+    ("POST", "/console/r/{record_id}/without"): Access(
+        PAGE, "/console/r/{record}/without", frozenset({"advocate"}), form={"constraint": "region"}
+    ),
     ("GET", "/insights"): Access(PAGE, "/insights", frozenset({"insights"})),
     ("GET", "/insights/gaps.csv"): Access(PAGE, "/insights/gaps.csv", frozenset({"insights"})),
     ("GET", "/widget.js"): Access(PUBLIC, "/widget.js"),
