@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Protocol, TypeVar
 
-from referral_api.insights.clusters import Cluster, cluster_texts
+from referral_api.insights.clusters import Cluster, NeedReading, cluster_needs
 from referral_api.insights.gaps import GAP_KINDS, GapFact, GapKind, iso_week
 
 OUTCOMES = ("accepted", "referred_elsewhere", "declined", "no_answer")
@@ -99,11 +99,22 @@ class WeekCount:
     count: int
 
 
+@dataclass(frozen=True)
+class KindWeekCount:
+    """Needs (distinct recommendations) and facts by ISO week and kind: the trend's unit is
+    the need, so that a need with two unserved capabilities is one unserved need that week."""
+
+    week: dt.date
+    kind: str
+    needs: int
+    facts: int
+
+
 def _key(value: str | None) -> str:
     return value or ""
 
 
-Row = TypeVar("Row", "GapCount", "KindCount", "WeekCount")
+Row = TypeVar("Row", "GapCount", "KindCount", "WeekCount", "KindWeekCount")
 
 
 def sort_rows(rows: Iterable[Row]) -> list[Row]:
@@ -139,6 +150,17 @@ def count_weeks(facts: Iterable[GapFact], where: GapFilter) -> list[WeekCount]:
     """Reference for ``GapFactRepository.weekly``."""
     counter = Counter((f.week, f.capability, f.kind.value) for f in facts if where.matches(f))
     return sort_rows(WeekCount(*key, n) for key, n in counter.items())
+
+
+def count_kind_weeks(facts: Iterable[GapFact], where: GapFilter) -> list[KindWeekCount]:
+    """Reference for ``GapFactRepository.weekly_needs``."""
+    needs: defaultdict[tuple[dt.date, str], set[str]] = defaultdict(set)
+    counted: Counter[tuple[dt.date, str]] = Counter()
+    for f in facts:
+        if where.matches(f):
+            needs[(f.week, f.kind.value)].add(f.recommendation_id)
+            counted[(f.week, f.kind.value)] += 1
+    return sort_rows(KindWeekCount(*key, len(needs[key]), n) for key, n in counted.items())
 
 
 @dataclass(frozen=True)
@@ -184,13 +206,28 @@ class TrendPoint:
 
 
 @dataclass(frozen=True)
+class KindTrendPoint:
+    """One ISO week of one kind: how many needs had a gap of that kind, and how many gap
+    facts they made (a need asking for two unserved capabilities makes two)."""
+
+    week: dt.date
+    label: str  # ISO week, e.g. 2026-W48
+    kind: GapKind
+    needs: int
+    facts: int
+
+
+@dataclass(frozen=True)
 class GapReport:
     where: GapFilter
     needs: int
     gaps: tuple[Gap, ...]
     total_gaps: int
+    #: per gap (capability and kind) and week: needs with that gap (one fact per need each)
     trend: tuple[TrendPoint, ...]
     weeks: tuple[dt.date, ...] = field(default=())
+    #: per kind and week, every gap of the kind (not only the shown ones): needs and facts
+    kind_trend: tuple[KindTrendPoint, ...] = ()
 
     @property
     def new_gaps(self) -> tuple[Gap, ...]:
@@ -218,6 +255,7 @@ def build_report(
     counts: Sequence[GapCount],
     previous: Sequence[KindCount],
     weekly: Sequence[WeekCount],
+    kind_weekly: Sequence[KindWeekCount] = (),
     kinds: Sequence[GapKind] = GAP_KINDS,
     limit: int = 50,
 ) -> GapReport:
@@ -274,6 +312,11 @@ def build_report(
         for w in sort_rows(weekly)
         if (w.capability, w.kind) in shown
     )
+    kind_trend = tuple(
+        KindTrendPoint(w.week, iso_week(w.week), GapKind(w.kind), w.needs, w.facts)
+        for w in sort_rows(kind_weekly)
+        if w.kind in wanted
+    )
     return GapReport(
         where=where,
         needs=needs,
@@ -281,6 +324,7 @@ def build_report(
         total_gaps=len(keys),
         trend=trend,
         weeks=weeks_between(where.since, where.until),
+        kind_trend=kind_trend,
     )
 
 
@@ -301,10 +345,13 @@ class GapSource(Protocol):
     def counts(self, where: GapFilter) -> list[GapCount]: ...
     def kinds(self, where: GapFilter) -> list[KindCount]: ...
     def weekly(self, where: GapFilter) -> list[WeekCount]: ...
+    def weekly_needs(self, where: GapFilter) -> list[KindWeekCount]: ...
     def examples(
         self, where: GapFilter, capability: str | None, kind: GapKind, *, limit: int = 3
     ) -> list[str]: ...
-    def texts(self, where: GapFilter, kind: GapKind, *, limit: int = 2000) -> list[str]: ...
+    def readings(
+        self, where: GapFilter, kind: GapKind, *, limit: int = 2000
+    ) -> list[NeedReading]: ...
 
 
 def default_window(
@@ -330,6 +377,7 @@ def gap_report(
         counts=source.counts(where),
         previous=source.kinds(where.previous),
         weekly=source.weekly(where),
+        kind_weekly=source.weekly_needs(where),
         kinds=kinds,
         limit=min(limit, MAX_LIMIT),
     )
@@ -350,14 +398,19 @@ def gap_clusters(
     where: GapFilter,
     *,
     kinds: Sequence[GapKind] = CLUSTERED,
+    labels: Mapping[str, str] | None = None,
+    stopwords: frozenset[str] = frozenset(),
     limit: int = 20,
     sample: int = 2000,
 ) -> list[Cluster]:
-    """Clusters of similar needs for the unserved and not-understood gaps, largest first."""
+    """Clusters of similar needs for the unserved and not-understood gaps, largest first,
+    grouped on what the engine read in them (see ``insights/clusters.py``)."""
     clusters: list[Cluster] = []
     for kind in CLUSTERED:
         if kind in kinds:
-            texts = source.texts(where, kind, limit=sample)
-            clusters.extend(cluster_texts(texts, kind=kind.value, limit=limit))
-    clusters.sort(key=lambda c: (-c.count, c.kind, c.representative.casefold()))
+            readings = source.readings(where, kind, limit=sample)
+            clusters.extend(
+                cluster_needs(readings, labels=labels, stopwords=stopwords, limit=limit)
+            )
+    clusters.sort(key=lambda c: (-c.count, c.kind, c.terms, c.representative.casefold()))
     return clusters[:limit]

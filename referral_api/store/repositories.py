@@ -27,12 +27,14 @@ from sqlalchemy.orm import Session, selectinload
 
 from referral_api.domain import RecommendationRecord as DomainRecord
 from referral_api.errors import Conflict
+from referral_api.insights.clusters import NeedReading
 from referral_api.insights.gaps import GapKind, derive_gap_facts
 from referral_api.insights.report import (
     NO_OUTCOME,
     GapCount,
     GapFilter,
     KindCount,
+    KindWeekCount,
     WeekCount,
     sort_rows,
 )
@@ -494,6 +496,29 @@ class GapFactRepository(Repository):
         query = select(*keys, func.count()).where(*self._where(where)).group_by(*keys)
         return sort_rows(WeekCount(*row) for row in self.session.execute(query))
 
+    def weekly_needs(self, where: GapFilter) -> list[KindWeekCount]:
+        """Needs (``sum(kind_lead)``: one fact per recommendation and kind) and facts by ISO
+        week and kind; what the trend chart draws."""
+        self._room_to_aggregate()
+        keys = (GapFact.week, GapFact.kind)
+        query = (
+            select(*keys, func.sum(GapFact.kind_lead), func.count())
+            .where(*self._where(where))
+            .group_by(*keys)
+        )
+        if where.capability is not None:
+            # the kind's first fact of a need may be another capability's: count the needs
+            # (few rows: one capability's)
+            query = (
+                select(*keys, func.count(GapFact.recommendation_id.distinct()), func.count())
+                .where(*self._where(where))
+                .group_by(*keys)
+            )
+        return sort_rows(
+            KindWeekCount(row[0], row[1], int(row[2] or 0), int(row[3]))
+            for row in self.session.execute(query)
+        )
+
     def set_outcome(self, recommendation_id: str, outcome: str) -> None:
         """Copy a recorded outcome onto the recommendation's facts."""
         self.session.execute(
@@ -524,26 +549,54 @@ class GapFactRepository(Repository):
                 needs.append(need)
         return needs[:limit]
 
-    def texts(self, where: GapFilter, kind: GapKind, *, limit: int = 2000) -> list[str]:
-        """What customers said behind the newest ``limit`` facts of ``kind``: the phrases
-        nothing understood (``not_understood``), otherwise the need texts."""
-        if kind is GapKind.NOT_UNDERSTOOD:
-            phrases = (
-                select(GapFact.term)
-                .where(*self._where(where), GapFact.kind == kind.value)
-                .order_by(GapFact.created_at.desc(), GapFact.id.desc())
-                .limit(limit)
-            )
-            return [term for term in self.session.scalars(phrases) if term]
+    def readings(self, where: GapFilter, kind: GapKind, *, limit: int = 2000) -> list[NeedReading]:
+        """What the engine read in the newest needs (at most ``limit`` facts) with a gap of
+        ``kind``, one reading per need: its capabilities of that kind, the phrases nothing
+        understood, the missed must-have, its language and the customer's (redacted) words."""
         newest = (
-            select(GapFact.recommendation_id, func.max(GapFact.created_at).label("at"))
+            select(
+                GapFact.recommendation_id,
+                GapFact.capability,
+                GapFact.term,
+                GapFact.missed_constraint,
+            )
             .where(*self._where(where), GapFact.kind == kind.value)
-            .group_by(GapFact.recommendation_id)
-            .order_by(func.max(GapFact.created_at).desc(), GapFact.recommendation_id.desc())
+            .order_by(GapFact.created_at.desc(), GapFact.id.desc())
             .limit(limit)
             .subquery()
         )
-        query = select(RecommendationRecord.need_text).join(
-            newest, newest.c.recommendation_id == RecommendationRecord.id
-        )
-        return list(self.session.scalars(query))
+        query = select(
+            newest,
+            RecommendationRecord.need_text,
+            RecommendationRecord.interpretation,
+        ).join(RecommendationRecord, RecommendationRecord.id == newest.c.recommendation_id)
+        gathered: dict[str, dict[str, Any]] = {}
+        for rec_id, capability, term, missed, need_text, interpretation in self.session.execute(
+            query
+        ):
+            need = gathered.setdefault(
+                rec_id,
+                {
+                    "text": need_text or "",
+                    "language": str((interpretation or {}).get("language") or "en"),
+                    "capabilities": [],
+                    "phrases": [],
+                    "missed": None,
+                },
+            )
+            if capability and capability not in need["capabilities"]:
+                need["capabilities"].append(capability)
+            if term:
+                need["phrases"].extend(p for p in term.split(" … ") if p)
+            need["missed"] = need["missed"] or missed
+        return [
+            NeedReading(
+                kind=kind.value,
+                text=need["text"],
+                language=need["language"],
+                capabilities=tuple(sorted(need["capabilities"])),
+                phrases=tuple(need["phrases"]),
+                missed=need["missed"],
+            )
+            for need in gathered.values()
+        ]

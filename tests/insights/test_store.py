@@ -15,13 +15,16 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from referral_api.insights.clusters import NeedReading
 from referral_api.insights.gaps import GapFact, GapKind
 from referral_api.insights.report import (
     GapCount,
     GapFilter,
     KindCount,
+    KindWeekCount,
     WeekCount,
     count_facts,
+    count_kind_weeks,
     count_kinds,
     count_weeks,
     gap_report,
@@ -103,7 +106,10 @@ def store_history(
         session.add(make_record(record_id, created, item["channel"], version_id))
         if item["outcome"]:
             outcomes[record_id] = item["outcome"]
+        kinds_seen: set[GapKind] = set()
         for index, (capability, kind, other, missed) in enumerate(item["facts"]):
+            first_of_kind = kind not in kinds_seen
+            kinds_seen.add(kind)
             facts.append(
                 GapFact(
                     recommendation_id=record_id,
@@ -120,6 +126,7 @@ def store_history(
                     other_relationship=other[1] if other else None,
                     missed_constraint=missed,
                     lead=1 if index == 0 else 0,
+                    kind_lead=int(first_of_kind),
                     outcome=item["outcome"],
                 )
             )
@@ -155,12 +162,15 @@ class InMemory:
     def weekly(self, where: GapFilter) -> list[WeekCount]:
         return count_weeks(self.facts, where)
 
+    def weekly_needs(self, where: GapFilter) -> list[KindWeekCount]:
+        return count_kind_weeks(self.facts, where)
+
     def examples(
         self, where: GapFilter, capability: str | None, kind: GapKind, *, limit: int = 3
     ) -> list[str]:
         return []
 
-    def texts(self, where: GapFilter, kind: GapKind, *, limit: int = 2000) -> list[str]:
+    def readings(self, where: GapFilter, kind: GapKind, *, limit: int = 2000) -> list[NeedReading]:
         return []
 
 
@@ -217,6 +227,7 @@ class TestAggregationEqualsReference:
             assert repository.counts(where) == count_facts(facts, where)
             assert repository.kinds(where.previous) == count_kinds(facts, where.previous)
             assert repository.weekly(where) == count_weeks(facts, where)
+            assert repository.weekly_needs(where) == count_kind_weeks(facts, where)
             report = gap_report(repository, where, examples=0)
             assert report == gap_report(InMemory(facts), where, examples=0)
             if where.capability is None:
