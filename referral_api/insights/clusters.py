@@ -54,6 +54,8 @@ class NeedReading:
     phrases: tuple[str, ...] = ()
     #: the must-have that kept the offerings out, when one did
     missed: str | None = None
+    #: not understood in part: the ask was understood, only these phrases were not
+    in_part: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,13 @@ def content_words(
             continue
         words.append((token.stem, folded))
     return words
+
+
+def _a_second_ask(reading: NeedReading, stopwords: frozenset[str]) -> bool:
+    """Whether what was left over around an understood ask may be an ask of its own: a phrase
+    of two content words or more ("a website builder"). A single word beside an understood
+    ask ("payroll for my team", "invoicing for my store") describes who asks, not what."""
+    return any(len(content_words(p, reading.language, stopwords)) >= 2 for p in reading.phrases)
 
 
 def _features(
@@ -140,6 +149,8 @@ def cluster_needs(
     nodes: dict[tuple[tuple[str, float], ...], list[NeedReading]] = defaultdict(list)
     for reading in readings:
         if not reading.text.strip() and not reading.phrases:
+            continue
+        if reading.in_part and not _a_second_ask(reading, stopwords):
             continue
         signature = tuple(sorted(_features(reading, stopwords, surface).items()))
         nodes[signature].append(reading)

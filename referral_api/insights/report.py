@@ -78,6 +78,8 @@ class GapCount:
     other_relationship: str | None
     missed_constraint: str | None
     outcome: str  # one of OUTCOMES, or NO_OUTCOME while none is recorded
+    #: how the fact's capability is covered; for not_understood, ``whole`` or ``part``
+    coverage: str | None
     count: int
     leads: int
 
@@ -129,12 +131,13 @@ def sort_rows(rows: Iterable[Row]) -> list[Row]:
 
 def count_facts(facts: Iterable[GapFact], where: GapFilter) -> list[GapCount]:
     """Reference for ``GapFactRepository.counts``: the same rows, in the same order."""
-    counts: Counter[tuple[str | None, str, str | None, str | None, str | None, str]] = Counter()
-    leads: Counter[tuple[str | None, str, str | None, str | None, str | None, str]] = Counter()
+    Key = tuple[str | None, str, str | None, str | None, str | None, str, str | None]
+    counts: Counter[Key] = Counter()
+    leads: Counter[Key] = Counter()
     for f in facts:
         if where.matches(f):
             key = (f.capability, f.kind.value, f.other_offering_id, f.other_relationship,
-                   f.missed_constraint, f.outcome or NO_OUTCOME)  # fmt: skip
+                   f.missed_constraint, f.outcome or NO_OUTCOME, f.coverage)  # fmt: skip
             counts[key] += 1
             leads[key] += f.lead
     return sort_rows(GapCount(*key, n, leads[key]) for key, n in counts.items())
@@ -185,6 +188,8 @@ class Gap:
     missed_constraints: tuple[Share, ...] = ()
     outcomes: tuple[Share, ...] = ()
     examples: tuple[str, ...] = ()
+    #: not_understood only: the needs whose ask was understood, but some words of it were not
+    in_part: int = 0
 
     @property
     def share(self) -> float:
@@ -267,6 +272,7 @@ def build_report(
     else:
         needs = sum(row.count for row in counts)
     totals: Counter[tuple[str | None, str]] = Counter()
+    in_part: Counter[tuple[str | None, str]] = Counter()
     requests: Counter[str | None] = Counter()
     served_by: defaultdict[tuple[str | None, str], Counter[tuple[str, str | None]]]
     served_by = defaultdict(Counter)
@@ -284,6 +290,8 @@ def build_report(
         if row.missed_constraint is not None:
             missed[key][(row.missed_constraint, None)] += row.count
         ended[key][(row.outcome, None)] += row.count
+        if row.kind == GapKind.NOT_UNDERSTOOD.value and row.coverage == "part":
+            in_part[key] += row.count
     before: Counter[tuple[str | None, str]] = Counter()
     for kind_row in previous:
         before[(kind_row.capability, kind_row.kind)] += kind_row.count
@@ -303,6 +311,7 @@ def build_report(
             served_by=_shares(served_by[(capability, kind)]),
             missed_constraints=_shares(missed[(capability, kind)]),
             outcomes=_shares(ended[(capability, kind)]),
+            in_part=in_part[(capability, kind)],
         )
         for capability, kind in keys[:limit]
     )

@@ -166,6 +166,11 @@ class GapPublic(Schema):
         "Newest needs behind the gap, in the customers' words (redacted when stored).",
         ["payroll for contractors in Mexico"],
     )
+    in_part: int = described(
+        "not_understood only: of `count`, the needs whose ask was understood but some words "
+        "beside it were not (the rest were not understood at all); 0 for other kinds.",
+        0,
+    )
 
 
 class TrendPointPublic(Schema):
@@ -273,6 +278,7 @@ def gaps_public(
                 ],
                 outcomes=[OutcomeShare(outcome=s.name, count=s.count) for s in g.outcomes],
                 examples=list(g.examples),
+                in_part=g.in_part,
             )
             for g in report.gaps
         ],

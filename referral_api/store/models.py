@@ -262,6 +262,7 @@ class GapFact(Base):
             "other_relationship",
             "missed_constraint",
             "outcome",
+            "coverage",
             "lead",
             "kind_lead",
         ),

@@ -462,8 +462,9 @@ class GapFactRepository(Repository):
             self.session.execute(text("SET LOCAL work_mem = '64MB'"))
 
     def counts(self, where: GapFilter) -> list[GapCount]:
-        """Facts by capability, kind, who serves it instead, which constraint we miss and
-        how the story ended, with the number of needs among them (``sum(lead)``)."""
+        """Facts by capability, kind, who serves it instead, which constraint we miss, how
+        the story ended and the coverage (for not_understood: whole or part), with the number
+        of needs among them (``sum(lead)``)."""
         self._room_to_aggregate()
         keys = (
             GapFact.capability,
@@ -472,6 +473,7 @@ class GapFactRepository(Repository):
             GapFact.other_relationship,
             GapFact.missed_constraint,
             func.coalesce(GapFact.outcome, NO_OUTCOME),
+            GapFact.coverage,
         )
         query = (
             select(*keys, func.count(), func.sum(GapFact.lead))
@@ -479,7 +481,7 @@ class GapFactRepository(Repository):
             .group_by(*keys)
         )
         return sort_rows(
-            GapCount(*row[:7], int(row[7] or 0)) for row in self.session.execute(query)
+            GapCount(*row[:8], int(row[8] or 0)) for row in self.session.execute(query)
         )
 
     def kinds(self, where: GapFilter) -> list[KindCount]:
@@ -559,6 +561,7 @@ class GapFactRepository(Repository):
                 GapFact.capability,
                 GapFact.term,
                 GapFact.missed_constraint,
+                GapFact.coverage,
             )
             .where(*self._where(where), GapFact.kind == kind.value)
             .order_by(GapFact.created_at.desc(), GapFact.id.desc())
@@ -571,9 +574,8 @@ class GapFactRepository(Repository):
             RecommendationRecord.interpretation,
         ).join(RecommendationRecord, RecommendationRecord.id == newest.c.recommendation_id)
         gathered: dict[str, dict[str, Any]] = {}
-        for rec_id, capability, term, missed, need_text, interpretation in self.session.execute(
-            query
-        ):
+        rows = self.session.execute(query)
+        for rec_id, capability, term, missed, coverage, need_text, interpretation in rows:
             need = gathered.setdefault(
                 rec_id,
                 {
@@ -582,6 +584,7 @@ class GapFactRepository(Repository):
                     "capabilities": [],
                     "phrases": [],
                     "missed": None,
+                    "in_part": coverage == "part",
                 },
             )
             if capability and capability not in need["capabilities"]:
@@ -597,6 +600,7 @@ class GapFactRepository(Repository):
                 capabilities=tuple(sorted(need["capabilities"])),
                 phrases=tuple(need["phrases"]),
                 missed=need["missed"],
+                in_part=need["in_part"],
             )
             for need in gathered.values()
         ]

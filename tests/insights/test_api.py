@@ -72,6 +72,9 @@ class TestGapKinds:
         not_understood = found[(None, "not_understood")]
         assert "blockchain llamas" in not_understood["examples"]
         assert not_understood["requests"] == body["needs"] == 7
+        # one need not understood at all; the rest had only words beside an understood ask
+        assert not_understood["count"] - not_understood["in_part"] == 1
+        assert found[("payroll", "served_elsewhere")]["in_part"] == 0
         assert ("invoicing", "served") not in found  # served is not a gap
         assert body["count"] == len(body["data"]) == body["total"]
         assert body["new_gaps"] == body["count"]  # nothing before: every gap is new

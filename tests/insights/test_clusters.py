@@ -92,6 +92,25 @@ class TestGrouping:
         assert llama.terms[0] == "llama" or llama.terms[0] == "llamas"
         assert "call" not in llama.terms[:1]
 
+    def test_one_word_beside_an_understood_ask_is_not_clustered(self) -> None:
+        """ "payroll for my team": "team" describes who asks; "a website builder" beside
+        "payroll" may be a second ask, and is clustered."""
+        needs = [
+            NeedReading("not_understood", "payroll for my team", phrases=("team",), in_part=True),
+            NeedReading(
+                "not_understood",
+                "payroll and a website builder",
+                phrases=("website builder",),
+                in_part=True,
+            ),
+            unread("help me write a wedding speech", "write … speech"),
+        ]
+        clusters = cluster_needs(needs)
+        shown = [e for c in clusters for e in c.examples]
+        assert "payroll for my team" not in shown
+        assert "payroll and a website builder" in shown
+        assert sum(c.count for c in clusters) == 2
+
     def test_at_most_five_examples_and_the_limit_holds(self) -> None:
         needs = [unread(f"adopt a llama number {n}", "adopt a llama") for n in range(12)]
         (cluster,) = cluster_needs(needs)

@@ -351,6 +351,60 @@ def test_the_migration_backfills_records_made_before_it(tmp_path: Any) -> None:
         engine.dispose()
 
 
+def test_revision_0004_derives_old_facts_again_with_the_new_kinds(tmp_path: Any) -> None:
+    """A fact written as partly_served because ours missed the region, while a competitor
+    fits, is served_elsewhere after the upgrade, and leads its kind."""
+    engine: Engine = make_engine(f"sqlite:///{tmp_path / 'kinds.db'}")
+    try:
+        upgrade(engine, "0003")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO catalog_versions (id, catalog_version, rules_version, company,"
+                    " documents, rules_texts, content_hash, offering_count, loaded_by,"
+                    " loaded_at, note, active) VALUES (1, 'v', 'r', 'c', '{}', '{}', 'h', 0,"
+                    " 't', '2026-09-07 00:00:00', '', 1)"
+                )
+            )
+            response = (
+                '{"interpreted": {"capabilities": [{"id": "payroll"}], "constraints":'
+                ' {"region": "JP"}, "not_understood": []}, "results": [{"offering":'
+                ' {"id": "kyuyo-cloud", "relationship": "competitor"}, "coverage":'
+                ' [{"capability": "payroll", "status": "full"}]}], "rejected": [],'
+                ' "best_own": {"offering_id": "ours", "rank": null, "does_not_meet":'
+                ' ["region"]}, "unmet": []}'
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO recommendations (id, created_at, channel, need_text, request,"
+                    " interpretation, ranking, unmet, response, catalog_version_id,"
+                    " catalog_version, rules_version, engine_version) VALUES ('rec_1',"
+                    " '2026-09-08 10:00:00.000000', 'api', 'payroll in Japan', '{}', '{}',"
+                    " '[]', '[]', :response, 1, 'v', 'r', 'e')"
+                ),
+                {"response": response},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO gap_facts (recommendation_id, created_at, week, channel,"
+                    " catalog_version_id, kind, capability, missed_constraint, lead) VALUES"
+                    " ('rec_1', '2026-09-08 10:00:00.000000', '2026-09-07', 'api', 1,"
+                    " 'partly_served', 'payroll', 'region', 1)"
+                )
+            )
+        upgrade(engine)
+        with Session(engine) as session:
+            (fact,) = session.scalars(select(models.GapFact)).all()
+            assert (fact.kind, fact.other_offering_id, fact.missed_constraint) == (
+                "served_elsewhere",
+                "kyuyo-cloud",
+                "region",
+            )
+            assert (fact.lead, fact.kind_lead) == (1, 1)
+    finally:
+        engine.dispose()
+
+
 def test_records_written_by_the_outage_buffer_get_their_facts(
     database: Database, session: Session, version_id: int
 ) -> None:

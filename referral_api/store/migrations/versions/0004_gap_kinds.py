@@ -3,7 +3,8 @@
 The kinds changed (issue 18): a capability whose covering offerings all fail a must-have is
 ``unserved`` (it was ``partly_served`` whenever our own offering failed one), a competitor's
 fit where ours fails a must-have is ``served_elsewhere``, and a not-understood fact says
-whether the whole ask or a part of it was not understood. ``kind_lead`` is 1 on one fact per
+whether the whole ask or a part of it was not understood (the report index now holds the
+coverage column, so the report tells the two apart). ``kind_lead`` is 1 on one fact per
 (recommendation, kind), so that the weekly trend sums needs, not facts, from the covering
 index alone. Every record's facts are derived again here (``referral gaps --rebuild`` does
 the same at any later time).
@@ -39,7 +40,12 @@ def upgrade() -> None:
         "gap_facts", sa.Column("kind_lead", sa.Integer(), nullable=False, server_default="0")
     )
     op.drop_index("ix_gap_facts_report", table_name="gap_facts")
-    op.create_index("ix_gap_facts_report", "gap_facts", [*REPORT_COLUMNS, "kind_lead"])
+    # the report's GROUP BY now splits by coverage too (not understood: whole or in part)
+    op.create_index(
+        "ix_gap_facts_report",
+        "gap_facts",
+        [*REPORT_COLUMNS[:-1], "coverage", "lead", "kind_lead"],
+    )
     _derive_again()
 
 
