@@ -95,10 +95,14 @@ class KindCount:
 
 @dataclass(frozen=True)
 class WeekCount:
+    """Facts by ISO week, capability and kind; ``kind_leads`` sums the facts' ``kind_lead``
+    (one per need and kind), so that the rows also give needs per week and kind."""
+
     week: dt.date
     capability: str | None
     kind: str
     count: int
+    kind_leads: int = 0
 
 
 @dataclass(frozen=True)
@@ -151,12 +155,31 @@ def count_kinds(facts: Iterable[GapFact], where: GapFilter) -> list[KindCount]:
 
 def count_weeks(facts: Iterable[GapFact], where: GapFilter) -> list[WeekCount]:
     """Reference for ``GapFactRepository.weekly``."""
-    counter = Counter((f.week, f.capability, f.kind.value) for f in facts if where.matches(f))
-    return sort_rows(WeekCount(*key, n) for key, n in counter.items())
+    counter: Counter[tuple[dt.date, str | None, str]] = Counter()
+    leads: Counter[tuple[dt.date, str | None, str]] = Counter()
+    for f in facts:
+        if where.matches(f):
+            key = (f.week, f.capability, f.kind.value)
+            counter[key] += 1
+            leads[key] += f.kind_lead
+    return sort_rows(WeekCount(*key, n, leads[key]) for key, n in counter.items())
+
+
+def needs_per_week(weekly: Iterable[WeekCount], where: GapFilter) -> list[KindWeekCount]:
+    """Needs and facts per ISO week and kind, from the weekly rows: the same scan of the
+    window gives both (one need's first fact of a kind carries its ``kind_lead``). Under a
+    capability filter, each need has one fact of that capability, so facts are needs."""
+    needs: Counter[tuple[dt.date, str]] = Counter()
+    facts: Counter[tuple[dt.date, str]] = Counter()
+    for row in weekly:
+        key = (row.week, row.kind)
+        facts[key] += row.count
+        needs[key] += row.kind_leads if where.capability is None else row.count
+    return sort_rows(KindWeekCount(*key, needs[key], n) for key, n in facts.items())
 
 
 def count_kind_weeks(facts: Iterable[GapFact], where: GapFilter) -> list[KindWeekCount]:
-    """Reference for ``GapFactRepository.weekly_needs``."""
+    """Reference for :func:`needs_per_week`: distinct recommendations, counted plainly."""
     needs: defaultdict[tuple[dt.date, str], set[str]] = defaultdict(set)
     counted: Counter[tuple[dt.date, str]] = Counter()
     for f in facts:
@@ -354,7 +377,6 @@ class GapSource(Protocol):
     def counts(self, where: GapFilter) -> list[GapCount]: ...
     def kinds(self, where: GapFilter) -> list[KindCount]: ...
     def weekly(self, where: GapFilter) -> list[WeekCount]: ...
-    def weekly_needs(self, where: GapFilter) -> list[KindWeekCount]: ...
     def examples(
         self, where: GapFilter, capability: str | None, kind: GapKind, *, limit: int = 3
     ) -> list[str]: ...
@@ -381,12 +403,13 @@ def gap_report(
     examples: int = 3,
 ) -> GapReport:
     """The ranked gaps of the window, with trends, the previous window and examples."""
+    weekly = source.weekly(where)
     report = build_report(
         where,
         counts=source.counts(where),
         previous=source.kinds(where.previous),
-        weekly=source.weekly(where),
-        kind_weekly=source.weekly_needs(where),
+        weekly=weekly,
+        kind_weekly=needs_per_week(weekly, where),
         kinds=kinds,
         limit=min(limit, MAX_LIMIT),
     )

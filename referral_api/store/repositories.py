@@ -34,7 +34,6 @@ from referral_api.insights.report import (
     GapCount,
     GapFilter,
     KindCount,
-    KindWeekCount,
     WeekCount,
     sort_rows,
 )
@@ -492,33 +491,17 @@ class GapFactRepository(Repository):
         return sort_rows(KindCount(*row) for row in self.session.execute(query))
 
     def weekly(self, where: GapFilter) -> list[WeekCount]:
-        """Facts by ISO week (its Monday), capability and kind."""
+        """Facts by ISO week (its Monday), capability and kind, with the sum of their
+        ``kind_lead`` (needs per week and kind come from these rows: ``needs_per_week``)."""
         self._room_to_aggregate()
         keys = (GapFact.week, GapFact.capability, GapFact.kind)
-        query = select(*keys, func.count()).where(*self._where(where)).group_by(*keys)
-        return sort_rows(WeekCount(*row) for row in self.session.execute(query))
-
-    def weekly_needs(self, where: GapFilter) -> list[KindWeekCount]:
-        """Needs (``sum(kind_lead)``: one fact per recommendation and kind) and facts by ISO
-        week and kind; what the trend chart draws."""
-        self._room_to_aggregate()
-        keys = (GapFact.week, GapFact.kind)
         query = (
-            select(*keys, func.sum(GapFact.kind_lead), func.count())
+            select(*keys, func.count(), func.sum(GapFact.kind_lead))
             .where(*self._where(where))
             .group_by(*keys)
         )
-        if where.capability is not None:
-            # the kind's first fact of a need may be another capability's: count the needs
-            # (few rows: one capability's)
-            query = (
-                select(*keys, func.count(GapFact.recommendation_id.distinct()), func.count())
-                .where(*self._where(where))
-                .group_by(*keys)
-            )
         return sort_rows(
-            KindWeekCount(row[0], row[1], int(row[2] or 0), int(row[3]))
-            for row in self.session.execute(query)
+            WeekCount(*row[:4], int(row[4] or 0)) for row in self.session.execute(query)
         )
 
     def set_outcome(self, recommendation_id: str, outcome: str) -> None:

@@ -21,13 +21,13 @@ from referral_api.insights.report import (
     GapCount,
     GapFilter,
     KindCount,
-    KindWeekCount,
     WeekCount,
     count_facts,
     count_kind_weeks,
     count_kinds,
     count_weeks,
     gap_report,
+    needs_per_week,
 )
 from referral_api.service.recommendations import store_records
 from referral_api.service.recording import RecordBuffer
@@ -107,7 +107,12 @@ def store_history(
         if item["outcome"]:
             outcomes[record_id] = item["outcome"]
         kinds_seen: set[GapKind] = set()
+        capabilities_seen: set[str] = set()
         for index, (capability, kind, other, missed) in enumerate(item["facts"]):
+            if kind is not GapKind.NOT_UNDERSTOOD and capability is not None:
+                if capability in capabilities_seen:
+                    continue  # as derived: one fact per need and capability
+                capabilities_seen.add(capability)
             first_of_kind = kind not in kinds_seen
             kinds_seen.add(kind)
             facts.append(
@@ -161,9 +166,6 @@ class InMemory:
 
     def weekly(self, where: GapFilter) -> list[WeekCount]:
         return count_weeks(self.facts, where)
-
-    def weekly_needs(self, where: GapFilter) -> list[KindWeekCount]:
-        return count_kind_weeks(self.facts, where)
 
     def examples(
         self, where: GapFilter, capability: str | None, kind: GapKind, *, limit: int = 3
@@ -227,7 +229,8 @@ class TestAggregationEqualsReference:
             assert repository.counts(where) == count_facts(facts, where)
             assert repository.kinds(where.previous) == count_kinds(facts, where.previous)
             assert repository.weekly(where) == count_weeks(facts, where)
-            assert repository.weekly_needs(where) == count_kind_weeks(facts, where)
+            weekly = repository.weekly(where)
+            assert needs_per_week(weekly, where) == count_kind_weeks(facts, where)
             report = gap_report(repository, where, examples=0)
             assert report == gap_report(InMemory(facts), where, examples=0)
             if where.capability is None:
