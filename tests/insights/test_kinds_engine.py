@@ -81,6 +81,8 @@ LABELS = (
     Label("help me write a wedding speech", not_understood="whole"),
     Label("translate Klingon poetry and water my plants automatically", not_understood="whole"),
     Label("how do I adopt a llama", not_understood="whole"),
+    # a language the rules do not read: one not-understood fact (it used to leave no gap)
+    Label("給与計算ソフトが必要です", not_understood="whole"),
 )
 
 
