@@ -91,17 +91,20 @@ def _history(
         outcome = (record_id, rnd.choice(outcomes), created) if rnd.random() < 0.1 else None
         ended = outcome[1] if outcome else None
         facts: list[tuple[Any, ...]] = []
+        kinds: set[str] = set()  # kind_lead: 1 on a record's first fact of each kind
         for capability in rnd.sample(capabilities, rnd.choice([1, 1, 2, 3])):
             kind = rnd.choices(KINDS, KIND_WEIGHTS)[0]
-            other = rnd.choice(OTHERS) if kind in ("served_elsewhere", "partly_served") else None
-            miss = rnd.choice(MISSES) if kind == "partly_served" else None
+            other = rnd.choice(OTHERS) if kind == "served_elsewhere" else None
+            miss = rnd.choice(MISSES) if kind in ("served_elsewhere", "unserved") else None
             facts.append((record_id, created, week, channel, segment, region, version_id, kind,
                           capability, None, other[0] if other else None,
-                          other[1] if other else None, miss, 0 if facts else 1, ended))  # fmt: skip
+                          other[1] if other else None, miss, 0 if facts else 1,
+                          int(kind not in kinds), ended))  # fmt: skip
+            kinds.add(kind)
         if rnd.random() < 0.2:
             facts.append((record_id, created, week, channel, segment, region, version_id,
                           "not_understood", None, rnd.choice(NOT_UNDERSTOOD),
-                          None, None, None, 0 if facts else 1, ended))  # fmt: skip
+                          None, None, None, 0 if facts else 1, 1, ended))  # fmt: skip
         yield record, facts, outcome
 
 
@@ -110,7 +113,7 @@ RECORD_COLUMNS = ("id, created_at, channel, need_text, catalog_version_id, reque
                   " engine_version")  # fmt: skip
 FACT_COLUMNS = ("recommendation_id, created_at, week, channel, segment, region,"
                 " catalog_version_id, kind, capability, term, other_offering_id,"
-                " other_relationship, missed_constraint, lead, outcome")  # fmt: skip
+                " other_relationship, missed_constraint, lead, kind_lead, outcome")  # fmt: skip
 OUTCOME_COLUMNS = "recommendation_id, outcome, recorded_at, recorded_by"
 CONSTANTS = ("{}", "{}", "[]", "[]", "{}", "bench", "bench", "bench")
 
@@ -132,7 +135,7 @@ def _seed_sqlite(path: str, records: int, version_id: int, now: dt.datetime) -> 
             f"INSERT INTO recommendations ({RECORD_COLUMNS}) VALUES ({', '.join('?' * 13)})", rows
         )
         connection.executemany(
-            f"INSERT INTO gap_facts ({FACT_COLUMNS}) VALUES ({', '.join('?' * 15)})", facts
+            f"INSERT INTO gap_facts ({FACT_COLUMNS}) VALUES ({', '.join('?' * 16)})", facts
         )
         connection.executemany(
             f"INSERT INTO outcomes ({OUTCOME_COLUMNS}) VALUES (?, ?, ?, 'bench')", outcomes

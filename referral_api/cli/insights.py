@@ -112,30 +112,31 @@ def gaps(
             typer.echo(f"rebuilt {count} gap fact(s) from {records} record(s)", err=True)
         report = gap_report(facts, where, kinds=query.kinds(), limit=query.limit)
         version = CatalogVersionRepository(session).active()
-        labels = (
-            {c.id: c.label for c in rebuild(version).catalog.capabilities.values()}
-            if version is not None
-            else {}
-        )
+        catalog = rebuild(version).catalog if version is not None else None
+        labels = {c.id: c.label for c in catalog.capabilities.values()} if catalog else {}
+        names = {o.id: o.name for o in catalog.offerings} if catalog else {}
     if as_csv:
-        sys.stdout.write(gaps_csv(report, labels))
+        sys.stdout.write(gaps_csv(report, labels, names))
         return
     if as_json:
-        typer.echo(gaps_public(report, labels).model_dump_json(indent=2))
+        typer.echo(gaps_public(report, labels, names).model_dump_json(indent=2))
         return
-    _print_gaps(report, labels)
+    _print_gaps(report, labels, names)
 
 
-def _print_gaps(report: GapReport, labels: dict[str, str]) -> None:
+def _print_gaps(report: GapReport, labels: dict[str, str], names: dict[str, str]) -> None:
+    from referral_api.insights.gaps import constraint_label
+
     where = report.where
     typer.echo(
         f"gaps {where.since:%Y-%m-%d %H:%M} – {where.until:%Y-%m-%d %H:%M} UTC: "
-        f"{report.needs} need(s), {report.total_gaps} gap(s), {len(report.new_gaps)} new"
+        f"{report.needs} need(s), {report.total_gaps} gap(s), {len(report.new_gaps)} new; "
+        "counts are needs"
     )
     if not report.gaps:
         typer.echo("no gaps in this window")
         return
-    header = f"{'kind':<17} {'capability':<24} {'count':>6} {'share':>6} {'prev':>5}  details"
+    header = f"{'kind':<17} {'capability':<24} {'needs':>6} {'share':>6} {'prev':>5}  details"
     typer.echo(header)
     typer.echo("-" * len(header))
     for gap in report.gaps:
@@ -144,11 +145,17 @@ def _print_gaps(report: GapReport, labels: dict[str, str]) -> None:
         if gap.served_by:
             details.append(
                 "by "
-                + ", ".join(f"{s.name} ({s.relationship}) {s.count}" for s in gap.served_by[:3])
+                + ", ".join(
+                    f"{names.get(s.name, s.name)} ({s.relationship}) {s.count}"
+                    for s in gap.served_by[:3]
+                )
             )
         if gap.missed_constraints:
             details.append(
-                "misses " + ", ".join(f"{s.name} {s.count}" for s in gap.missed_constraints[:3])
+                "misses "
+                + ", ".join(
+                    f"{constraint_label(s.name)} {s.count}" for s in gap.missed_constraints[:3]
+                )
             )
         if gap.examples:
             details.append(f"e.g. {gap.examples[0][:60]!r}")

@@ -35,13 +35,20 @@ def neutralise(cell: object) -> str:
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
-def _shares(shares: tuple[Share, ...]) -> str:
-    return "; ".join(f"{s.name} ({s.relationship}) {s.count}" if s.relationship else
-                     f"{s.name} {s.count}" for s in shares)  # fmt: skip
+def _shares(shares: tuple[Share, ...], names: Mapping[str, str] | None = None) -> str:
+    def name(share: Share) -> str:
+        return names.get(share.name, share.name) if names is not None else share.name
+
+    return "; ".join(f"{name(s)} ({s.relationship}) {s.count}" if s.relationship else
+                     f"{name(s)} {s.count}" for s in shares)  # fmt: skip
 
 
-def gaps_csv(report: GapReport, labels: Mapping[str, str]) -> str:
-    """One row per gap, in the report's order, every cell neutralised."""
+def gaps_csv(
+    report: GapReport, labels: Mapping[str, str], names: Mapping[str, str] | None = None
+) -> str:
+    """One row per gap, in the report's order, every cell neutralised. The columns are those
+    of ``HEADER`` whatever the kinds; ``served_by`` names offerings by ``names`` (offering id
+    → name; an id the catalogue no longer lists stays an id)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
@@ -55,7 +62,7 @@ def gaps_csv(report: GapReport, labels: Mapping[str, str]) -> str:
             f"{gap.share:.3f}",
             gap.previous_count,
             "yes" if gap.is_new else "no",
-            _shares(gap.served_by),
+            _shares(gap.served_by, names or {}),
             _shares(gap.missed_constraints),
             _shares(gap.outcomes),
             gap.examples[0] if gap.examples else "",

@@ -8,23 +8,26 @@ written with a record and facts rebuilt from old records are the same. Kinds, pe
 capability:
 
 ``unserved``
-    requested, and nothing covers it: no active offering in the catalogue (the record's
-    ``unmet``), or no offering that meets the customer's must-haves while ours does not come
-    close either (``missed_constraint`` then names the nearest miss of the others).
-``partly_served``
-    our best offering misses a hard constraint (``missed_constraint`` names which: region,
-    platforms, budget, compliance, …, from ``best_own.does_not_meet``; ``unstated`` only for
-    old responses that do not show it), or it
-    is the best fit but covers the capability only in part (``coverage``: partial, through a
-    narrower or broader capability, related only).
+    requested, and nothing serves it: no active offering in the catalogue covers it (the
+    record's ``unmet``), or every offering that covers it fails one of the customer's
+    must-haves (no ranked fit covers it; ``missed_constraint`` names the must-have the
+    rejected candidates fail most often: region, platforms, budget, compliance, …).
 ``served_elsewhere``
-    covered, but the best fit for it is not ours (``other_offering_id`` says whose).
+    a ranked fit covers it, and the best one that does is not ours (``other_offering_id``
+    says whose). When our best offering fails a must-have, ``missed_constraint`` names it
+    (from ``best_own.does_not_meet``; ``unstated`` only for old responses that do not show
+    it); ``coverage`` says how our own fit covers it, when ours is ranked.
+``partly_served``
+    our own offering is the best fit for it, but covers it only in part (``coverage``:
+    partial, through a narrower or broader capability, related only).
 ``served``
     our own offering is the best fit for it and covers it fully. Not a gap; kept so that a
     gap's share of all requests for a capability can be computed.
 ``not_understood``
     parts of the need the engine could not map to any capability (``term``: the phrases,
-    joined with " … "); one fact per need. A need whose central ask was not understood
+    joined with " … "); one fact per need, never a capability's. ``coverage`` is ``whole``
+    when the central ask itself was not understood, ``part`` when the ask was understood but
+    some words of it were not (the engine lists them). A need whose central ask was not understood
     (``ask_understood`` false) yields this fact alone: the capabilities read in its context
     are not demand, nor is any capability read only in the context of a need (``central``
     false).
@@ -34,12 +37,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from referral_api.domain import CoverageStatus, RecommendationRecord, Relationship
+from referral_api.domain.constraint_kinds import KIND_OF
 
 TERM_MAX = 200
 OWN = Relationship.OWN
@@ -86,6 +91,8 @@ class GapFact:
     coverage: str | None = None
     #: 1 on exactly one fact of each recommendation (so a sum counts needs, not facts)
     lead: int = 0
+    #: 1 on exactly one fact of each (recommendation, kind): a sum counts needs of a kind
+    kind_lead: int = 0
     #: how the story ended, once an outcome is recorded (``OutcomeRepository`` sets it)
     outcome: str | None = None
 
@@ -108,6 +115,7 @@ class GapFact:
             "missed_constraint": self.missed_constraint,
             "coverage": self.coverage,
             "lead": self.lead,
+            "kind_lead": self.kind_lead,
             "outcome": self.outcome,
         }
 
@@ -127,6 +135,14 @@ def iso_week(monday: dt.date) -> str:
 def constraint_kind(verdict_name: str) -> str:
     """``must_have:payroll`` → ``must_have``; ``region`` → ``region``."""
     return verdict_name.split(":", 1)[0]
+
+
+def constraint_label(kind: str) -> str:
+    """What a person calls a missed constraint kind: ``budget_monthly`` → ``budget``."""
+    if kind == "unstated":
+        return "a must-have (not recorded which)"
+    spec = KIND_OF.get(kind)
+    return spec.label if spec else kind.replace("_", " ")
 
 
 def _first_failed(names: Sequence[str]) -> str | None:
@@ -169,7 +185,12 @@ def derive_gap_facts(record: RecommendationRecord) -> list[GapFact]:
         own_failed = _first_failed(best_own.does_not_meet)
         own_failed = own_failed or (_first_failed(shown.does_not_meet) if shown else None)
         own_failed = own_failed or "unstated"
-    nearest_miss = _first_failed(rejected[0].does_not_meet) if rejected else None
+    # which must-have keeps the others out: the one the rejected candidates fail most often
+    # (the first-shown candidate's breaks a tie)
+    failures = Counter(
+        constraint_kind(name) for shown in rejected for name in shown.does_not_meet[:1]
+    )
+    must_have_missed = max(failures, key=failures.__getitem__) if failures else None
 
     facts: list[GapFact] = []
     seen: set[str] = set()
@@ -183,29 +204,17 @@ def derive_gap_facts(record: RecommendationRecord) -> list[GapFact]:
         if capability in seen:
             continue
         seen.add(capability)
-        best = next((f for f in results if f.coverage_of(capability) != MISSING), None)
-        if capability in unmet:
+        if capability in unmet:  # nothing in the catalogue covers it
             facts.append(fact(GapKind.UNSERVED, capability=capability, own_offering_id=own_id))
             continue
-        if own_failed is not None:
-            facts.append(
-                fact(
-                    GapKind.PARTLY_SERVED,
-                    capability=capability,
-                    own_offering_id=own_id,
-                    other_offering_id=best.offering_id if best else None,
-                    other_relationship=best.relationship.value if best else None,
-                    missed_constraint=own_failed,
-                )
-            )
-            continue
+        best = next((f for f in results if f.coverage_of(capability) != MISSING), None)
         if best is None:  # something covers it, but nothing that meets the must-haves
             facts.append(
                 fact(
                     GapKind.UNSERVED,
                     capability=capability,
                     own_offering_id=own_id,
-                    missed_constraint=nearest_miss,
+                    missed_constraint=must_have_missed or own_failed,
                 )
             )
             continue
@@ -213,25 +222,21 @@ def derive_gap_facts(record: RecommendationRecord) -> list[GapFact]:
         if best.relationship == OWN:
             kind = GapKind.SERVED if status == "full" else GapKind.PARTLY_SERVED
             facts.append(
-                fact(
-                    kind,
-                    capability=capability,
-                    own_offering_id=best.offering_id,
-                    coverage=status,
-                )
+                fact(kind, capability=capability, own_offering_id=best.offering_id, coverage=status)
             )
-        else:
-            own_fit = next((f for f in results if f.offering_id == own_id), None)
-            facts.append(
-                fact(
-                    GapKind.SERVED_ELSEWHERE,
-                    capability=capability,
-                    own_offering_id=own_id,
-                    other_offering_id=best.offering_id,
-                    other_relationship=best.relationship.value,
-                    coverage=own_fit.coverage_of(capability).value if own_fit else None,
-                )
+            continue
+        own_fit = next((f for f in results if f.offering_id == own_id), None)
+        facts.append(
+            fact(
+                GapKind.SERVED_ELSEWHERE,
+                capability=capability,
+                own_offering_id=own_id,
+                other_offering_id=best.offering_id,
+                other_relationship=best.relationship.value,
+                missed_constraint=own_failed,
+                coverage=own_fit.coverage_of(capability).value if own_fit else None,
             )
+        )
     terms: list[str] = []
     for phrase in record.not_understood:
         term = " ".join(phrase.split())
@@ -239,7 +244,12 @@ def derive_gap_facts(record: RecommendationRecord) -> list[GapFact]:
             terms.append(term)
     if terms or not understood:  # one fact per need, so that counts are needs, not phrases
         joined = " … ".join(terms)[:TERM_MAX] if terms else None
-        facts.append(fact(GapKind.NOT_UNDERSTOOD, term=joined))
-    if facts:
-        facts[0] = dataclasses.replace(facts[0], lead=1)
+        # whole: the ask itself was not understood; part: the ask was, some words were not
+        extent = "part" if understood else "whole"
+        facts.append(fact(GapKind.NOT_UNDERSTOOD, term=joined, coverage=extent))
+    kinds_seen: set[GapKind] = set()
+    for index, made in enumerate(facts):
+        first = made.kind not in kinds_seen
+        kinds_seen.add(made.kind)
+        facts[index] = dataclasses.replace(made, lead=int(index == 0), kind_lead=int(first))
     return facts

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Protocol, TypeVar
 
-from referral_api.insights.clusters import Cluster, cluster_texts
+from referral_api.insights.clusters import Cluster, NeedReading, cluster_needs
 from referral_api.insights.gaps import GAP_KINDS, GapFact, GapKind, iso_week
 
 OUTCOMES = ("accepted", "referred_elsewhere", "declined", "no_answer")
@@ -78,6 +78,8 @@ class GapCount:
     other_relationship: str | None
     missed_constraint: str | None
     outcome: str  # one of OUTCOMES, or NO_OUTCOME while none is recorded
+    #: how the fact's capability is covered; for not_understood, ``whole`` or ``part``
+    coverage: str | None
     count: int
     leads: int
 
@@ -93,17 +95,32 @@ class KindCount:
 
 @dataclass(frozen=True)
 class WeekCount:
+    """Facts by ISO week, capability and kind; ``kind_leads`` sums the facts' ``kind_lead``
+    (one per need and kind), so that the rows also give needs per week and kind."""
+
     week: dt.date
     capability: str | None
     kind: str
     count: int
+    kind_leads: int = 0
+
+
+@dataclass(frozen=True)
+class KindWeekCount:
+    """Needs (distinct recommendations) and facts by ISO week and kind: the trend's unit is
+    the need, so that a need with two unserved capabilities is one unserved need that week."""
+
+    week: dt.date
+    kind: str
+    needs: int
+    facts: int
 
 
 def _key(value: str | None) -> str:
     return value or ""
 
 
-Row = TypeVar("Row", "GapCount", "KindCount", "WeekCount")
+Row = TypeVar("Row", "GapCount", "KindCount", "WeekCount", "KindWeekCount")
 
 
 def sort_rows(rows: Iterable[Row]) -> list[Row]:
@@ -118,12 +135,13 @@ def sort_rows(rows: Iterable[Row]) -> list[Row]:
 
 def count_facts(facts: Iterable[GapFact], where: GapFilter) -> list[GapCount]:
     """Reference for ``GapFactRepository.counts``: the same rows, in the same order."""
-    counts: Counter[tuple[str | None, str, str | None, str | None, str | None, str]] = Counter()
-    leads: Counter[tuple[str | None, str, str | None, str | None, str | None, str]] = Counter()
+    Key = tuple[str | None, str, str | None, str | None, str | None, str, str | None]
+    counts: Counter[Key] = Counter()
+    leads: Counter[Key] = Counter()
     for f in facts:
         if where.matches(f):
             key = (f.capability, f.kind.value, f.other_offering_id, f.other_relationship,
-                   f.missed_constraint, f.outcome or NO_OUTCOME)  # fmt: skip
+                   f.missed_constraint, f.outcome or NO_OUTCOME, f.coverage)  # fmt: skip
             counts[key] += 1
             leads[key] += f.lead
     return sort_rows(GapCount(*key, n, leads[key]) for key, n in counts.items())
@@ -137,8 +155,38 @@ def count_kinds(facts: Iterable[GapFact], where: GapFilter) -> list[KindCount]:
 
 def count_weeks(facts: Iterable[GapFact], where: GapFilter) -> list[WeekCount]:
     """Reference for ``GapFactRepository.weekly``."""
-    counter = Counter((f.week, f.capability, f.kind.value) for f in facts if where.matches(f))
-    return sort_rows(WeekCount(*key, n) for key, n in counter.items())
+    counter: Counter[tuple[dt.date, str | None, str]] = Counter()
+    leads: Counter[tuple[dt.date, str | None, str]] = Counter()
+    for f in facts:
+        if where.matches(f):
+            key = (f.week, f.capability, f.kind.value)
+            counter[key] += 1
+            leads[key] += f.kind_lead
+    return sort_rows(WeekCount(*key, n, leads[key]) for key, n in counter.items())
+
+
+def needs_per_week(weekly: Iterable[WeekCount], where: GapFilter) -> list[KindWeekCount]:
+    """Needs and facts per ISO week and kind, from the weekly rows: the same scan of the
+    window gives both (one need's first fact of a kind carries its ``kind_lead``). Under a
+    capability filter, each need has one fact of that capability, so facts are needs."""
+    needs: Counter[tuple[dt.date, str]] = Counter()
+    facts: Counter[tuple[dt.date, str]] = Counter()
+    for row in weekly:
+        key = (row.week, row.kind)
+        facts[key] += row.count
+        needs[key] += row.kind_leads if where.capability is None else row.count
+    return sort_rows(KindWeekCount(*key, needs[key], n) for key, n in facts.items())
+
+
+def count_kind_weeks(facts: Iterable[GapFact], where: GapFilter) -> list[KindWeekCount]:
+    """Reference for :func:`needs_per_week`: distinct recommendations, counted plainly."""
+    needs: defaultdict[tuple[dt.date, str], set[str]] = defaultdict(set)
+    counted: Counter[tuple[dt.date, str]] = Counter()
+    for f in facts:
+        if where.matches(f):
+            needs[(f.week, f.kind.value)].add(f.recommendation_id)
+            counted[(f.week, f.kind.value)] += 1
+    return sort_rows(KindWeekCount(*key, len(needs[key]), n) for key, n in counted.items())
 
 
 @dataclass(frozen=True)
@@ -163,6 +211,8 @@ class Gap:
     missed_constraints: tuple[Share, ...] = ()
     outcomes: tuple[Share, ...] = ()
     examples: tuple[str, ...] = ()
+    #: not_understood only: the needs whose ask was understood, but some words of it were not
+    in_part: int = 0
 
     @property
     def share(self) -> float:
@@ -184,13 +234,28 @@ class TrendPoint:
 
 
 @dataclass(frozen=True)
+class KindTrendPoint:
+    """One ISO week of one kind: how many needs had a gap of that kind, and how many gap
+    facts they made (a need asking for two unserved capabilities makes two)."""
+
+    week: dt.date
+    label: str  # ISO week, e.g. 2026-W48
+    kind: GapKind
+    needs: int
+    facts: int
+
+
+@dataclass(frozen=True)
 class GapReport:
     where: GapFilter
     needs: int
     gaps: tuple[Gap, ...]
     total_gaps: int
+    #: per gap (capability and kind) and week: needs with that gap (one fact per need each)
     trend: tuple[TrendPoint, ...]
     weeks: tuple[dt.date, ...] = field(default=())
+    #: per kind and week, every gap of the kind (not only the shown ones): needs and facts
+    kind_trend: tuple[KindTrendPoint, ...] = ()
 
     @property
     def new_gaps(self) -> tuple[Gap, ...]:
@@ -218,6 +283,7 @@ def build_report(
     counts: Sequence[GapCount],
     previous: Sequence[KindCount],
     weekly: Sequence[WeekCount],
+    kind_weekly: Sequence[KindWeekCount] = (),
     kinds: Sequence[GapKind] = GAP_KINDS,
     limit: int = 50,
 ) -> GapReport:
@@ -229,6 +295,7 @@ def build_report(
     else:
         needs = sum(row.count for row in counts)
     totals: Counter[tuple[str | None, str]] = Counter()
+    in_part: Counter[tuple[str | None, str]] = Counter()
     requests: Counter[str | None] = Counter()
     served_by: defaultdict[tuple[str | None, str], Counter[tuple[str, str | None]]]
     served_by = defaultdict(Counter)
@@ -246,6 +313,8 @@ def build_report(
         if row.missed_constraint is not None:
             missed[key][(row.missed_constraint, None)] += row.count
         ended[key][(row.outcome, None)] += row.count
+        if row.kind == GapKind.NOT_UNDERSTOOD.value and row.coverage == "part":
+            in_part[key] += row.count
     before: Counter[tuple[str | None, str]] = Counter()
     for kind_row in previous:
         before[(kind_row.capability, kind_row.kind)] += kind_row.count
@@ -265,6 +334,7 @@ def build_report(
             served_by=_shares(served_by[(capability, kind)]),
             missed_constraints=_shares(missed[(capability, kind)]),
             outcomes=_shares(ended[(capability, kind)]),
+            in_part=in_part[(capability, kind)],
         )
         for capability, kind in keys[:limit]
     )
@@ -274,6 +344,11 @@ def build_report(
         for w in sort_rows(weekly)
         if (w.capability, w.kind) in shown
     )
+    kind_trend = tuple(
+        KindTrendPoint(w.week, iso_week(w.week), GapKind(w.kind), w.needs, w.facts)
+        for w in sort_rows(kind_weekly)
+        if w.kind in wanted
+    )
     return GapReport(
         where=where,
         needs=needs,
@@ -281,6 +356,7 @@ def build_report(
         total_gaps=len(keys),
         trend=trend,
         weeks=weeks_between(where.since, where.until),
+        kind_trend=kind_trend,
     )
 
 
@@ -304,7 +380,9 @@ class GapSource(Protocol):
     def examples(
         self, where: GapFilter, capability: str | None, kind: GapKind, *, limit: int = 3
     ) -> list[str]: ...
-    def texts(self, where: GapFilter, kind: GapKind, *, limit: int = 2000) -> list[str]: ...
+    def readings(
+        self, where: GapFilter, kind: GapKind, *, limit: int = 2000
+    ) -> list[NeedReading]: ...
 
 
 def default_window(
@@ -325,11 +403,13 @@ def gap_report(
     examples: int = 3,
 ) -> GapReport:
     """The ranked gaps of the window, with trends, the previous window and examples."""
+    weekly = source.weekly(where)
     report = build_report(
         where,
         counts=source.counts(where),
         previous=source.kinds(where.previous),
-        weekly=source.weekly(where),
+        weekly=weekly,
+        kind_weekly=needs_per_week(weekly, where),
         kinds=kinds,
         limit=min(limit, MAX_LIMIT),
     )
@@ -350,14 +430,19 @@ def gap_clusters(
     where: GapFilter,
     *,
     kinds: Sequence[GapKind] = CLUSTERED,
+    labels: Mapping[str, str] | None = None,
+    stopwords: frozenset[str] = frozenset(),
     limit: int = 20,
     sample: int = 2000,
 ) -> list[Cluster]:
-    """Clusters of similar needs for the unserved and not-understood gaps, largest first."""
+    """Clusters of similar needs for the unserved and not-understood gaps, largest first,
+    grouped on what the engine read in them (see ``insights/clusters.py``)."""
     clusters: list[Cluster] = []
     for kind in CLUSTERED:
         if kind in kinds:
-            texts = source.texts(where, kind, limit=sample)
-            clusters.extend(cluster_texts(texts, kind=kind.value, limit=limit))
-    clusters.sort(key=lambda c: (-c.count, c.kind, c.representative.casefold()))
+            readings = source.readings(where, kind, limit=sample)
+            clusters.extend(
+                cluster_needs(readings, labels=labels, stopwords=stopwords, limit=limit)
+            )
+    clusters.sort(key=lambda c: (-c.count, c.kind, c.terms, c.representative.casefold()))
     return clusters[:limit]

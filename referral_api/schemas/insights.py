@@ -14,7 +14,7 @@ from pydantic import (
 
 from referral_api.errors import InputError
 from referral_api.insights.clusters import Cluster
-from referral_api.insights.gaps import GAP_KINDS, GapKind
+from referral_api.insights.gaps import GAP_KINDS, GapKind, constraint_label
 from referral_api.insights.report import GapFilter, GapReport, default_window
 from referral_api.schemas.common import (
     Body,
@@ -113,14 +113,21 @@ class GapQuery(Body):
 
 class OfferingShare(Schema):
     offering_id: str = described("Who serves it instead.", "pay-rival")
+    name: str = described(
+        "Its name in the active catalogue (its id when the catalogue no longer lists it).",
+        "PayRival",
+    )
     relationship: str | None = described("Our relationship to it.", "competitor")
     count: int = described("How often it was the best fit instead.", 12)
 
 
 class ConstraintShare(Schema):
     constraint: str = described(
-        "The hard constraint our best offering missed (region, platform, budget, …).", "region"
+        "The must-have missed: by our best offering (served_elsewhere), or by every offering "
+        "that covers the capability (unserved): region, platforms, budget_monthly, …",
+        "region",
     )
+    label: str = described("What a person calls it.", "region")
     count: int = described("How often.", 7)
 
 
@@ -159,6 +166,11 @@ class GapPublic(Schema):
         "Newest needs behind the gap, in the customers' words (redacted when stored).",
         ["payroll for contractors in Mexico"],
     )
+    in_part: int = described(
+        "not_understood only: of `count`, the needs whose ask was understood but some words "
+        "beside it were not (the rest were not understood at all); 0 for other kinds.",
+        0,
+    )
 
 
 class TrendPointPublic(Schema):
@@ -167,6 +179,19 @@ class TrendPointPublic(Schema):
     capability: str | None = described("Capability (null for not_understood).", "payroll")
     kind: GapKindParam = described("Gap kind.", "unserved")
     count: int = described("Needs with this gap that week.", 9)
+
+
+class KindTrendPublic(Schema):
+    week: str = described("ISO week.", "2026-W48")
+    start: dt.date = described("Its Monday.", "2026-11-23")
+    kind: GapKindParam = described("Gap kind.", "unserved")
+    needs: int = described(
+        "Needs (distinct recommendations) with at least one gap of this kind that week.", 9
+    )
+    facts: int = described(
+        "Gap facts of this kind that week (a need asking for two unserved capabilities makes two).",
+        11,
+    )
 
 
 class GapsPublic(Schema):
@@ -180,7 +205,14 @@ class GapsPublic(Schema):
     count: int = described("Gaps returned.", 12)
     total: int = described("Gaps matching (before the limit).", 12)
     new_gaps: int = described("How many of the returned gaps are new.", 2)
-    trend: list[TrendPointPublic] = described("Weekly counts of the returned gaps.", [])
+    trend: list[TrendPointPublic] = described(
+        "Weekly counts of the returned gaps: needs with that gap (capability and kind).", []
+    )
+    needs_trend: list[KindTrendPublic] = described(
+        "Needs (and, labelled as such, facts) per week and kind, over every gap of the kinds "
+        "asked for, not only the returned ones.",
+        [],
+    )
 
 
 class ClusterPublic(Schema):
@@ -192,6 +224,11 @@ class ClusterPublic(Schema):
     examples: list[str] = described(
         "Up to 5 phrasings.", ["payroll for contractors in Mexico", "pay Mexican contractors"]
     )
+    terms: list[str] = described(
+        "What sets the cluster apart: the capabilities, words or missed must-have most "
+        "frequent in it and rarest outside it.",
+        ["Contractor payments", "fails region"],
+    )
 
 
 class ClustersPublic(Schema):
@@ -201,8 +238,14 @@ class ClustersPublic(Schema):
     count: int = described("Clusters returned.", 3)
 
 
-def gaps_public(report: GapReport, labels: Mapping[str, str]) -> GapsPublic:
-    """The v1 body of a gap report (``labels``: capability id → label of the active catalogue)."""
+def gaps_public(
+    report: GapReport,
+    labels: Mapping[str, str],
+    names: Mapping[str, str] | None = None,
+) -> GapsPublic:
+    """The v1 body of a gap report (``labels``: capability id → label, ``names``: offering id
+    → name, both of the active catalogue)."""
+    names = names or {}
     return GapsPublic(
         since=report.where.since,
         until=report.where.until,
@@ -219,14 +262,23 @@ def gaps_public(report: GapReport, labels: Mapping[str, str]) -> GapsPublic:
                 previous_count=g.previous_count,
                 new=g.is_new,
                 served_by=[
-                    OfferingShare(offering_id=s.name, relationship=s.relationship, count=s.count)
+                    OfferingShare(
+                        offering_id=s.name,
+                        name=names.get(s.name, s.name),
+                        relationship=s.relationship,
+                        count=s.count,
+                    )
                     for s in g.served_by
                 ],
                 missed_constraints=[
-                    ConstraintShare(constraint=s.name, count=s.count) for s in g.missed_constraints
+                    ConstraintShare(
+                        constraint=s.name, label=constraint_label(s.name), count=s.count
+                    )
+                    for s in g.missed_constraints
                 ],
                 outcomes=[OutcomeShare(outcome=s.name, count=s.count) for s in g.outcomes],
                 examples=list(g.examples),
+                in_part=g.in_part,
             )
             for g in report.gaps
         ],
@@ -242,6 +294,16 @@ def gaps_public(report: GapReport, labels: Mapping[str, str]) -> GapsPublic:
                 count=p.count,
             )
             for p in report.trend
+        ],
+        needs_trend=[
+            KindTrendPublic(
+                week=p.label,
+                start=p.week,
+                kind=GapKindParam(p.kind.value),
+                needs=p.needs,
+                facts=p.facts,
+            )
+            for p in report.kind_trend
         ],
     )
 
@@ -259,6 +321,7 @@ def clusters_public(
                 count=c.count,
                 representative=c.representative,
                 examples=list(c.examples),
+                terms=list(c.terms),
             )
             for c in clusters
         ],

@@ -245,6 +245,8 @@ class GapFact(Base):
     coverage: Mapped[str | None] = mapped_column(String(20))
     #: 1 on one fact per recommendation: ``sum(lead)`` counts needs without a DISTINCT
     lead: Mapped[int] = mapped_column(Integer, default=0)
+    #: 1 on one fact per (recommendation, kind): ``sum(kind_lead)`` counts needs of a kind
+    kind_lead: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: the recommendation's outcome, copied here when it is recorded (no join to report it)
     outcome: Mapped[str | None] = mapped_column(String(30))
 
@@ -260,7 +262,9 @@ class GapFact(Base):
             "other_relationship",
             "missed_constraint",
             "outcome",
+            "coverage",
             "lead",
+            "kind_lead",
         ),
         # examples and clusters: the newest facts of one kind (and capability)
         Index("ix_gap_facts_kind_capability_created_at", "kind", "capability", "created_at"),

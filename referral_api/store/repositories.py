@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from referral_api.domain import RecommendationRecord as DomainRecord
 from referral_api.errors import Conflict
+from referral_api.insights.clusters import NeedReading
 from referral_api.insights.gaps import GapKind, derive_gap_facts
 from referral_api.insights.report import (
     NO_OUTCOME,
@@ -460,8 +461,9 @@ class GapFactRepository(Repository):
             self.session.execute(text("SET LOCAL work_mem = '64MB'"))
 
     def counts(self, where: GapFilter) -> list[GapCount]:
-        """Facts by capability, kind, who serves it instead, which constraint we miss and
-        how the story ended, with the number of needs among them (``sum(lead)``)."""
+        """Facts by capability, kind, who serves it instead, which constraint we miss, how
+        the story ended and the coverage (for not_understood: whole or part), with the number
+        of needs among them (``sum(lead)``)."""
         self._room_to_aggregate()
         keys = (
             GapFact.capability,
@@ -470,6 +472,7 @@ class GapFactRepository(Repository):
             GapFact.other_relationship,
             GapFact.missed_constraint,
             func.coalesce(GapFact.outcome, NO_OUTCOME),
+            GapFact.coverage,
         )
         query = (
             select(*keys, func.count(), func.sum(GapFact.lead))
@@ -477,7 +480,7 @@ class GapFactRepository(Repository):
             .group_by(*keys)
         )
         return sort_rows(
-            GapCount(*row[:7], int(row[7] or 0)) for row in self.session.execute(query)
+            GapCount(*row[:8], int(row[8] or 0)) for row in self.session.execute(query)
         )
 
     def kinds(self, where: GapFilter) -> list[KindCount]:
@@ -488,11 +491,18 @@ class GapFactRepository(Repository):
         return sort_rows(KindCount(*row) for row in self.session.execute(query))
 
     def weekly(self, where: GapFilter) -> list[WeekCount]:
-        """Facts by ISO week (its Monday), capability and kind."""
+        """Facts by ISO week (its Monday), capability and kind, with the sum of their
+        ``kind_lead`` (needs per week and kind come from these rows: ``needs_per_week``)."""
         self._room_to_aggregate()
         keys = (GapFact.week, GapFact.capability, GapFact.kind)
-        query = select(*keys, func.count()).where(*self._where(where)).group_by(*keys)
-        return sort_rows(WeekCount(*row) for row in self.session.execute(query))
+        query = (
+            select(*keys, func.count(), func.sum(GapFact.kind_lead))
+            .where(*self._where(where))
+            .group_by(*keys)
+        )
+        return sort_rows(
+            WeekCount(*row[:4], int(row[4] or 0)) for row in self.session.execute(query)
+        )
 
     def set_outcome(self, recommendation_id: str, outcome: str) -> None:
         """Copy a recorded outcome onto the recommendation's facts."""
@@ -524,26 +534,56 @@ class GapFactRepository(Repository):
                 needs.append(need)
         return needs[:limit]
 
-    def texts(self, where: GapFilter, kind: GapKind, *, limit: int = 2000) -> list[str]:
-        """What customers said behind the newest ``limit`` facts of ``kind``: the phrases
-        nothing understood (``not_understood``), otherwise the need texts."""
-        if kind is GapKind.NOT_UNDERSTOOD:
-            phrases = (
-                select(GapFact.term)
-                .where(*self._where(where), GapFact.kind == kind.value)
-                .order_by(GapFact.created_at.desc(), GapFact.id.desc())
-                .limit(limit)
-            )
-            return [term for term in self.session.scalars(phrases) if term]
+    def readings(self, where: GapFilter, kind: GapKind, *, limit: int = 2000) -> list[NeedReading]:
+        """What the engine read in the newest needs (at most ``limit`` facts) with a gap of
+        ``kind``, one reading per need: its capabilities of that kind, the phrases nothing
+        understood, the missed must-have, its language and the customer's (redacted) words."""
         newest = (
-            select(GapFact.recommendation_id, func.max(GapFact.created_at).label("at"))
+            select(
+                GapFact.recommendation_id,
+                GapFact.capability,
+                GapFact.term,
+                GapFact.missed_constraint,
+                GapFact.coverage,
+            )
             .where(*self._where(where), GapFact.kind == kind.value)
-            .group_by(GapFact.recommendation_id)
-            .order_by(func.max(GapFact.created_at).desc(), GapFact.recommendation_id.desc())
+            .order_by(GapFact.created_at.desc(), GapFact.id.desc())
             .limit(limit)
             .subquery()
         )
-        query = select(RecommendationRecord.need_text).join(
-            newest, newest.c.recommendation_id == RecommendationRecord.id
-        )
-        return list(self.session.scalars(query))
+        query = select(
+            newest,
+            RecommendationRecord.need_text,
+            RecommendationRecord.interpretation,
+        ).join(RecommendationRecord, RecommendationRecord.id == newest.c.recommendation_id)
+        gathered: dict[str, dict[str, Any]] = {}
+        rows = self.session.execute(query)
+        for rec_id, capability, term, missed, coverage, need_text, interpretation in rows:
+            need = gathered.setdefault(
+                rec_id,
+                {
+                    "text": need_text or "",
+                    "language": str((interpretation or {}).get("language") or "en"),
+                    "capabilities": [],
+                    "phrases": [],
+                    "missed": None,
+                    "in_part": coverage == "part",
+                },
+            )
+            if capability and capability not in need["capabilities"]:
+                need["capabilities"].append(capability)
+            if term:
+                need["phrases"].extend(p for p in term.split(" … ") if p)
+            need["missed"] = need["missed"] or missed
+        return [
+            NeedReading(
+                kind=kind.value,
+                text=need["text"],
+                language=need["language"],
+                capabilities=tuple(sorted(need["capabilities"])),
+                phrases=tuple(need["phrases"]),
+                missed=need["missed"],
+                in_part=need["in_part"],
+            )
+            for need in gathered.values()
+        ]

@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, Response
 from referral_api.errors import ReferralError
 from referral_api.http.deps import EngineDep, EngineHolderDep, NowDep, SessionDep, SettingsDep
 from referral_api.insights.export import gaps_csv
-from referral_api.service.gaps import capability_labels
+from referral_api.service.gaps import capability_labels, offering_names, rules_stopwords
 from referral_api.web import console
 from referral_api.web.forms import FormProblems, LookUpForm, OutcomeForm
 from referral_api.web.gap_report import (
@@ -222,7 +222,14 @@ def insights_page(
     """The gap report: ranked gaps, the weekly trend, clusters of similar needs, filters."""
     filters = read_filters(request.query_params, request.query_params.getlist("kind"))
     labels = capability_labels(holder)
-    report = gap_page(session, filters, now=now, labels=labels)
+    report = gap_page(
+        session,
+        filters,
+        now=now,
+        labels=labels,
+        names=offering_names(holder),
+        stopwords=rules_stopwords(holder),
+    )
     context = {
         "gaps": report,
         "kind_choices": KIND_CHOICES,
@@ -250,7 +257,7 @@ def insights_csv(
         return Response(f"invalid filters: {problems}\n", status_code=422,
                         media_type="text/plain; charset=utf-8")  # fmt: skip
     response = Response(
-        gaps_csv(report, capability_labels(holder)),
+        gaps_csv(report, capability_labels(holder), offering_names(holder)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="gaps.csv"'},
     )

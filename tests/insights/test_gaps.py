@@ -108,7 +108,8 @@ class TestKinds:
             "ours",
         )
 
-    def test_our_offering_missing_a_must_have_is_partly_served_naming_it(self) -> None:
+    def test_ours_missing_a_must_have_where_another_fits_is_served_elsewhere(self) -> None:
+        """Issue 18: this was "partly served"; ours serves nothing here, another does."""
         rejected = [
             {
                 "offering": {"id": "ours", "relationship": "own"},
@@ -126,7 +127,7 @@ class TestKinds:
         )
         (fact,) = facts_of_row(rec)
         assert (fact.kind, fact.missed_constraint, fact.other_offering_id) == (
-            GapKind.PARTLY_SERVED,
+            GapKind.SERVED_ELSEWHERE,
             "region",
             "theirs",
         )
@@ -138,12 +139,25 @@ class TestKinds:
             best_own={"offering_id": "ours", "rank": None, "does_not_meet": ["must_have:payroll"]},
         )
         (fact,) = facts_of_row(rec)
-        assert (fact.kind, fact.missed_constraint) == (GapKind.PARTLY_SERVED, "must_have")
+        assert (fact.kind, fact.missed_constraint) == (GapKind.SERVED_ELSEWHERE, "must_have")
 
-    def test_a_must_have_miss_not_shown_is_still_partly_served(self) -> None:
+    def test_nothing_fitting_while_ours_misses_an_unshown_must_have_is_unserved(self) -> None:
         rec = record("invoicing", best_own={"offering_id": "ours", "rank": None})
         (fact,) = facts_of_row(rec)
-        assert (fact.kind, fact.missed_constraint) == (GapKind.PARTLY_SERVED, "unstated")
+        assert (fact.kind, fact.missed_constraint) == (GapKind.UNSERVED, "unstated")
+
+    def test_unserved_names_the_must_have_most_candidates_fail(self) -> None:
+        def miss(offering: str, *names: str) -> dict[str, Any]:
+            return {
+                "offering": {"id": offering, "relationship": "competitor"},
+                "does_not_meet": [{"name": n, "ok": False, "hard": True} for n in names],
+            }
+
+        rejected = [miss("a", "budget"), miss("b", "region"), miss("c", "region", "budget")]
+        rec = record("payroll", results=[fit("x", "other", invoicing="full")], rejected=rejected)
+        assert [(f.kind, f.missed_constraint) for f in facts_of_row(rec)] == [
+            (GapKind.UNSERVED, "region")
+        ]
 
     def test_a_better_fit_not_ours_is_served_elsewhere_by_it(self) -> None:
         rec = record(
@@ -165,16 +179,16 @@ class TestKinds:
     def test_not_understood_phrases_make_one_fact_per_need(self) -> None:
         rec = record(not_understood=["blockchain  ledger", "Blockchain ledger", "llamas"])
         facts = facts_of_row(rec)
-        assert [(f.capability, f.kind, f.term) for f in facts] == [
-            (None, GapKind.NOT_UNDERSTOOD, "blockchain ledger … llamas"),
+        assert [(f.capability, f.kind, f.term, f.coverage) for f in facts] == [
+            (None, GapKind.NOT_UNDERSTOOD, "blockchain ledger … llamas", "part"),
         ]
 
     def test_a_need_not_understood_is_one_fact_not_demand(self) -> None:
         """The ask was not understood: the capabilities read in its context are no demand."""
         rec = record("banking", not_understood=["riprap or retaining walls"])
         rec["response"]["interpreted"]["ask_understood"] = False
-        assert [(f.capability, f.kind, f.term) for f in facts_of_row(rec)] == [
-            (None, GapKind.NOT_UNDERSTOOD, "riprap or retaining walls"),
+        assert [(f.capability, f.kind, f.term, f.coverage) for f in facts_of_row(rec)] == [
+            (None, GapKind.NOT_UNDERSTOOD, "riprap or retaining walls", "whole"),
         ]
 
     def test_a_capability_read_only_in_the_context_is_not_demand(self) -> None:
@@ -201,6 +215,8 @@ class TestFilterColumns:
     def test_exactly_one_fact_per_need_leads(self) -> None:
         facts = facts_of_row(record("a", "b", unmet=["a", "b"], not_understood=["zz"]))
         assert [f.lead for f in facts] == [1, 0, 0]
+        # and one per need and kind: the weekly trend sums these to count needs of a kind
+        assert [f.kind_lead for f in facts] == [1, 0, 1]
 
     def test_a_capability_read_twice_counts_once(self) -> None:
         assert kinds(record("a", "a", unmet=["a"])) == [("a", GapKind.UNSERVED)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from typing import Any
@@ -46,11 +47,11 @@ class TestTheReport:
         html = response.text
         assert "Content-Security-Policy" in response.headers
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
-        # the ranked table with bars, the SVG chart and its numbers, the cluster cards
-        table = html.split('<table class="gap-table">')[1].split("</table>")[0]
-        rows = table.split("<tbody>")[1].count("<tr>")
-        assert rows >= 3
-        assert table.count('<svg class="bar"') == rows
+        # one card per gap with its bar, the SVG chart and its numbers, the cluster cards
+        cards = html.split('<ol class="gap-cards">')[1].split("</ol>")[0]
+        count = cards.count('<li class="gap-card')
+        assert count >= 3
+        assert cards.count('<svg class="bar"') == count
         assert '<svg class="trend-chart"' in html
         chart = html.split('<svg class="trend-chart"')[1].split("</svg>")[0]
         assert chart.count("<rect ") >= 1
@@ -58,8 +59,28 @@ class TestTheReport:
         assert len(weeks) == 1  # one week of data: the chart starts there, not in 2000
         assert "kind-fill-served_elsewhere" in html
         assert "Time tracking" in html
-        assert "customers asked for something like" in html
+        assert '<link rel="stylesheet" href="/static/insights.css">' in html
         assert 'href="/insights/gaps.csv?since=' in html
+
+    def test_names_with_relationships_instead_of_ids(
+        self, client: TestClient, keys: Keys, history: list[dict[str, Any]]
+    ) -> None:
+        sign_in(client, keys.insights)
+        html = client.get("/insights", params=EVER).text
+        cards = html.split('<ol class="gap-cards">')[1].split("</ol>")[0]
+        # pay-rival is the competitor "Pay Rival" of the test catalogue (tests/factories.py)
+        assert re.search(r'>\s*[^<>]+ <span class="rel rel-competitor">competitor</span>', cards)
+        assert "pay-rival" not in cards
+
+    def test_every_number_says_what_it_counts(
+        self, client: TestClient, keys: Keys, history: list[dict[str, Any]]
+    ) -> None:
+        sign_in(client, keys.insights)
+        html = client.get("/insights", params=EVER).text
+        assert re.search(r"<strong>\d+ needs?</strong> recorded", html)
+        assert re.search(r"<strong>\d+</strong> needs?</p>", html)  # on each card
+        assert "Bars count <em>needs</em>" in html
+        assert "Gap facts" in html  # the second series, labelled as such
 
     def test_what_customers_typed_is_text_and_the_page_has_no_inline_code(
         self, client: TestClient, keys: Keys, history: list[dict[str, Any]]
@@ -78,13 +99,14 @@ class TestTheReport:
         self, client: TestClient, keys: Keys, history: list[dict[str, Any]]
     ) -> None:
         sign_in(client, keys.insights)
-        html = client.get("/insights", params={**EVER, "kind": "partly_served"}).text
-        table = html.split('<table class="gap-table">')[1].split("</table>")[0]
-        assert "Partly served" in table
-        assert "Served elsewhere" not in table
-        assert 'value="partly_served" checked' in html
+        html = client.get("/insights", params={**EVER, "kind": "unserved"}).text
+        cards = html.split('<ol class="gap-cards">')[1].split("</ol>")[0]
+        assert "Unserved" in cards
+        assert "Served elsewhere" not in cards
+        assert 'value="unserved" checked' in html
         html = client.get("/insights", params={**EVER, "channel": "widget"}).text
-        assert "No gaps in this window" in html
+        assert "No needs were recorded in this window with these filters." in html
+        assert "Widen the window" in html  # the empty state says what to do
 
     def test_invalid_filters_are_shown_on_their_field(
         self, client: TestClient, keys: Keys, history: list[dict[str, Any]]
@@ -95,7 +117,28 @@ class TestTheReport:
         assert 'id="since-problem"' in response.text
         assert 'id="limit-problem"' in response.text
         assert 'value="soon"' in response.text  # what was typed is kept
-        assert '<table class="gap-table">' not in response.text
+        assert '<ol class="gap-cards">' not in response.text
+        # in words naming the field, not the parser's ("input is too short")
+        assert "From is not a date: pick one, or write it as 2026-11-01." in response.text
+        assert "Show at most must be a whole number from 1 to 200." in response.text
+        assert "too short" not in response.text
+        bad_day = client.get("/insights", params={"until": "2026-02-30"})
+        assert bad_day.status_code == 422
+        assert "To is not a date" in bad_day.text
+        backwards = client.get("/insights", params={"since": "2026-12-01", "until": "2026-11-01"})
+        assert "From must be before To." in backwards.text
+
+    def test_date_fields_are_days_and_to_includes_its_day(
+        self, client: TestClient, keys: Keys, history: list[dict[str, Any]]
+    ) -> None:
+        sign_in(client, keys.insights)
+        created = dt.datetime.fromisoformat(history[0]["created_at"]).date()
+        html = client.get("/insights", params={"since": created, "until": created}).text
+        assert 'type="date"' in html
+        assert re.search(r"<strong>5 needs</strong> recorded", html)
+        day_before = created - dt.timedelta(days=1)
+        html = client.get("/insights", params={"since": day_before, "until": day_before}).text
+        assert "No needs were recorded in this window" in html
 
     def test_the_csv_download_works_with_the_session(
         self, client: TestClient, keys: Keys, history: list[dict[str, Any]]

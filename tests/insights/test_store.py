@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
+from referral_api.insights.clusters import NeedReading
 from referral_api.insights.gaps import GapFact, GapKind
 from referral_api.insights.report import (
     GapCount,
@@ -22,9 +23,11 @@ from referral_api.insights.report import (
     KindCount,
     WeekCount,
     count_facts,
+    count_kind_weeks,
     count_kinds,
     count_weeks,
     gap_report,
+    needs_per_week,
 )
 from referral_api.service.recommendations import store_records
 from referral_api.service.recording import RecordBuffer
@@ -103,7 +106,15 @@ def store_history(
         session.add(make_record(record_id, created, item["channel"], version_id))
         if item["outcome"]:
             outcomes[record_id] = item["outcome"]
+        kinds_seen: set[GapKind] = set()
+        capabilities_seen: set[str] = set()
         for index, (capability, kind, other, missed) in enumerate(item["facts"]):
+            if kind is not GapKind.NOT_UNDERSTOOD and capability is not None:
+                if capability in capabilities_seen:
+                    continue  # as derived: one fact per need and capability
+                capabilities_seen.add(capability)
+            first_of_kind = kind not in kinds_seen
+            kinds_seen.add(kind)
             facts.append(
                 GapFact(
                     recommendation_id=record_id,
@@ -120,6 +131,7 @@ def store_history(
                     other_relationship=other[1] if other else None,
                     missed_constraint=missed,
                     lead=1 if index == 0 else 0,
+                    kind_lead=int(first_of_kind),
                     outcome=item["outcome"],
                 )
             )
@@ -160,7 +172,7 @@ class InMemory:
     ) -> list[str]:
         return []
 
-    def texts(self, where: GapFilter, kind: GapKind, *, limit: int = 2000) -> list[str]:
+    def readings(self, where: GapFilter, kind: GapKind, *, limit: int = 2000) -> list[NeedReading]:
         return []
 
 
@@ -217,6 +229,8 @@ class TestAggregationEqualsReference:
             assert repository.counts(where) == count_facts(facts, where)
             assert repository.kinds(where.previous) == count_kinds(facts, where.previous)
             assert repository.weekly(where) == count_weeks(facts, where)
+            weekly = repository.weekly(where)
+            assert needs_per_week(weekly, where) == count_kind_weeks(facts, where)
             report = gap_report(repository, where, examples=0)
             assert report == gap_report(InMemory(facts), where, examples=0)
             if where.capability is None:
@@ -336,6 +350,60 @@ def test_the_migration_backfills_records_made_before_it(tmp_path: Any) -> None:
             )
             assert fact.week == dt.date(2026, 9, 7)
             assert fact.created_at == dt.datetime(2026, 9, 8, 10, tzinfo=dt.UTC)
+    finally:
+        engine.dispose()
+
+
+def test_revision_0004_derives_old_facts_again_with_the_new_kinds(tmp_path: Any) -> None:
+    """A fact written as partly_served because ours missed the region, while a competitor
+    fits, is served_elsewhere after the upgrade, and leads its kind."""
+    engine: Engine = make_engine(f"sqlite:///{tmp_path / 'kinds.db'}")
+    try:
+        upgrade(engine, "0003")
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO catalog_versions (id, catalog_version, rules_version, company,"
+                    " documents, rules_texts, content_hash, offering_count, loaded_by,"
+                    " loaded_at, note, active) VALUES (1, 'v', 'r', 'c', '{}', '{}', 'h', 0,"
+                    " 't', '2026-09-07 00:00:00', '', 1)"
+                )
+            )
+            response = (
+                '{"interpreted": {"capabilities": [{"id": "payroll"}], "constraints":'
+                ' {"region": "JP"}, "not_understood": []}, "results": [{"offering":'
+                ' {"id": "kyuyo-cloud", "relationship": "competitor"}, "coverage":'
+                ' [{"capability": "payroll", "status": "full"}]}], "rejected": [],'
+                ' "best_own": {"offering_id": "ours", "rank": null, "does_not_meet":'
+                ' ["region"]}, "unmet": []}'
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO recommendations (id, created_at, channel, need_text, request,"
+                    " interpretation, ranking, unmet, response, catalog_version_id,"
+                    " catalog_version, rules_version, engine_version) VALUES ('rec_1',"
+                    " '2026-09-08 10:00:00.000000', 'api', 'payroll in Japan', '{}', '{}',"
+                    " '[]', '[]', :response, 1, 'v', 'r', 'e')"
+                ),
+                {"response": response},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO gap_facts (recommendation_id, created_at, week, channel,"
+                    " catalog_version_id, kind, capability, missed_constraint, lead) VALUES"
+                    " ('rec_1', '2026-09-08 10:00:00.000000', '2026-09-07', 'api', 1,"
+                    " 'partly_served', 'payroll', 'region', 1)"
+                )
+            )
+        upgrade(engine)
+        with Session(engine) as session:
+            (fact,) = session.scalars(select(models.GapFact)).all()
+            assert (fact.kind, fact.other_offering_id, fact.missed_constraint) == (
+                "served_elsewhere",
+                "kyuyo-cloud",
+                "region",
+            )
+            assert (fact.lead, fact.kind_lead) == (1, 1)
     finally:
         engine.dispose()
 

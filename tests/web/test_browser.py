@@ -595,11 +595,11 @@ def seed_gaps(live: Live) -> None:
 def test_the_gap_report_shares_the_sign_in(page: Any, live: Live) -> None:
     seed_gaps(live)
     sign_in(page, live, live.insights, "/insights")
-    table = page.locator("table.gap-table")
-    assert table.is_visible()
-    assert table.locator("tbody tr").count() >= 2
-    assert "Payroll" in table.inner_text()
-    assert table.locator("svg.bar rect.bar-fill").first.is_visible()
+    cards = page.locator("ol.gap-cards")
+    assert cards.is_visible()
+    assert cards.locator("li.gap-card").count() >= 2
+    assert "Payroll" in cards.inner_text()
+    assert cards.locator("svg.bar rect.bar-fill").first.is_visible()
     chart = page.locator("svg.trend-chart")
     assert chart.is_visible()
     assert chart.locator("rect").count() >= 3  # at least three weeks with gaps
@@ -616,7 +616,7 @@ def test_the_gap_report_shares_the_sign_in(page: Any, live: Live) -> None:
     page.get_by_label("Not understood").check()
     page.get_by_role("button", name="Show").click()
     page.wait_for_url("**/insights?**kind=not_understood**")
-    kinds = page.locator("table.gap-table .kind").all_inner_texts()
+    kinds = page.locator("ol.gap-cards .kind").all_inner_texts()
     assert kinds
     assert set(kinds) == {"Not understood"}
     with page.expect_download() as download:

@@ -20,7 +20,7 @@ from referral_api.schemas import (
     gaps_public,
 )
 from referral_api.service.audit import run_audit
-from referral_api.service.gaps import capability_labels
+from referral_api.service.gaps import capability_labels, offering_names, rules_stopwords
 from referral_api.store.repositories import GapFactRepository
 
 router = APIRouter(prefix="/v1/insights", tags=["insights"])
@@ -58,7 +58,7 @@ def gaps(
     """Needs our own offerings do not serve: by capability and kind, with trends and outcomes."""
     where = query.to_filter(now)
     report = gap_report(GapFactRepository(session), where, kinds=query.kinds(), limit=query.limit)
-    return gaps_public(report, capability_labels(holder))
+    return gaps_public(report, capability_labels(holder), offering_names(holder))
 
 
 @router.get(
@@ -77,7 +77,7 @@ def gaps_as_csv(
     where = query.to_filter(now)
     report = gap_report(GapFactRepository(session), where, kinds=query.kinds(), limit=query.limit)
     return Response(
-        gaps_csv(report, capability_labels(holder)),
+        gaps_csv(report, capability_labels(holder), offering_names(holder)),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": 'attachment; filename="gaps.csv"',
@@ -88,10 +88,20 @@ def gaps_as_csv(
 
 @router.get("/clusters")
 def clusters(
-    principal: InsightsKey, session: SessionDep, now: NowDep, query: GapQueryDep
+    principal: InsightsKey,
+    session: SessionDep,
+    now: NowDep,
+    holder: EngineHolderDep,
+    query: GapQueryDep,
 ) -> ClustersPublic:
-    """Similar unserved and not-understood needs grouped, with a representative phrasing."""
+    """Similar unserved and not-understood needs grouped, with their terms and customers' words."""
     where = query.to_filter(now)
-    kinds = query.kinds()
-    found = gap_clusters(GapFactRepository(session), where, kinds=kinds, limit=query.limit)
+    found = gap_clusters(
+        GapFactRepository(session),
+        where,
+        kinds=query.kinds(),
+        labels=capability_labels(holder),
+        stopwords=rules_stopwords(holder),
+        limit=query.limit,
+    )
     return clusters_public(found, where.since, where.until)

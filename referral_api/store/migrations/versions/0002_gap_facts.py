@@ -97,7 +97,11 @@ def _backfill(gap_facts: sa.Table) -> None:
             created_at = record["created_at"]
             if created_at.tzinfo is None:  # SQLite keeps UTC without the offset
                 record["created_at"] = created_at.replace(tzinfo=dt.UTC)
-            facts.extend(fact.as_row() for fact in derive_gap_facts(record_from_row(record)))
+            # only this revision's columns: later revisions add some (0004: kind_lead)
+            facts.extend(
+                {k: v for k, v in fact.as_row().items() if k in gap_facts.c}
+                for fact in derive_gap_facts(record_from_row(record))
+            )
         if facts:
             connection.execute(sa.insert(gap_facts), facts)
         after = rows[-1]["id"]
