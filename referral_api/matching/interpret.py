@@ -695,6 +695,10 @@ class NeedInterpreter:
             return True
         if not capitalised:
             return False
+        if not token.text[:1].isupper():
+            # all in lower case and no cue: only a big city is named so ("need payroll, portland
+            # shop"), not a small place that is an everyday word ("a wedding speech")
+            return max(p.weight for p in candidates) >= BARE_CITY_POPULATION
         previous_end = reading.tokens[i - 1].end if i else 0
         starts_sentence = i == 0 or bool(_SENTENCE.search(reading.text[previous_end : token.start]))
         return not starts_sentence or max(p.weight for p in candidates) >= BARE_CITY_POPULATION

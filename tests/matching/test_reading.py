@@ -95,6 +95,12 @@ class TestPlaces:
     ) -> None:
         assert engine.interpret(Need(text)).constraints.region == region
 
+    def test_a_small_place_in_lower_case_needs_a_cue(self, engine: Engine) -> None:
+        """In a need written all in lower case, "wedding" (a district of Berlin) is a
+        wedding; a big city is still read ("portland shop")."""
+        assert engine.interpret(Need("help me write a wedding speech")).constraints.region is None
+        assert engine.interpret(Need("need payroll, portland shop")).constraints.region == "US"
+
     def test_us_the_pronoun_is_no_country(self, engine: Engine) -> None:
         for text in ("can you give us business banking", "help us find payroll software"):
             assert engine.interpret(Need(text)).constraints.region is None
