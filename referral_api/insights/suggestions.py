@@ -11,9 +11,10 @@ in the language they were read in, with the evidence a curator decides on:
   weakly read need with nothing flagged offers no phrase: its words were all read). The words
   are tokenised and stemmed in the need's language by the engine's own text functions, and
   runs of content words are cut at stopwords: the rules' stopwords, the cue words of that
-  language and of English, and function words by wordfreq. A lone word that is common in its
-  language ("site", "shop") is never proposed: the engine would not read it alone either.
-  Phrases the catalogue already knows are left out.
+  language and of English, and function words by wordfreq; a phrase may hold stopwords
+  between its words ("cartas de cobro") but is compared by its content words. A lone word
+  that is common in its language ("site", "shop") is never proposed: the engine would not
+  read it alone either. Phrases the catalogue already knows are left out.
 - **Which capability.** Per need, what the advocate's recorded outcome points to (the chosen
   offering's capability that the need most likely meant: one of its "did you mean", or one
   read in the need, or the offering's only full capability), weight 1; otherwise the engine's
@@ -47,6 +48,8 @@ LOW_CONFIDENCE = 0.6
 #: a phrase must recur in at least this many needs to be proposed
 MIN_SUPPORT = 2
 MAX_WORDS = 3
+#: stopwords that may stand between two words of a phrase
+MAX_GAP = 2
 #: the proposed capability must hold at least this (weighted) share of the phrase's needs
 MIN_STRENGTH = 0.5
 #: a lone word at least this common in its language (wordfreq Zipf) says too little alone
@@ -100,9 +103,15 @@ def suggestion_id(language: str, stems: Sequence[str]) -> str:
     return f"sug_{digest[:16]}"
 
 
-def phrase_key(phrase: str, language: str) -> tuple[str, ...]:
-    """The stems a phrase is compared by (as the engine stems it in ``language``)."""
-    return tuple(token.stem for token in tokenize(phrase, language))
+def phrase_key(phrase: str, language: str, rules: Rules) -> tuple[str, ...]:
+    """The stems of a phrase's words but stopwords (the rules' and function words), as the
+    engine stems them in ``language``: what phrases are compared by ("cartas de cobro" and
+    "carta cobro" are one phrase)."""
+    return tuple(
+        token.stem
+        for token in tokenize(phrase, language)
+        if not _is_stopword(token.folded, language, rules.stopwords)
+    )
 
 
 def is_weakly_understood(record: RecommendationRecord) -> bool:
@@ -167,23 +176,26 @@ def _is_stopword(word: str, language: str, stopwords: frozenset[str]) -> bool:
 
 
 def candidate_ngrams(
-    text: str, language: str, stopwords: frozenset[str]
+    text: str, language: str, rules: Rules, stopwords: frozenset[str]
 ) -> dict[tuple[str, ...], str]:
-    """The content n-grams of ``text``: stems → the words as written (lower case)."""
+    """The content n-grams of ``text``: the stems of 1–3 content words in a row → the words as
+    written, from the first to the last (lower case). Up to :data:`MAX_GAP` stopwords may stand
+    between two of them ("cartas de cobro", "pay by the hour"); an n-gram never starts or
+    ends with one. ``stopwords``: :func:`stopwords_for` the language; the n-gram's key is its
+    :func:`phrase_key`."""
     found: dict[tuple[str, ...], str] = {}
-    runs: list[list[tuple[str, str]]] = [[]]
-    for token in tokenize(_PLACEHOLDER.sub(" ", text), language):
-        if _is_stopword(token.folded, language, stopwords):
-            runs.append([])
-        else:
-            runs[-1].append((token.stem, token.text.lower()))
-    for run in runs:
-        for size in range(1, MAX_WORDS + 1):
-            for start in range(len(run) - size + 1):
-                words = run[start : start + size]
-                if size == 1 and zipf(words[0][1], language) >= COMMON_WORD_ZIPF:
-                    continue
-                found.setdefault(tuple(s for s, _ in words), " ".join(w for _, w in words))
+    text = _PLACEHOLDER.sub(" ", text)
+    tokens = tokenize(text, language)
+    content = [t for t in tokens if not _is_stopword(t.folded, language, stopwords)]
+    for start, first in enumerate(content):
+        if zipf(first.folded, language) < COMMON_WORD_ZIPF:
+            found.setdefault((first.stem,), first.text.lower())
+        for end in range(start + 1, min(start + MAX_WORDS, len(content))):
+            if content[end].index - content[end - 1].index > MAX_GAP + 1:
+                break
+            spelled = " ".join(text[first.start : content[end].end].lower().split())
+            found.setdefault(phrase_key(spelled, language, rules), spelled)
+    found.pop((), None)
     return found
 
 
@@ -200,7 +212,8 @@ def known_phrases(
         ]
         for where, phrase in phrases:
             for reading in dict.fromkeys((language, "en")):
-                known.setdefault(phrase_key(phrase, reading), (capability.id, where))
+                key = phrase_key(phrase, reading, rules)
+                known.setdefault(key, (capability.id, where))
     known.pop((), None)
     return known
 
@@ -209,7 +222,8 @@ def collision(
     catalog: Catalog, rules: Rules, *, phrase: str, language: str, capability: str
 ) -> tuple[str, str] | None:
     """(other capability, its field) when ``phrase`` already names another capability."""
-    owner = known_phrases(catalog, rules, language).get(phrase_key(phrase, language))
+    key = phrase_key(phrase, language, rules)
+    owner = known_phrases(catalog, rules, language).get(key)
     return owner if owner is not None and owner[0] != capability else None
 
 
@@ -242,7 +256,8 @@ def suggest_vocabulary(
         if record.language not in stopwords:
             stopwords[record.language] = stopwords_for(rules, record.language)
         for source in record.not_understood:
-            found = candidate_ngrams(source, record.language, stopwords[record.language])
+            cut = stopwords[record.language]
+            found = candidate_ngrams(source, record.language, rules, cut)
             for stems, spelled in found.items():
                 holders[record.language][stems].add(index)
                 spellings[record.language, stems][spelled] += 1

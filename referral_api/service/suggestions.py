@@ -135,7 +135,8 @@ def accept_suggestion(
         )
     words = phrase or suggestion.phrase
     language = suggestion.language
-    if not phrase_key(words, language):
+    key = phrase_key(words, language, rules)
+    if not key:
         raise InputError(
             "the phrase has no words",
             fields=[{"field": "phrase", "message": "must contain at least one word"}],
@@ -145,7 +146,7 @@ def accept_suggestion(
         other, where = owner
         message = f"{words!r} already names capability {other!r} ({where})"
         raise InputError(message, fields=[{"field": "phrase", "message": message}])
-    if phrase_key(words, language) in known_phrases(catalog, rules, language):
+    if key in known_phrases(catalog, rules, language):
         raise Conflict(f"{target!r} already has the phrase {words!r}")
     documents = copy.deepcopy(active.documents)
     entry = next(c for c in documents[CAPABILITIES_FILE] if c.get("id") == target)
