@@ -19,11 +19,12 @@ in the language they were read in, with the evidence a curator decides on:
   offering's capability that the need most likely meant: one of its "did you mean", or one
   read in the need, or the offering's only full capability), weight 1; otherwise the engine's
   nearest guess ("did you mean", or the capability read with low confidence), weight ½.
-- **Ranking.** ``support`` is how many needs hold the phrase; ``strength`` is the share of
-  them (weighted) that point to the proposed capability, at least :data:`MIN_STRENGTH` (a
-  phrase spread over many capabilities names none of them). Suggestions are ranked by
-  ``support × strength``, then by how many outcomes back them. A phrase whose needs are the same
-  as those of a longer phrase containing it is folded into the longer one.
+- **Ranking.** ``support`` is how many needs hold the phrase; ``strength`` is the share of the
+  (weighted) evidence of those needs that points to the proposed capability, at least
+  :data:`MIN_STRENGTH` (a phrase spread over many capabilities names none of them; needs that
+  point nowhere count in ``support`` only). Suggestions are ranked by ``support × strength``,
+  then by how many outcomes back them. A phrase whose needs are the same as those of a longer
+  phrase containing it is folded into the longer one.
 
 The id of a suggestion is a digest of its language and stems, so it is stable while records
 come and go: a decision (accepted, rejected) stays attached to it.
@@ -332,7 +333,7 @@ def _suggestion(
         phrase=phrase,
         capability=best,
         support=len(ids),
-        strength=round(weights[best] / len(ids), 3),
+        strength=round(weights[best] / sum(weights.values()), 3),
         from_outcomes=outcomes[best],
         examples=examples,
         votes=votes,

@@ -100,8 +100,8 @@ class SuggestionPublic(Schema):
     capability_label: str = described("Its label.", "Payment links")
     support: int = described("How many needs hold the phrase.", 4)
     strength: float = described(
-        "Weighted share of those needs pointing to this capability (outcomes count 1, the "
-        "engine's nearest guess ½), 0–1.",
+        "Share of the evidence of those needs that points to this capability, 0–1: an "
+        "advocate's recorded outcome counts 1, the engine's nearest guess ½.",
         0.75,
     )
     from_outcomes: int = described(

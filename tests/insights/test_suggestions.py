@@ -109,7 +109,7 @@ class TestWhichCapability:
             if s.phrase == "pix boleto"
         ]  # fmt: skip
         assert (found.capability, found.support, found.from_outcomes) == ("payment-links", 5, 3)
-        assert found.strength == pytest.approx(3 / 5)
+        assert found.strength == pytest.approx(3 / (3 + 2 * 0.5))
         assert [(v.capability, v.needs) for v in found.votes] == [
             ("payment-links", 3), ("online-payments", 2)
         ]  # fmt: skip

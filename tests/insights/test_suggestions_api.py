@@ -65,7 +65,7 @@ class TestList:
         assert recorded["support"] == 3
         # two outcomes point to invoicing (weight 1 each), the lost need to nothing
         assert recorded["from_outcomes"] == 2
-        assert recorded["strength"] == pytest.approx(2 / 3, abs=0.001)
+        assert recorded["strength"] == 1.0
         assert recorded["votes"][0] == {
             "capability": "invoicing", "label": "Invoicing", "needs": 2, "from_outcomes": 2
         }  # fmt: skip

@@ -28,7 +28,7 @@ def test_analysts_see_the_evidence_but_no_forms(
     card = html.split(f'data-suggestion="{recorded["id"]}"')[1].split("</li>\n    \n")[0]
     assert "<q>dunning letters</q>" in card
     assert "<strong>Invoicing</strong>" in card
-    assert "3 needs · agreement 66 % · 2 by recorded outcomes" in card
+    assert "3 needs · agreement 100 % · 2 by recorded outcomes" in card
     assert "<q>looking for dunning letters</q>" in card
     assert "<form" not in html
     assert "<code>curator</code> scope" in html
