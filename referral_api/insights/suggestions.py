@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from referral_api.domain import Catalog, RecommendationRecord, Rules
@@ -268,11 +268,16 @@ def suggest_vocabulary(
         frequent = {
             stems: frozenset(ids) for stems, ids in grams.items() if len(ids) >= min_support
         }
+        # phrases grouped by the needs holding them: only a phrase of the same group can
+        # fold another into it (this keeps the check linear in the phrases)
+        same_needs: dict[frozenset[int], list[tuple[str, ...]]] = defaultdict(list)
+        for stems, ids in frequent.items():
+            same_needs[ids].append(stems)
         for stems, ids in frequent.items():
             if only is not None:
                 if suggestion_id(language, stems) != only:
                     continue
-            elif stems in known or _folded_into_longer(stems, ids, frequent):
+            elif stems in known or _folded_into_longer(stems, same_needs[ids]):
                 continue
             made = _suggestion(language, stems, ids, pointers, texts, spellings[language, stems])
             if made is None or made.capability not in catalog.capabilities:
@@ -285,16 +290,14 @@ def suggest_vocabulary(
     return suggestions[:limit]
 
 
-def _folded_into_longer(
-    stems: tuple[str, ...], ids: frozenset[int], frequent: Mapping[tuple[str, ...], frozenset[int]]
-) -> bool:
-    """Whether a longer phrase containing ``stems`` is held by exactly the same needs."""
+def _folded_into_longer(stems: tuple[str, ...], same_needs: Sequence[tuple[str, ...]]) -> bool:
+    """Whether a longer phrase containing ``stems`` is among ``same_needs`` (the phrases held
+    by exactly the same needs)."""
     size = len(stems)
     return any(
         len(other) > size
-        and other_ids == ids
         and any(other[i : i + size] == stems for i in range(len(other) - size + 1))
-        for other, other_ids in frequent.items()
+        for other in same_needs
     )
 
 
