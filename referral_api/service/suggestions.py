@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,8 @@ from referral_api.store.suggestions import SuggestionRepository
 
 #: the newest recorded needs read per listing (the window's older ones are left unread)
 SCAN_LIMIT = 5000
+#: what an id can look like (``sug_`` and hex digits are ours; anything else is unknown)
+SUGGESTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 #: a decision looks its suggestion up among the needs of this many days
 LOOKUP_DAYS = 365
 
@@ -81,6 +84,8 @@ def decisions(session: Session, *, status: str, limit: int = 100) -> Sequence[Su
 def _find(
     session: Session, catalog: Catalog, rules: Rules, suggestion_id: str, now: dt.datetime
 ) -> VocabularySuggestion:
+    if not SUGGESTION_ID.fullmatch(suggestion_id):  # no id of ours: never sent to the database
+        raise NotFound(f"no suggestion {suggestion_id!r}")
     repository = SuggestionRepository(session)
     if (decided := repository.decision(suggestion_id)) is not None:
         raise Conflict(f"suggestion {suggestion_id} was already {decided.status}")

@@ -52,7 +52,7 @@ def test_errors_name_the_option_or_the_id(tmp_path: Path, url: list[str]) -> Non
     record(tmp_path, url, PIX)
     missing = run("suggestions", "--reject", "sug_nope", *url)
     assert missing.exit_code == 1
-    assert "no suggestion sug_nope" in missing.output
+    assert "no suggestion 'sug_nope'" in missing.output
     bad = run("suggestions", "--status", "maybe", *url)
     assert bad.exit_code == 2
     assert "--status:" in bad.output
