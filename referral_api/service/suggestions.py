@@ -93,7 +93,7 @@ def _find(
     needs = repository.evidence(since=since, until=None, limit=SCAN_LIMIT)
     found = suggest_vocabulary(needs, catalog, rules, min_support=1, only=suggestion_id)
     if not found:
-        raise NotFound(f"no suggestion {suggestion_id}")
+        raise NotFound(f"no suggestion {suggestion_id!r}")
     return found[0]
 
 
