@@ -60,3 +60,25 @@ def test_errors_name_the_option_or_the_id(tmp_path: Path, url: list[str]) -> Non
     clash = run("suggestions", "--accept", pix, "--phrase", "payroll", *url)
     assert clash.exit_code == 2
     assert "phrase: 'payroll' already names capability 'payroll'" in clash.output
+
+
+def test_a_phrase_in_another_language_becomes_a_translation(tmp_path: Path, url: list[str]) -> None:
+    record(tmp_path, url, ["necesitamos aceptar pix y boleto en la tienda",
+                           "queremos cobrar con pix y boleto"])  # fmt: skip
+    body = json.loads(run("suggestions", "--json", *url).stdout)
+    [spanish] = [s for s in body["data"] if s["language"] == "es"]
+    assert (spanish["phrase"], spanish["capability"]) == ("pix y boleto", "online-payments")
+    assert run("suggestions", "--accept", spanish["id"], *url).exit_code == 0
+    # the active version holds it under translations.es, not under the English synonyms
+    from referral_api.service.catalogue import rebuild
+    from referral_api.store.db import Database
+    from referral_api.store.repositories import CatalogVersionRepository
+
+    database = Database.from_url(url[1])
+    with database.session(write=False) as session:
+        version = CatalogVersionRepository(session).active()
+        assert version is not None
+        capability = rebuild(version).catalog.capabilities["online-payments"]
+    database.dispose()
+    assert "pix y boleto" in capability.translations["es"]
+    assert "pix y boleto" not in capability.synonyms
