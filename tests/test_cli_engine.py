@@ -69,7 +69,7 @@ class TestBatch:
         ]
         stdin = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
         result = run("batch", *BASE, stdin=stdin)
-        assert result.exit_code == 0
+        assert result.exit_code == 1  # a line failed: the exit status says so (issue 19)
         out = [json.loads(line) for line in result.stdout.splitlines()]
         assert [o["id"] for o in out] == ["a", "b", "line-3", "c", "d"]
         assert len(out[0]["response"]["results"]) == 2
@@ -77,7 +77,16 @@ class TestBatch:
         assert "not valid JSON" in out[2]["error"]["detail"]
         assert [e["field"] for e in out[3]["error"]["errors"]] == ["constraints.must_have[0]"]
         assert "response" in out[4]
-        assert "3 line(s) failed" in result.stderr
+        # the summary on stderr: what was answered, every failed line with its number and why
+        assert "answered 2 need(s); 3 line(s) failed" in result.stderr
+        assert "stdin:2: need: String should have at least 1 character" in result.stderr
+        assert "stdin:3: line 3: not valid JSON" in result.stderr
+        assert "stdin:4: constraints.must_have[0]: unknown capability 'nope'" in result.stderr
+
+    def test_a_batch_without_failures_exits_0(self) -> None:
+        result = run("batch", *BASE, stdin=json.dumps({"need": "send invoices"}) + "\n")
+        assert result.exit_code == 0, result.output
+        assert "answered 1 need(s); 0 line(s) failed" in result.stderr
 
     def test_the_default_limit_applies_unless_the_line_sets_its_own(self) -> None:
         lines = [

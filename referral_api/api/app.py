@@ -13,7 +13,14 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from referral_api.api.problems import PROBLEM_JSON, install_problem_handlers
-from referral_api.api.routes import catalog, insights, offerings, operations, recommendations
+from referral_api.api.routes import (
+    catalog,
+    insights,
+    offerings,
+    operations,
+    recommendations,
+    suggestions,
+)
 from referral_api.schemas.problems import ProblemPublic
 
 log = logging.getLogger("referral_api.api")
@@ -80,5 +87,5 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
 def install_api(app: FastAPI) -> None:
     """Serve the v1 API from ``app``: its routes, and every error as problem+json."""
     install_problem_handlers(app)
-    for module in (recommendations, offerings, catalog, insights, operations):
+    for module in (recommendations, offerings, catalog, insights, suggestions, operations):
         app.include_router(module.router)

@@ -1,12 +1,16 @@
-"""``referral recommend`` and ``referral batch`` (with ``--record``, a backlog of needs)."""
+"""``referral recommend`` and ``referral batch`` (JSONL or CSV; with ``--record``, a backlog of
+needs imported into the database)."""
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -115,7 +119,8 @@ def response_body(rec: Recommendation) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class NeedLine:
-    """One JSON line of needs, read and checked: the request to answer, or why not.
+    """One input line (or CSV row) of needs, read and checked: the request to answer, or why
+    not.
 
     ``data`` is the whole object (other keys — a ticket's metadata, an evaluation label, a
     backlog's ``created_at`` and ``channel`` — travel along unread by the request).
@@ -127,20 +132,15 @@ class NeedLine:
     error: ReferralError | None
 
 
-def read_need_line(line: str, number: int, *, default_limit: int | None) -> NeedLine:
-    """One input line → the request (with ``default_limit`` when the line gives none) or the
-    error it deserves; the one reader of ``batch`` and ``batch --record``."""
+def need_line(data: Any, number: int, *, default_limit: int | None) -> NeedLine:
+    """One input object → the request (with ``default_limit`` when it gives none) or the error
+    it deserves; what every JSONL line and CSV row goes through."""
     from pydantic import ValidationError
 
     from referral_api.schemas import RecommendationCreate
     from referral_api.schemas.problems import input_error
 
     fallback_id = f"line-{number}"
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError as exc:
-        error = InputError(f"line {number}: not valid JSON: {exc.msg}")
-        return NeedLine(fallback_id, {}, None, error)
     if not isinstance(data, dict):
         return NeedLine(fallback_id, {}, None, InputError(f"line {number}: expected a JSON object"))
     line_id = data.get("id")
@@ -155,6 +155,16 @@ def read_need_line(line: str, number: int, *, default_limit: int | None) -> Need
     return NeedLine(line_id, data, request, None)
 
 
+def read_need_line(line: str, number: int, *, default_limit: int | None) -> NeedLine:
+    """One JSON line → :func:`need_line` of its object (or why it is not one)."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        error = InputError(f"line {number}: not valid JSON: {exc.msg}")
+        return NeedLine(f"line-{number}", {}, None, error)
+    return need_line(data, number, default_limit=default_limit)
+
+
 def read_need_lines(
     lines: Iterable[str], *, default_limit: int | None
 ) -> Iterator[tuple[int, NeedLine]]:
@@ -162,6 +172,121 @@ def read_need_lines(
     for number, line in enumerate(lines, start=1):
         if line.strip():
             yield number, read_need_line(line, number, default_limit=default_limit)
+
+
+# --- CSV backlogs ----------------------------------------------------------------------------
+
+#: columns of a CSV backlog besides the constraints' (which are ConstraintsCreate's fields)
+CSV_COLUMNS = ("id", "need", "limit", "created_at", "channel")
+
+
+def _constraint_columns() -> dict[str, bool]:
+    """The constraint columns a CSV may have → whether the field holds several values."""
+    from typing import get_origin
+
+    from referral_api.schemas.recommendations import ConstraintsCreate
+
+    return {
+        name: get_origin(field.annotation) is list
+        for name, field in ConstraintsCreate.model_fields.items()
+    }
+
+
+def read_csv_needs(text: str, *, default_limit: int | None) -> Iterator[tuple[int, NeedLine]]:
+    """Every row of a CSV backlog (a header row first: ``need`` and optional ``id``, ``limit``,
+    ``created_at``, ``channel`` and constraint columns named like the JSONL ``constraints``
+    keys; several values in one cell separated by ``;`` or ``,``), numbered by the line it
+    starts on and read by :func:`need_line`. :class:`InputError` when the header is unusable;
+    a row the CSV reader cannot read ends the file there (its line is reported)."""
+    import csv
+    import difflib
+    import io
+    import re
+
+    constraint_columns = _constraint_columns()
+    known = (*CSV_COLUMNS, *constraint_columns)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise InputError(f"line 1: not valid CSV: {exc}") from exc
+    if "need" not in header:
+        raise InputError(
+            f"line 1: the header row has no 'need' column (it has: {', '.join(header) or 'none'})"
+        )
+    for name in header:
+        if name not in known:
+            near = difflib.get_close_matches(name, known, n=1)
+            hint = f" (did you mean '{near[0]}'?)" if near else f" (known: {', '.join(known)})"
+            raise InputError(f"line 1: unknown column '{name}'{hint}")
+    while True:
+        start = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            error = InputError(f"line {start}: not valid CSV: {exc}")
+            yield start, NeedLine(f"line-{start}", {}, None, error)
+            return
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(header):
+            error = InputError(
+                f"line {start}: {len(cells)} cells, but the header names {len(header)} columns"
+            )
+            yield start, NeedLine(f"line-{start}", {}, None, error)
+            continue
+        data: dict[str, Any] = {}
+        constraints: dict[str, Any] = {}
+        for name, cell in zip(header, cells, strict=False):
+            value = cell.strip()
+            if not value:
+                continue
+            if name in constraint_columns:
+                many = constraint_columns[name]
+                constraints[name] = [v.strip() for v in re.split(r"[;,]", value) if v.strip()] \
+                    if many else value  # fmt: skip
+            else:
+                data[name] = value
+        if constraints:
+            data["constraints"] = constraints
+        yield start, need_line(data, start, default_limit=default_limit)
+
+
+class InputFormat(StrEnum):
+    AUTO = "auto"
+    JSONL = "jsonl"
+    CSV = "csv"
+
+
+def read_backlog(
+    text: str, source: Path | None, fmt: InputFormat, *, default_limit: int | None
+) -> list[tuple[int, NeedLine]]:
+    """Every need of the input, numbered by line: CSV when asked, or (``auto``) when the file's
+    name ends in ``.csv``; JSON lines otherwise. :class:`InputError` for an unusable CSV header."""
+    csv_input = fmt is InputFormat.CSV or (
+        fmt is InputFormat.AUTO and source is not None and source.suffix.lower() == ".csv"
+    )
+    if csv_input:
+        return list(read_csv_needs(text, default_limit=default_limit))
+    return list(read_need_lines(text.splitlines(), default_limit=default_limit))
+
+
+def _reason(error: ReferralError, where: str) -> str:
+    """``file:line: field: message`` for every failing field (the error's detail otherwise)."""
+    if error.fields:
+        return f"{where}: " + "; ".join(f"{f['field']}: {f['message']}" for f in error.fields)
+    return error.detail if error.detail.startswith(where) else f"{where}: {error.detail}"
+
+
+def _summary(done: str, count: int, rejected: list[str]) -> None:
+    """The end of a batch on stderr: how many were done, and every rejected line with why."""
+    typer.echo(f"{done} {count} need(s); {len(rejected)} line(s) failed", err=True)
+    for reason in rejected:
+        typer.echo(f"  {reason}", err=True)
 
 
 @app.command("batch")
@@ -180,40 +305,57 @@ def batch(
         ),
     ] = False,
     input_file: Annotated[
-        Path | None, typer.Option("--input", help="Read this JSONL file instead of stdin.")
+        Path | None,
+        typer.Option(
+            "--input",
+            help="Read this file instead of stdin (JSONL, or CSV when its name ends in .csv).",
+        ),
     ] = None,
+    input_format: Annotated[
+        InputFormat,
+        typer.Option(
+            "--format", help="jsonl or csv; auto: by the --input file's name (stdin: jsonl)."
+        ),
+    ] = InputFormat.AUTO,
     database_url: Annotated[
         str | None, typer.Option("--database-url", help="With --record [env REFERRAL_DATABASE_URL]")
     ] = None,
 ) -> None:
-    """Recommend for every JSON line on stdin; write one JSON line per input, in order.
+    """Recommend for every need of the input; write one JSON line per need, in order.
 
-    Input lines: {"id": …, "need": …, "constraints": {…}?, "limit": N?}. Output lines:
-    {"id": …, "response": <v1 response>} or {"id": …, "error": <problem>}; a bad line never
-    stops the batch. The catalogue is loaded once. With --record, lines may also carry
-    "created_at" (ISO 8601; default now) and "channel" (api, advocate or widget; default api),
-    and every answer is stored as a recommendation record with its gap facts.
+    JSONL input: one {"id": …, "need": …, "constraints": {…}?, "limit": N?} per line. CSV
+    input: a header row naming the columns — need (required), id, limit, created_at, channel,
+    and any constraint as a column named like its JSONL key (region, budget_monthly, currency,
+    platforms, must_have, compliance, segment, …; several values in one cell separated by ";"
+    or ","). Output lines: {"id": …, "response": <v1 response>} or {"id": …, "error":
+    <problem>}; a bad line never stops the batch. The catalogue is loaded once. With --record,
+    lines may also carry "created_at" (ISO 8601; default now) and "channel" (api, advocate or
+    widget; default api), and every answer is stored as a recommendation record with its gap
+    facts, in batches: what was recorded stays recorded whatever comes after. A progress bar
+    is shown when stderr is a terminal; the end prints a summary on stderr (every failed line
+    with its number and reason) and the exit status is 1 when any line failed.
     """
     from referral_api.matching import Engine
     from referral_api.schemas.problems import problem_body
 
     source = str(input_file) if input_file is not None else "stdin"
     try:
-        text = input_file.read_text(encoding="utf-8") if input_file else sys.stdin.read()
+        text = input_file.read_text(encoding="utf-8-sig") if input_file else sys.stdin.read()
+        items = read_backlog(text, input_file, input_format, default_limit=limit)
     except (OSError, UnicodeError) as exc:
         typer.echo(f"{source}: cannot read: {exc}", err=True)
         raise typer.Exit(1) from exc
-    lines = text.splitlines()
+    except InputError as exc:
+        typer.echo(f"{source}: {exc.detail}", err=True)
+        raise typer.Exit(1) from exc
     if record:
-        _record_backlog(lines, source, limit=limit, database_url=database_url)
+        _record_backlog(items, source, database_url=database_url)
         return
     engine = Engine(*load_engine_inputs(catalog, rules))
-    show_progress = sys.stderr.isatty()
-    failures = 0
-    with typer.progressbar(
-        lines, label="recommending", file=sys.stderr, hidden=not show_progress
-    ) as progress:
-        for number, read in read_need_lines(progress, default_limit=limit):
+    rejected: list[str] = []
+    answered = 0
+    with _progress(items, "recommending") as progress:
+        for number, read in progress:
             line_id, request, error = read.id, read.request, read.error
             if request is not None:
                 try:
@@ -223,15 +365,39 @@ def batch(
                 else:
                     out = {"id": line_id, "response": response_body(rec)}
                     sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+                    answered += 1
                     continue
             assert error is not None
-            failures += 1
-            problem = problem_body(error, f"{source}:{number}")
+            where = f"{source}:{number}"
+            rejected.append(_reason(error, where))
+            problem = problem_body(error, where)
             sys.stdout.write(
                 json.dumps({"id": line_id, "error": problem}, ensure_ascii=False) + "\n"
             )
-    if failures:
-        typer.echo(f"{failures} line(s) failed; their errors are in the output", err=True)
+    _summary("answered", answered, rejected)
+    if rejected:
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _progress(
+    items: list[tuple[int, NeedLine]], label: str
+) -> Iterator[Iterable[tuple[int, NeedLine]]]:
+    """The items to answer, through a progress bar on stderr drawn only when stderr is a
+    terminal (never into a pipe).
+
+    Meanwhile the engine's index (millions of long-lived objects) is out of the cyclic
+    collector's sight, as in a serving worker: otherwise every full collection walks it again,
+    and a batch that keeps more objects alive (records waiting to be written) pays most."""
+    gc.collect()
+    gc.freeze()
+    try:
+        with typer.progressbar(
+            items, label=label, file=sys.stderr, hidden=not sys.stderr.isatty()
+        ) as progress:
+            yield progress
+    finally:
+        gc.unfreeze()
 
 
 def _backlog_fields(data: dict[str, Any], where: str) -> tuple[datetime | None, str]:
@@ -261,14 +427,19 @@ def _backlog_fields(data: dict[str, Any], where: str) -> tuple[datetime | None, 
     return created_at, str(channel)
 
 
+#: records written per unit of work: large enough that a commit is a small share of the cost,
+#: small enough that an interrupted import loses at most this many answers (never a recorded one)
+RECORD_BATCH = 500
+
+
 def _record_backlog(
-    lines: list[str], source: str, *, limit: int | None, database_url: str | None
+    items: list[tuple[int, NeedLine]], source: str, *, database_url: str | None
 ) -> None:
-    """Answer and record every line with the active catalogue version (``batch --record``)."""
+    """Answer and record every need with the active catalogue version (``batch --record``)."""
     from referral_api.schemas.problems import problem_body
     from referral_api.service.catalogue import rebuild
     from referral_api.service.engines import LoadedEngine, default_engine_factory
-    from referral_api.service.recommendations import Recorded, make_recommendation, store_record
+    from referral_api.service.recommendations import Recorded, make_recommendation, store_records
     from referral_api.store.repositories import CatalogVersionRepository
 
     settings = settings_with(database_url=database_url)
@@ -280,46 +451,51 @@ def _record_backlog(
             raise typer.Exit(1)
         snapshot = rebuild(version)
         loaded = LoadedEngine(version.id, default_engine_factory(snapshot.catalog, snapshot.rules))
-    recorded = failures = 0
+    recorded = 0
+    rejected: list[str] = []
     pending: list[Recorded] = []
 
     def flush() -> None:
-        with database.session() as session:
-            for item in pending:
-                store_record(session, item)
-        pending.clear()
+        nonlocal recorded
+        if pending:
+            with database.session() as session:  # one unit of work, bulk inserts
+                store_records(session, pending)
+            recorded += len(pending)
+            pending.clear()
 
-    for number, read in read_need_lines(lines, default_limit=limit):
-        line_id, request, error = read.id, read.request, read.error
-        if request is not None:
-            try:
-                created_at, channel = _backlog_fields(read.data, f"{source}:{number}")
-                made = make_recommendation(
-                    loaded,
-                    request,
-                    channel=channel,
-                    key_id=None,
-                    redact_needs=settings.redact_needs,
-                    created_at=created_at.astimezone(UTC) if created_at is not None else None,
+    try:
+        with _progress(items, "recording") as progress:
+            for number, read in progress:
+                line_id, request, error = read.id, read.request, read.error
+                where = f"{source}:{number}"
+                if request is not None:
+                    try:
+                        created_at, channel = _backlog_fields(read.data, where)
+                        made = make_recommendation(
+                            loaded,
+                            request,
+                            channel=channel,
+                            key_id=None,
+                            redact_needs=settings.redact_needs,
+                            created_at=created_at.astimezone(UTC) if created_at else None,
+                        )
+                    except InputError as exc:
+                        error = exc
+                    else:
+                        pending.append(made)
+                        out = {"id": line_id, "response": made.body}
+                        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+                        if len(pending) >= RECORD_BATCH:
+                            flush()
+                        continue
+                assert error is not None
+                rejected.append(_reason(error, where))
+                problem = problem_body(error, where)
+                sys.stdout.write(
+                    json.dumps({"id": line_id, "error": problem}, ensure_ascii=False) + "\n"
                 )
-            except InputError as exc:
-                error = exc
-            else:
-                pending.append(made)
-                recorded += 1
-                out = {"id": line_id, "response": made.body}
-                sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-                if len(pending) >= 500:
-                    flush()
-                continue
-        assert error is not None
-        failures += 1
-        where = f"{source}:{number}"
-        typer.echo(error.detail if error.detail.startswith(where) else f"{where}: {error.detail}",
-                   err=True)  # fmt: skip
-        problem = problem_body(error, f"{source}:{number}")
-        sys.stdout.write(json.dumps({"id": line_id, "error": problem}, ensure_ascii=False) + "\n")
-    flush()
-    typer.echo(f"recorded {recorded} need(s); {failures} line(s) failed", err=True)
-    if failures:
+    finally:
+        flush()  # whatever stops the import (an interrupt too), what was answered is kept
+    _summary("recorded", recorded, rejected)
+    if rejected:
         raise typer.Exit(1)

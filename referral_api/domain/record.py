@@ -24,6 +24,8 @@ class RecordedCapability:
     label: str = ""
     matched: str = ""
     central: bool = True
+    #: how sure the reading is, 0–1 (vocabulary suggestions read the weakly understood needs)
+    confidence: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,8 @@ class RecommendationRecord:
     capabilities: tuple[RecordedCapability, ...] = ()
     constraints: Constraints = field(default_factory=Constraints)
     not_understood: tuple[str, ...] = ()
+    #: capabilities nearest to an ask that was not understood ("did you mean"), by id
+    did_you_mean: tuple[str, ...] = ()
     results: tuple[RecordedFit, ...] = ()
     rejected: tuple[RecordedRejection, ...] = ()
     best_own: BestOwn | None = None
@@ -111,11 +115,13 @@ def record_of(
         understood=interpretation.understood,
         ask_understood=interpretation.ask_understood,
         capabilities=tuple(
-            RecordedCapability(c.id, c.label, c.matched, c.central)
+            # confidence as the response shows it (four places), so a row reads back equal
+            RecordedCapability(c.id, c.label, c.matched, c.central, round(c.confidence, 4))
             for c in interpretation.capabilities
         ),
         constraints=interpretation.constraints,
         not_understood=tuple(interpretation.not_understood),
+        did_you_mean=tuple(cap_id for cap_id, _ in interpretation.suggestions),
         results=tuple(
             RecordedFit(
                 offering_id=fit.offering.id,

@@ -80,7 +80,9 @@ class CatalogChangeLogPublic(Schema):
     at: dt.datetime = described("When.", "2026-11-23T10:00:00Z")
     actor: str = described("Who: cli:<user> or key:<key name>.", "key:curator")
     action: str = described(
-        "load, create_offering, replace_offering, delete_offering or activate.", "load"
+        "load, create_offering, replace_offering, delete_offering, activate, add_synonym "
+        "(an accepted vocabulary suggestion) or reject_suggestion.",
+        "load",
     )
     catalog_version_id: int | None = described("The version it made active.", 4)
     offering_id: str | None = described("The offering it changed, if one.", "ledgerly-books")

@@ -269,3 +269,21 @@ class GapFact(Base):
         # examples and clusters: the newest facts of one kind (and capability)
         Index("ix_gap_facts_kind_capability_created_at", "kind", "capability", "created_at"),
     )
+
+
+class SuggestionDecision(Base):
+    """A curator's decision on a vocabulary suggestion (``insights/suggestions.py``): accepted
+    (the phrase was added in ``catalog_version_id``) or rejected (hidden from then on)."""
+
+    __tablename__ = "suggestion_decisions"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the suggestion's id
+    status: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(8))
+    phrase: Mapped[str] = mapped_column(String(200))
+    capability: Mapped[str] = mapped_column(String(200))
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    catalog_version_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_versions.id"))
+    #: the evidence as it stood when decided (support, strength, examples)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONType)

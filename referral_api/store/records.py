@@ -93,11 +93,17 @@ def record_from_row(row: Mapping[str, Any], *, outcome: str | None = None) -> Re
                 label=str(read.get("label", "")),
                 matched=str(read.get("matched", "")),
                 central=bool(read.get("central", True)),
+                confidence=float(read.get("confidence", 1.0)),
             )
             for read in interpreted.get("capabilities") or ()
         ),
         constraints=_constraints(interpreted.get("constraints") or {}),
         not_understood=tuple(str(phrase) for phrase in interpreted.get("not_understood") or ()),
+        did_you_mean=tuple(
+            str(nearest["id"])
+            for nearest in interpreted.get("did_you_mean") or ()
+            if isinstance(nearest, Mapping) and "id" in nearest
+        ),
         results=tuple(
             _fit(fit, index) for index, fit in enumerate(response.get("results") or (), 1)
         ),

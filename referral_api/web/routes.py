@@ -7,15 +7,17 @@ Not part of the API's OpenAPI document. Every page carries the security headers 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 
 from referral_api.errors import ReferralError
 from referral_api.http.deps import EngineDep, EngineHolderDep, NowDep, SessionDep, SettingsDep
 from referral_api.insights.export import gaps_csv
 from referral_api.service.gaps import capability_labels, offering_names, rules_stopwords
+from referral_api.service.keys import Scope
+from referral_api.service.suggestions import accept_suggestion, reject_suggestion
 from referral_api.web import console
 from referral_api.web.forms import FormProblems, LookUpForm, OutcomeForm
 from referral_api.web.gap_report import (
@@ -31,17 +33,21 @@ from referral_api.web.session import (
     AdvocatePage,
     InsightsPage,
     PageFormDep,
+    PageSession,
     check_sign_in_token,
     end_session,
     keep_sign_in_token,
     landing_page,
+    require_page_form,
     sign_in,
     sign_in_token,
     start_session,
 )
+from referral_api.web.suggestions import decision_redirect, suggestions_section
 
 router = APIRouter(include_in_schema=False)
 
+CuratorForm = Annotated[PageSession, Depends(require_page_form(Scope.CURATOR))]
 RecordId = Annotated[str, Path(max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 NextPath = Annotated[str | None, Query(max_length=500)]
 WIDGET_HEADERS = {
@@ -232,12 +238,47 @@ def insights_page(
     )
     context = {
         "gaps": report,
+        "suggestions": suggestions_section(
+            session,
+            holder,
+            page,
+            now=now,
+            window=request.query_params,
+            decided=request.query_params.get("decided"),
+            problem=request.query_params.get("suggestion_problem"),
+        ),
         "kind_choices": KIND_CHOICES,
         "channel_choices": CHANNEL_CHOICES,
         "capabilities": sorted(labels.items(), key=lambda item: item[1].casefold()),
     }
     status = 422 if report.problems else 200
     return render_page(request, "insights.html", context, page=page, status_code=status)
+
+
+@router.post("/insights/suggestions/{suggestion_id}/{decision}")
+def insights_suggestion_decision(
+    suggestion_id: Annotated[str, Path(max_length=64)],
+    decision: Annotated[Literal["accept", "reject"], Path()],
+    page: CuratorForm,
+    session: SessionDep,
+    holder: EngineHolderDep,
+    now: NowDep,
+) -> Response:
+    """Accept (a new catalogue version) or reject a vocabulary suggestion, then show the page."""
+    actor = f"key:{page.principal.name}"
+    try:
+        if decision == "accept":
+            accept_suggestion(session, suggestion_id, actor=actor, now=now)
+        else:
+            loaded = holder.current
+            reject_suggestion(session, suggestion_id, actor=actor, now=now,
+                              catalog=loaded.catalog, rules=loaded.rules)  # fmt: skip
+    except ReferralError as exc:
+        if exc.status not in (404, 409, 422):
+            raise
+        session.rollback()  # nothing of a refused decision is kept
+        return see_other(decision_redirect(exc, decision))
+    return see_other(decision_redirect(None, f"{decision}ed"))
 
 
 @router.get("/insights/gaps.csv")

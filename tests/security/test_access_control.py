@@ -96,6 +96,14 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("GET", "/v1/insights/gaps"): Access.scoped("/v1/insights/gaps", "insights"),
     ("GET", "/v1/insights/gaps.csv"): Access.scoped("/v1/insights/gaps.csv", "insights"),
     ("GET", "/v1/insights/clusters"): Access.scoped("/v1/insights/clusters", "insights"),
+    ("GET", "/v1/insights/suggestions"): Access.scoped("/v1/insights/suggestions", "insights"),
+    # an unknown suggestion: 404 once the scope is granted
+    ("POST", "/v1/insights/suggestions/{suggestion_id}/accept"): Access.scoped(
+        "/v1/insights/suggestions/sug_0000000000000000/accept", "curator"
+    ),
+    ("POST", "/v1/insights/suggestions/{suggestion_id}/reject"): Access.scoped(
+        "/v1/insights/suggestions/sug_0000000000000000/reject", "curator"
+    ),
     ("GET", "/healthz"): Access(PUBLIC, "/healthz"),
     ("GET", "/readyz"): Access(PUBLIC, "/readyz"),
     ("GET", "/metrics"): Access.scoped("/metrics", "insights"),
@@ -116,6 +124,10 @@ ROUTES: dict[tuple[str, str], Access] = {
     ),
     ("GET", "/insights"): Access(PAGE, "/insights", frozenset({"insights"})),
     ("GET", "/insights/gaps.csv"): Access(PAGE, "/insights/gaps.csv", frozenset({"insights"})),
+    # a curator's decision; only admin holds curator and a page scope (curator keys cannot sign in)
+    ("POST", "/insights/suggestions/{suggestion_id}/{decision}"): Access(
+        PAGE, "/insights/suggestions/sug_0000000000000000/accept", frozenset({"curator"})
+    ),
     ("GET", "/widget.js"): Access(PUBLIC, "/widget.js"),
     ("GET", "/widget-demo"): Access(PUBLIC, "/widget-demo"),
     ("GET", "/static/{path}"): Access(PUBLIC, "/static/pages.css"),

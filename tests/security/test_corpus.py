@@ -31,6 +31,7 @@ from referral_api.schemas import (
     OutcomePublic,
     RecommendationPublic,
 )
+from referral_api.schemas.suggestions import SuggestionsPublic
 from referral_api.store.db import Database
 from tests.security.conftest import Keys, csrf_of, row_counts, sign_in
 from tests.security.corpus import RAW_BODIES, RAW_QUERIES, SIZE, VALUES, Case
@@ -95,6 +96,17 @@ ROUTES = {
     "clusters": InputRoute(
         "GET", "/v1/insights/clusters", ("capability", "since", "kind", "limit", "region"),
         kind="query", success=ClustersPublic,
+    ),
+    "suggestions": InputRoute(
+        "GET", "/v1/insights/suggestions", ("status", "since", "until", "min_support", "limit"),
+        kind="query", success=SuggestionsPublic,
+    ),
+    "accept-suggestion": InputRoute(
+        "POST", "/v1/insights/suggestions/sug_0000000000000000/accept", ("capability", "phrase"),
+        {"capability": "invoicing"},
+    ),
+    "accept-suggestion-id": InputRoute(
+        "POST", "/v1/insights/suggestions/{value}/accept", ("suggestion_id",), kind="path"
     ),
     "read-recommendation": InputRoute(
         "GET", "/v1/recommendations/{value}", ("record_id",), kind="path"

@@ -47,3 +47,18 @@ def test_a_stored_row_reads_back_as_the_record_it_was_made_from(demo_engine: Eng
         assert (read_back.best_own, read_back.unmet) == (record.best_own, record.unmet)
         assert read_back.constraints == record.constraints
         assert row["response"] is response  # stored exactly as answered
+
+
+def test_confidences_and_did_you_mean_read_back(demo_engine: Engine) -> None:
+    """What vocabulary suggestions read (confidences, "did you mean") survives the store."""
+    recommendation = demo_engine.recommend(Need("need 2 accept pix + boleto on my site"))
+    record = record_of(
+        recommendation, record_id="rec_x", created_at=AT, channel="api", catalog_version_id=3
+    )
+    response = recommendation_body(
+        recommendation, record_id=record.id, created_at=AT, channel="api", catalog_version_id=3
+    )
+    read_back = record_from_row(record_row(record, request={}, response=response))
+    assert record.did_you_mean
+    assert read_back.did_you_mean == record.did_you_mean
+    assert read_back.capabilities == record.capabilities
