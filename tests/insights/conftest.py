@@ -1,9 +1,9 @@
 """An app over the rolled-back test database whose catalogue has one gap of every kind.
 
 - invoicing: our own ``ledger-own`` covers it fully (served) — but only on the web and in the
-  US and GB; the partner's accounting covers it through the broader capability (ask from DE:
-  served elsewhere, ours missing the region; ask for iOS: nothing fits, unserved for want
-  of the platform);
+  US and GB; the partner covers it partly beside its accounting (ask from DE: served
+  elsewhere, ours missing the region; ask for iOS: nothing fits, unserved for want of the
+  platform);
 - payroll: ours covers it only partly; the competitor ``pay-rival`` fully (served elsewhere);
 - accounting: only the partner ``books-partner`` (served elsewhere);
 - time-tracking: nothing covers it (unserved).
@@ -39,7 +39,7 @@ GAP_OFFERINGS = [
     make_offering(
         id="books-partner",
         relationship="partner",
-        capabilities={"accounting": "full"},
+        capabilities={"accounting": "full", "invoicing": "partial"},
         referral={"fee": True, "disclosure": "We may receive a referral fee."},
     ),
     make_offering(
