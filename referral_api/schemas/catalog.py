@@ -161,7 +161,8 @@ def ranking_public(rules: Rules, catalog_version_id: int) -> RankingPublic:
             "confidence, or broader than another asked for, do not make a fit",
             explanation="A fit must serve what you ask for (the words after 'we need', "
             "'looking for'…, or all of them when no such words are there), fully, partly or "
-            "through a narrower or broader capability. When we did not understand what you ask "
+            "through a narrower capability (a broader one earns credit but serves nothing). "
+            "When we did not understand what you ask "
             "for, no fit is claimed: the answer says what we did not understand and the "
             "nearest capabilities ('did you mean').",
         ),
@@ -169,7 +170,9 @@ def ranking_public(rules: Rules, catalog_version_id: int) -> RankingPublic:
             name="evidence from words",
             value=f"one everyday word (wordfreq Zipf ≥ {reading.GENERIC_ZIPF:g}) counts down to "
             f"0.3; words only in the context you describe × {reading.CONTEXT_CONFIDENCE:g}; "
-            f"minimum confidence {t.min_confidence:g}",
+            f"minimum confidence {t.min_confidence:g}; with no phrase, the asked words' match "
+            f"with one capability's vocabulary at least {reading.STRONG_DOCUMENT_SCORE:g} (BM25) "
+            f"and {reading.STRONG_DOCUMENT_MARGIN:g}× the next",
             explanation="A capability is read from a phrase that names it, or from several "
             "specific words the catalogue knows — never from one stray word. The name of an "
             "offering is read as what you use today, not as a need.",
