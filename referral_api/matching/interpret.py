@@ -75,6 +75,8 @@ _TEAM = re.compile(
 _SENTENCE = re.compile(r"[.!?\n]")
 #: the largest amount read as such; larger ones (any number of digits) are read as this
 MAX_AMOUNT = 1e9
+#: placeholders the service's redaction writes in a need's text ("[phone]")
+_REDACTED = frozenset({"email", "phone", "card"})
 _GENERIC_DOLLARS = {"$", "dollar", "dollars", "bucks"}
 _DEMONYM = re.compile(r"(an|ish|sh|ese|ch|ss|ie|i)$")
 _LIST_MARK = re.compile(r"[,;/+&]")
@@ -258,6 +260,15 @@ class NeedInterpreter:
             [t.stem for t in tokens] if language == "en" else [stem(t.folded, "en") for t in tokens]
         )
         self._boundaries(reading)
+        # what redaction put in the place of an e-mail address, a phone or card number says
+        # nothing of the need: "call me on [phone]"
+        reading.used.update(
+            t.index
+            for t in tokens
+            if reading.text[t.start - 1 : t.start] == "["
+            and reading.text[t.end : t.end + 1] == "]"
+            and t.folded in _REDACTED
+        )
         # (capitals only in acronyms, "BAS", "GST", count as none)
         reading.lower_case = not any(t.text[:1].isupper() and not t.text.isupper() for t in tokens)
         assert reading.cues is not None
