@@ -307,6 +307,8 @@ class TestEvidence:
             "a video conferencing tool for 40 people",
             "translate Klingon poetry and water my plants automatically",
             "The bank along the back of our campground is eroding. Who does retaining walls?",
+            # "who do we call" asks: the accounting firm is only who is asking
+            "Our accounting firm's office has a leaking roof. Who do we call to fix the leak?",
         ],
     )
     def test_out_of_domain_claims_no_fit(self, engine: Engine, text: str) -> None:
