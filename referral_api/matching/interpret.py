@@ -1055,8 +1055,9 @@ class NeedInterpreter:
         self, reading: _Reading, content: list[Token]
     ) -> list[tuple[Phrase, int, int, float]]:
         """One-word translations named in an English need: a word of no English that a
-        supported language's synonyms hold ("a Kassensystem for our café", "accept pix and
-        boleto"), the local term a customer keeps in their own words."""
+        supported language's synonyms hold as a phrase of its own ("a Kassensystem for our
+        café", "Lohnabrechnung for 6 staff"), the local term a customer keeps in their own
+        words."""
         found: list[tuple[Phrase, int, int, float]] = []
         for position, token in enumerate(content):
             word = token.folded
