@@ -15,12 +15,14 @@ from referral_api.domain.catalog import (
     SourceRef,
 )
 from referral_api.domain.need import (
+    REDACTED_KINDS,
     Constraints,
     Interpretation,
     Need,
     RequestedCapability,
     Span,
     StatedConstraint,
+    redaction_placeholder,
 )
 from referral_api.domain.recommendation import (
     BestOwn,
@@ -55,6 +57,7 @@ from referral_api.domain.rules import (
 )
 
 __all__ = [
+    "REDACTED_KINDS",
     "BestOwn",
     "Bundle",
     "Capability",
@@ -98,4 +101,5 @@ __all__ = [
     "Unmet",
     "Weights",
     "record_of",
+    "redaction_placeholder",
 ]

@@ -6,6 +6,16 @@ from dataclasses import dataclass, field
 
 from referral_api.domain.catalog import PriceModel, SourceRef
 
+#: what stored need texts hold in place of personal data, as ``[kind]`` ("call me on [phone]"):
+#: the redaction writes them (of two overlapping finds, the kind named first wins), the engine
+#: and the gap report's miners read past them
+REDACTED_KINDS = ("email", "card", "phone")
+
+
+def redaction_placeholder(kind: str) -> str:
+    """The text that stands for a redacted ``kind`` of personal data in a stored need."""
+    return f"[{kind}]"
+
 
 @dataclass(frozen=True, slots=True)
 class Constraints:

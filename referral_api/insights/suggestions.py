@@ -38,7 +38,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from referral_api.domain import Catalog, RecommendationRecord, Rules
+from referral_api.domain import (
+    REDACTED_KINDS,
+    Catalog,
+    RecommendationRecord,
+    Rules,
+    redaction_placeholder,
+)
 from referral_api.domain.catalog import CoverageLevel
 from referral_api.matching.language import is_function_word, zipf
 from referral_api.matching.text import tokenize
@@ -59,7 +65,7 @@ OUTCOME_WEIGHT = 1.0
 GUESS_WEIGHT = 0.5
 EXAMPLES = 3
 EXAMPLE_CHARS = 200
-_PLACEHOLDER = re.compile(r"\[(?:email|phone|card)\]")
+_PLACEHOLDER = re.compile("|".join(re.escape(redaction_placeholder(k)) for k in REDACTED_KINDS))
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pycountry
 
 from referral_api.domain import (
+    REDACTED_KINDS,
     ConstraintKind,
     Constraints,
     Interpretation,
@@ -75,8 +76,6 @@ _TEAM = re.compile(
 _SENTENCE = re.compile(r"[.!?\n]")
 #: the largest amount read as such; larger ones (any number of digits) are read as this
 MAX_AMOUNT = 1e9
-#: placeholders the service's redaction writes in a need's text ("[phone]")
-_REDACTED = frozenset({"email", "phone", "card"})
 _GENERIC_DOLLARS = {"$", "dollar", "dollars", "bucks"}
 _DEMONYM = re.compile(r"(an|ish|sh|ese|ch|ss|ie|i)$")
 _LIST_MARK = re.compile(r"[,;/+&]")
@@ -267,7 +266,7 @@ class NeedInterpreter:
             for t in tokens
             if reading.text[t.start - 1 : t.start] == "["
             and reading.text[t.end : t.end + 1] == "]"
-            and t.folded in _REDACTED
+            and t.folded in REDACTED_KINDS
         )
         # (capitals only in acronyms, "BAS", "GST", count as none)
         reading.lower_case = not any(t.text[:1].isupper() and not t.text.isupper() for t in tokens)

@@ -19,6 +19,8 @@ from referral_api.schemas.catalog import (
     ranking_public,
 )
 from referral_api.schemas.common import (
+    EARLIEST,
+    LATEST,
     MAX_LIMIT,
     NEED_MAX,
     Body,
@@ -29,8 +31,6 @@ from referral_api.schemas.common import (
     described,
 )
 from referral_api.schemas.insights import (
-    EARLIEST,
-    LATEST,
     ChannelParam,
     ClusterPublic,
     ClustersPublic,

@@ -7,6 +7,7 @@ an example (:func:`described`), so the committed OpenAPI reads as documentation.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from pydantic import (
@@ -24,6 +25,23 @@ Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 NeedText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NEED_MAX)
 ]
+
+
+#: the moments a window filter may name (beyond them a date is a typo, and some databases'
+#: timestamps end)
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+
+
+def utc_moment(value: dt.datetime | None) -> dt.datetime | None:
+    """A window's bound in UTC (a naive one is taken as UTC), within :data:`EARLIEST` …
+    :data:`LATEST`, for a field validator (a ``ValueError`` names what is allowed)."""
+    if value is None:
+        return None
+    value = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(f"must be between {EARLIEST:%Y} and {LATEST:%Y}")
+    return value.astimezone(dt.UTC)
 
 
 def described(description: str, example: Any, **kwargs: Any) -> Any:

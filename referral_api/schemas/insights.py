@@ -20,6 +20,7 @@ from referral_api.schemas.common import (
     Body,
     Schema,
     described,
+    utc_moment,
 )
 
 
@@ -40,10 +41,6 @@ class ChannelParam(StrEnum):
 FilterWord = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,39}$")
 ]
-
-
-EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 
 
 class GapQuery(Body):
@@ -81,12 +78,7 @@ class GapQuery(Body):
     @field_validator("since", "until")
     @classmethod
     def _moment(cls, value: dt.datetime | None) -> dt.datetime | None:
-        if value is None:
-            return None
-        value = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-        if not EARLIEST <= value < LATEST:
-            raise ValueError(f"must be between {EARLIEST:%Y} and {LATEST:%Y}")
-        return value.astimezone(dt.UTC)
+        return utc_moment(value)
 
     def to_filter(self, now: dt.datetime) -> GapFilter:
         """The report's filter; the window defaults to the 28 days before ``until`` (now)."""

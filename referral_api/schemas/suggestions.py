@@ -10,11 +10,9 @@ from typing import Annotated
 from pydantic import StringConstraints, field_validator
 
 from referral_api.insights.suggestions import VocabularySuggestion
-from referral_api.schemas.common import Body, Schema, described
+from referral_api.schemas.common import Body, Schema, described, utc_moment
 from referral_api.store.models import SuggestionDecision
 
-EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 #: the window suggestions are mined from by default: the last 90 days
 DEFAULT_DAYS = 90
 
@@ -56,12 +54,7 @@ class SuggestionQuery(Body):
     @field_validator("since", "until")
     @classmethod
     def _moment(cls, value: dt.datetime | None) -> dt.datetime | None:
-        if value is None:
-            return None
-        value = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-        if not EARLIEST <= value < LATEST:
-            raise ValueError(f"must be between {EARLIEST:%Y} and {LATEST:%Y}")
-        return value.astimezone(dt.UTC)
+        return utc_moment(value)
 
     def window(self, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
         """(since, until): the window, ``DEFAULT_DAYS`` before ``until`` (now) by default."""

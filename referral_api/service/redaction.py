@@ -43,6 +43,8 @@ from functools import lru_cache
 
 import phonenumbers
 
+from referral_api.domain import REDACTED_KINDS, redaction_placeholder
+
 #: Regions whose national formats are recognised (international numbers are found whatever
 #: their country). The catalogue's largest markets; ``US`` covers the whole North American
 #: numbering plan (Canada and the Caribbean too).
@@ -75,8 +77,8 @@ _PERSONAL_TYPES = frozenset(
     }
 )
 
-_PLACEHOLDER = {"email": "[email]", "card": "[card]", "phone": "[phone]"}
-_PRIORITY = {"email": 0, "card": 1, "phone": 2}
+#: of two overlapping finds, the kind named first wins
+_PRIORITY = {kind: rank for rank, kind in enumerate(REDACTED_KINDS)}
 
 # Characters that stand for an ASCII one but are not NFKC-equivalent to it (or whose NFKC form
 # is several characters, which would shift every later position).
@@ -135,7 +137,7 @@ def redact(text: str) -> str:
     position = 0
     for span in _merged(spans):
         parts.append(text[position : span.start])
-        parts.append(_PLACEHOLDER[span.kind])
+        parts.append(redaction_placeholder(span.kind))
         position = span.end
     parts.append(text[position:])
     return "".join(parts)
