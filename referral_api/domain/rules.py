@@ -41,6 +41,7 @@ class CueKind(StrEnum):
     REGION = "region"  # "based in", "we're in"
     LANGUAGE = "language"  # "in", "speaking"
     ASK = "ask"  # "we need", "looking for", "who does": what follows is what they ask for
+    ASK_AFTER = "ask_after"  # "payroll please", "bookkeeper wanted": what precedes is asked for
     OTHER_PARTY_AFTER = "other_party_after"  # "our US parent company", "UK customers"
     OTHER_PARTY = (
         "other_party"  # "our supplier in", "hire engineers in": a place not the customer's

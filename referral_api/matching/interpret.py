@@ -365,8 +365,9 @@ class NeedInterpreter:
 
     def _asks(self, reading: _Reading) -> None:
         """What the customer asks for: the words after an ask cue ("we need", "looking for",
-        "who does", "necesitamos"), to the end of that sentence. A need without any ask cue is
-        all ask. Capabilities read elsewhere describe the context and count for less."""
+        "who does", "necesitamos"), to the end of that sentence, and those before a closing one
+        in its clause ("Payroll please"). A need without any ask cue is all ask. Capabilities
+        read elsewhere describe the context and count for less."""
         assert reading.cues is not None
         if not reading.speaks_of_self:
             return  # a description of what they want, in the third person: all of it is asked
@@ -390,6 +391,24 @@ class NeedInterpreter:
                 reading.has_ask = True
                 reading.ask.update(asked)
                 cued.add(sentence)
+                break
+        closing = reading.cues[0].get(CueKind.ASK_AFTER, {})
+        refusing = reading.cues[1].get(CueKind.NEGATION, {})
+        for last, word in enumerate(words):
+            for cue in closing.get(word, ()):
+                first = last + 1 - len(cue)
+                if first < 0 or tuple(words[first : last + 1]) != cue:
+                    continue
+                clause = reading.clause[first]
+                asked = [i for i in range(first) if reading.clause[i] == clause]
+                if not any(words[i] not in self.stopwords for i in asked):
+                    break  # "please help", "Could you please …": nothing named before it
+                if any(words[i] in refusing for i in asked):
+                    break  # "no payroll please": what is refused
+                reading.used.update(range(first, last + 1))
+                reading.has_ask = True
+                reading.ask.update(asked)
+                cued.add(reading.sentence[first])
                 break
         if reading.has_ask:
             # a question the customer puts is asked as well: "accept btc on my webshop?" (from

@@ -477,6 +477,13 @@ class TestEvidence:
             ("wanna take card payments at my food truck in Texas, what do people use", None),
             # a question is asked as well as what follows an ask cue
             ("accept btc on my webshop? netherlands, want euros in my bank not coins", None),
+            # a closing word asks for what came before it in its clause
+            (
+                "Cafe in Canada, 10 staff. Payroll please - and we also need help recruiting "
+                "two baristas.",
+                "payroll",
+            ),
+            ("Bookkeeper wanted for our UK charity, and we need someone quickly", None),
             # a vague ask ("one app for all three") asks for what the context named
             (
                 "Bakery in Leeds. Every week I do invoices for the cafés we supply by hand. "
@@ -585,3 +592,15 @@ def test_any_text_gets_an_answer(engine: Engine, text: str) -> None:
     assert rec.interpretation.language
     budget = rec.interpretation.constraints.budget_monthly
     assert budget is None or 0 <= budget <= 1e9
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "UK limited company, we need help with corporation tax and the year-end accounts",
+        "We're an S corporation in Ohio and need payroll for 6 staff",
+    ],
+)
+def test_a_kind_of_company_or_tax_is_no_size(engine: Engine, text: str) -> None:
+    """A kind of company or tax ("corporation tax", "S corporation") says nothing about the customer's size."""
+    assert engine.interpret(Need(text)).constraints.segment != "enterprise"
