@@ -602,5 +602,5 @@ def test_any_text_gets_an_answer(engine: Engine, text: str) -> None:
     ],
 )
 def test_a_kind_of_company_or_tax_is_no_size(engine: Engine, text: str) -> None:
-    """A kind of company or tax ("corporation tax", "S corporation") says nothing about the customer's size."""
+    """A kind of company or tax ("corporation tax", "S corporation") tells no size."""
     assert engine.interpret(Need(text)).constraints.segment != "enterprise"
