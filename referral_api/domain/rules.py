@@ -41,6 +41,7 @@ class CueKind(StrEnum):
     REGION = "region"  # "based in", "we're in"
     LANGUAGE = "language"  # "in", "speaking"
     ASK = "ask"  # "we need", "looking for", "who does": what follows is what they ask for
+    INSTRUMENT = "instrument"  # "from my", "into our": what follows is a means the customer has
     ASK_AFTER = "ask_after"  # "payroll please", "bookkeeper wanted": what precedes is asked for
     OTHER_PARTY_AFTER = "other_party_after"  # "our US parent company", "UK customers"
     OTHER_PARTY = (

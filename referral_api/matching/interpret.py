@@ -190,6 +190,7 @@ class _Reading:
     mentioned: list[str] = field(default_factory=list)  # offerings named (used today)
     weak: list[RequestedCapability] = field(default_factory=list)  # too little evidence
     lower_case: bool = False  # written all in lower case: capitals tell no names
+    means: set[str] = field(default_factory=set)  # capabilities named as a means they have
 
     def central(self, index: int) -> bool:
         """Whether token ``index`` is part of what the customer asks for."""
@@ -1250,7 +1251,13 @@ class NeedInterpreter:
         current = found.get(cap.id)
         # asked for: in what the customer asks, or required in so many words outside it
         # ("the VAT return must come out of it", "members should pay by direct debit")
-        central = any(reading.central(t.index) for t in content[start:end]) or bool(
+        asked = any(reading.central(t.index) for t in content[start:end])
+        if asked and self._cue(
+            reading, CueKind.INSTRUMENT, first.index, last.index + 1, before=1, after=0
+        ):
+            asked = False  # "off my bank account": a means the customer has
+            reading.means.add(cap.id)
+        central = asked or bool(
             reading.speaks_of_self
             and (
                 self._cue(
@@ -1692,6 +1699,8 @@ class NeedInterpreter:
         named = [c for c in capabilities if c.source != "vocabulary"]
         if not named:
             return capabilities
+        # a means named in the ask ("off my bank account") is promoted only if nothing else is
+        promoting = {c.id for c in named if c.id not in reading.means} or {c.id for c in named}
         language = reading.language
         for token in reading.tokens:
             if (
@@ -1710,7 +1719,7 @@ class NeedInterpreter:
             replace(
                 c, central=True, confidence=round(min(1.0, c.confidence / CONTEXT_CONFIDENCE), 3)
             )
-            if c.source != "vocabulary"
+            if c.id in promoting
             else c
             for c in capabilities
         )

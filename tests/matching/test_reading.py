@@ -604,3 +604,29 @@ def test_any_text_gets_an_answer(engine: Engine, text: str) -> None:
 def test_a_kind_of_company_or_tax_is_no_size(engine: Engine, text: str) -> None:
     """A kind of company or tax ("corporation tax", "S corporation") tells no size."""
     assert engine.interpret(Need(text)).constraints.segment != "enterprise"
+
+
+@pytest.mark.parametrize(
+    ("text", "capability", "means"),
+    [
+        (
+            "Plumber in Australia, always late with the quarterly BAS - want something that "
+            "prepares it off my bank account so I just hit lodge.",
+            "vat-returns",
+            "banking",
+        ),
+        (
+            "We need to pay our suppliers' bills on time from our bank account, we're in Leeds",
+            "bill-pay",
+            "banking",
+        ),
+    ],
+)
+def test_a_means_the_customer_has_is_not_the_ask(
+    engine: Engine, text: str, capability: str, means: str
+) -> None:
+    """ "off my bank account", "from our bank account": a thing the customer has and uses is
+    no ask; what they do with it is."""
+    central = {c.id for c in engine.recommend(Need(text)).interpretation.capabilities if c.central}
+    assert means not in central
+    assert capability in central
