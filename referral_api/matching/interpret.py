@@ -1130,8 +1130,11 @@ class NeedInterpreter:
             _same_root(t, phrase) or _misspelt(t, language) for t in words
         ):
             return 0.0
-        if len(phrase.stems) == 1 and not _particles_follow(reading, words[-1], phrase):
-            return 0.0  # "sign-off" is not "sign (a BAA)", "tip out" not "tip"
+        if len(phrase.stems) == 1 and not (
+            _particles_follow(reading, words[-1], phrase)
+            and _particles_precede(reading, words[0], phrase)
+        ):
+            return 0.0  # "sign-off" is not "sign (a BAA)", "tip out" not "tip", "get paid" "paid"
         if len(phrase.stems) == 1 and len(words) == 1:
             specificity = self._specificity(words[0], reading.language)
             if specificity < 1.0 and self._supported(reading, phrase.capability, content, words):
@@ -1962,6 +1965,28 @@ def _particles_follow(reading: _Reading, token: Token, phrase: Phrase) -> bool:
     after = phrase.words[stems.index(phrase.stems[0]) + 1 :][:1]
     following = tuple(reading.folded[token.index + 1 : token.index + 1 + len(after)])
     return following == after
+
+
+#: words a one-word phrase may carry before its word that need not be written ("a loan")
+_DETERMINERS = frozenset(
+    {"a", "an", "the", "my", "our", "your", "their", "his", "her", "some", "any", "this"}
+)
+
+
+def _particles_precede(reading: _Reading, token: Token, phrase: Phrase) -> bool:
+    """Whether the word a one-word phrase carries before its word ("get" of "get paid", "need"
+    of "need cash", "self" of "self assessment": a stopword, yet part of its meaning) comes
+    before the need's word too, in any form ("getting paid"); determiners may differ."""
+    stems = [stem(word) for word in phrase.words]
+    if phrase.stems[0] not in stems:
+        return True
+    wanted = [w for w in phrase.words[: stems.index(phrase.stems[0])] if w not in _DETERMINERS]
+    if not wanted:
+        return True
+    at = token.index - 1
+    while at >= 0 and reading.folded[at] in _DETERMINERS:
+        at -= 1
+    return at >= 0 and stem(reading.folded[at]) == stem(wanted[-1])
 
 
 def _same_word(token: Token, phrase: Phrase) -> bool:

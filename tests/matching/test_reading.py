@@ -630,3 +630,28 @@ def test_a_means_the_customer_has_is_not_the_ask(
     central = {c.id for c in engine.recommend(Need(text)).interpretation.capabilities if c.central}
     assert means not in central
     assert capability in central
+
+
+@pytest.mark.parametrize(
+    ("text", "capability", "read"),
+    [
+        (
+            "We need a fire risk assessment for our new cafe kitchen in Leeds",
+            "income-tax-filing",
+            False,
+        ),
+        (
+            "UK sole trader, I want an app to file my self assessment online",
+            "income-tax-filing",
+            True,
+        ),
+        ("The band got paid in cash, now we need a new drummer in Austin", "payments", False),
+    ],
+)
+def test_a_phrase_s_small_words_are_part_of_it(
+    engine: Engine, text: str, capability: str, read: bool
+) -> None:
+    """A phrase that is one word besides its small ones ("self assessment", "get paid", "need
+    cash") is read only with them: "risk assessment" is no tax return."""
+    ids = {c.id for c in engine.interpret(Need(text)).capabilities}
+    assert (capability in ids) is read
