@@ -23,6 +23,7 @@ this order:
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -815,6 +816,23 @@ def _neighbourhoods(catalog: Catalog, max_hops: int) -> dict[str, tuple[Neighbou
     return neighbours
 
 
+#: a word written as a name inside a sentence ("a plumbing firm in Leeds", "on Etsy")
+_NAME_INSIDE = re.compile(r"(?<![.!?]\s)(?<=\s)[A-Z][a-z][\w'’-]*")
+_WORD = re.compile(r"[\w'’&-]+")
+#: an example's words this common ("run", "line", "shop") are no sign of its capability
+EXAMPLE_WORD_MAX_ZIPF = 4.5
+
+
+def _telling_words(example: str) -> str:
+    """The words of an example customers' need that tell its capability: not the names inside
+    it (a customer's town or the shop they sell on is theirs, and a place the catalogue
+    "knows" would no longer be read as a place; acronyms such as "VAT" stay), nor everyday
+    words (in a capability's document, "run" or "roll" would let any need that uses them
+    be inferred as asking for it)."""
+    words = _WORD.findall(_NAME_INSIDE.sub(" ", example))
+    return " ".join(w for w in words if zipf(w.lower(), "en") < EXAMPLE_WORD_MAX_ZIPF)
+
+
 def _capability_documents(
     catalog: Catalog,
     text: OfferingText,
@@ -831,11 +849,8 @@ def _capability_documents(
         own = (
             own_stems(capability.label) * LABEL_REPEAT
             + [s for syn in capability.synonyms for s in own_stems(syn)] * SYNONYM_REPEAT
-            + [
-                s
-                for description in (*capability.examples, capability.description or "")
-                for s in own_stems(description)
-            ]
+            + [s for example in capability.examples for s in own_stems(_telling_words(example))]
+            + own_stems(capability.description or "")
         )
         terms.extend(term_id(word_stem) for word_stem in own)
         docs.extend([at] * len(own))
@@ -987,6 +1002,17 @@ class MatchingIndex:
     def knows(self, word_stem: str) -> bool:
         """Whether any offering or capability text uses this stem."""
         return self.text.knows(word_stem) or self.capabilities.documents.idf_known(word_stem)
+
+    def offers_word(self, token: Token, english_stem: str, language: str) -> bool:
+        """Whether the offerings' own names and summaries use a need's word (its English stem)
+        or, in another language, a capability's phrases translated into it. Narrower than
+        :meth:`knows_word`: a word that only curated customer phrasings use ("money leaking
+        out", "lease a forklift") does not make a "leak" or a "forklift" something we offer."""
+        if self.text.knows(english_stem):
+            return True
+        if language == "en":
+            return False
+        return token.stem in self.capabilities.translated_stems(language)
 
     def knows_word(self, token: Token, english_stem: str, language: str) -> bool:
         """Whether the catalogue knows a need's word: its English stem in any offering or

@@ -103,10 +103,14 @@ SUPPORT_MAX_ZIPF = 5.0
 INFERENCE_MIN_WORDS = 1
 #: …and in a customer's own words, where a stray word is likelier, this many
 CUSTOMER_MIN_WORDS = 1
+#: …and beside a capability a phrase named, this many, or one rarer than this ("receipts" is a
+#: second ask beside "expense reports", "offering" is none beside "merchant cash advance")
+EXPLICIT_MIN_WORDS = 2
+EXPLICIT_WORD_ZIPF = 4.0
 #: an inferred capability (no phrase named any) needs this share of ``min_confidence``; more
 #: in a customer's own words than in a product's description
 INFERRED_FLOOR = 0.5
-CUSTOMER_INFERRED_FLOOR = 0.85
+CUSTOMER_INFERRED_FLOOR = 1.0
 #: … and most of its specific words must be known to the catalogue at all
 UNKNOWN_SHARE = 0.5
 DESCRIPTION_UNKNOWN_SHARE = 0.67
@@ -373,6 +377,7 @@ class NeedInterpreter:
         if not reading.speaks_of_self:
             return  # a description of what they want, in the third person: all of it is asked
         starting = reading.cues[1].get(CueKind.ASK, {})
+        relative = reading.cues[1].get(CueKind.ADDITION, {})  # "which", "who": also relative
         words = reading.folded
         cued: set[int] = set()  # sentences with an ask cue
         for first, word in enumerate(words):
@@ -382,6 +387,12 @@ class NeedInterpreter:
                 stop = first + len(cue)
                 if tuple(words[first:stop]) != cue:
                     continue
+                if (
+                    first
+                    and reading.clause[first - 1] == reading.clause[first]
+                    and cue in relative.get(word, ())
+                ):
+                    continue  # "… an accountant, which is daft": a relative clause, no ask
                 reading.used.update(range(first, stop))
                 if self._cue(reading, CueKind.NEGATION, first + 1, stop, before=3, after=0):
                     break  # "we don't want an EOR", "not looking for a loan": what is refused
@@ -401,6 +412,8 @@ class NeedInterpreter:
                 if first < 0 or tuple(words[first : last + 1]) != cue:
                     continue
                 clause = reading.clause[first]
+                if len(cue) == 1 and last + 1 < len(words) and reading.clause[last + 1] == clause:
+                    continue  # one word closes its clause: "pls help …" opens a request
                 asked = [i for i in range(first) if reading.clause[i] == clause]
                 if not any(words[i] not in self.stopwords for i in asked):
                     break  # "please help", "Could you please …": nothing named before it
@@ -1390,6 +1403,12 @@ class NeedInterpreter:
             wanted = INFERENCE_MIN_WORDS if not reading.speaks_of_self else CUSTOMER_MIN_WORDS
             if len(typical) < wanted:
                 continue
+            if (
+                explicit
+                and len(typical) < EXPLICIT_MIN_WORDS
+                and all(zipf(w, "en") >= EXPLICIT_WORD_ZIPF for w in typical)
+            ):
+                continue  # beside what a phrase named, one everyday word ("offering") is no ask
             evidence_words |= typical
             evidence = _evidence_words(english, words, index, cap_id)
             cap = index.catalog.capabilities[cap_id]
@@ -1676,9 +1695,11 @@ class NeedInterpreter:
             ):
                 continue
             word_stem = reading.english[i]
-            if self.index.knows_word(token, word_stem, language) or (
+            corrected = self.index.capabilities.correct(word_stem)
+            if self.index.offers_word(token, word_stem, language) or (
                 _misspelt(token, language)
-                and self.index.capabilities.correct(word_stem) is not None
+                and corrected is not None
+                and corrected[0] != word_stem  # (a rare word, not a misspelling)
             ):
                 after_article = None
                 continue
@@ -1715,7 +1736,7 @@ class NeedInterpreter:
             ):
                 continue
             everyday = zipf(token.text.lower(), language) >= GENERIC_ZIPF
-            known = self.index.knows_word(token, reading.english[token.index], language)
+            known = self.index.offers_word(token, reading.english[token.index], language)
             if not everyday and not known:
                 return capabilities  # the ask names something else
         return tuple(

@@ -484,6 +484,12 @@ class TestEvidence:
                 "payroll",
             ),
             ("Bookkeeper wanted for our UK charity, and we need someone quickly", None),
+            # "which" after a noun opens a relative clause, not a question
+            (
+                "UK pub, 4 staff. Payroll has to be under £20 a month, we're paying an "
+                "accountant £90 a month for it right now which is daft.",
+                "payroll",
+            ),
             # a vague ask ("one app for all three") asks for what the context named
             (
                 "Bakery in Leeds. Every week I do invoices for the cafés we supply by hand. "
