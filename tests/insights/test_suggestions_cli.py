@@ -9,7 +9,7 @@ from tests.insights.test_cli import run, url
 
 __all__ = ["url"]
 
-#: needs the demo catalogue does not understand; the engine's nearest guess is online payments
+#: needs the demo catalogue does not understand; the engine's nearest guess is bank transfers (Pix is one)
 PIX = ["accept pix and boleto on our site", "we want pix and boleto", "pix and boleto for my shop"]
 
 
@@ -25,10 +25,13 @@ def test_listed_then_accepted_then_understood(tmp_path: Path, url: list[str]) ->
     assert listed.exit_code == 0, listed.output
     body = json.loads(listed.stdout)
     [pix] = [s for s in body["data"] if s["phrase"] == "pix and boleto"]
-    assert (pix["capability"], pix["support"], pix["language"]) == ("online-payments", 3, "en")
+    assert (pix["capability"], pix["support"], pix["language"]) == ("ach-bank-transfers", 3, "en")
     assert body["scanned"] == 3
     table = run("suggestions", *url)
-    assert f"{pix['id']}  “pix and boleto” (en) → Online payments [online-payments]" in table.output
+    assert (
+        f"{pix['id']}  “pix and boleto” (en) → Bank transfer payments [ach-bank-transfers]"
+        in table.output
+    )
     assert "3 need(s), agreement 67%, 0 by recorded outcome" in table.output
 
     accepted = run("suggestions", "--accept", pix["id"], *url)
@@ -45,7 +48,7 @@ def test_listed_then_accepted_then_understood(tmp_path: Path, url: list[str]) ->
     result = run("batch", "--record", "--input", str(tmp_path / "pix.jsonl"), *url)
     answer = json.loads(result.stdout.splitlines()[1])["response"]["interpreted"]
     assert answer["ask_understood"] is True
-    assert [c["id"] for c in answer["capabilities"]] == ["online-payments"]
+    assert [c["id"] for c in answer["capabilities"]] == ["ach-bank-transfers"]
 
 
 def test_errors_name_the_option_or_the_id(tmp_path: Path, url: list[str]) -> None:
@@ -67,7 +70,7 @@ def test_a_phrase_in_another_language_becomes_a_translation(tmp_path: Path, url:
                            "queremos cobrar con pix y boleto"])  # fmt: skip
     body = json.loads(run("suggestions", "--json", *url).stdout)
     [spanish] = [s for s in body["data"] if s["language"] == "es"]
-    assert (spanish["phrase"], spanish["capability"]) == ("pix y boleto", "online-payments")
+    assert (spanish["phrase"], spanish["capability"]) == ("pix y boleto", "ach-bank-transfers")
     assert run("suggestions", "--accept", spanish["id"], *url).exit_code == 0
     # the active version holds it under translations.es, not under the English synonyms
     from referral_api.service.catalogue import rebuild
@@ -78,7 +81,7 @@ def test_a_phrase_in_another_language_becomes_a_translation(tmp_path: Path, url:
     with database.session(write=False) as session:
         version = CatalogVersionRepository(session).active()
         assert version is not None
-        capability = rebuild(version).catalog.capabilities["online-payments"]
+        capability = rebuild(version).catalog.capabilities["ach-bank-transfers"]
     database.dispose()
     assert "pix y boleto" in capability.translations["es"]
     assert "pix y boleto" not in capability.synonyms
