@@ -218,6 +218,20 @@ def _read_region_groups(ctx: _Context, node: Any) -> dict[str, Any]:
     return {"region_groups": MappingProxyType(groups)}
 
 
+def _read_shorthand(ctx: _Context, node: Any) -> dict[str, Any]:
+    table: dict[str, str] = {}
+    reader = ctx.reader(ctx.mapping(node, "shorthand"), "shorthand")
+    for short in reader.data:
+        full = reader.string(short, required=True)
+        if full is None:
+            continue
+        if len(str(short).split()) != 1 or len(full.split()) != 1:
+            reader.error(short, "a shorthand and what it stands for are one word each")
+            continue
+        table[str(short).lower()] = full.lower()
+    return {"shorthand": MappingProxyType(table)}
+
+
 def _read_word_list(name: str) -> SectionReader:
     def read(ctx: _Context, node: Any) -> dict[str, Any]:
         words = ctx.reader({name: node}, "").strings(name)
@@ -369,6 +383,10 @@ SECTIONS: Mapping[str, Section] = MappingProxyType(
         "cues": Section("Cue phrases that tell how nearby words are meant.", _read_cues),
         "languages": Section(
             "Languages read besides English: cue phrases and budget periods.", _read_languages
+        ),
+        "shorthand": Section(
+            "Txt-speak and slang read as the word they stand for (sum1: someone).",
+            _read_shorthand,
         ),
         "stopwords": Section(
             "Words that carry no meaning for matching.", _read_word_list("stopwords")

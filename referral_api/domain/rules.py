@@ -162,6 +162,8 @@ class Rules:
     #: cue kind → phrases (lower-case)
     cues: Mapping[CueKind, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     stopwords: frozenset[str] = frozenset()
+    #: txt-speak and slang → the word it stands for (``sum1: someone``, ``wanna: want``)
+    shorthand: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: 1 unit of each currency in ``exchange_base`` (static, reviewed like code; approximate)
     exchange_base: str = "USD"
     exchange_rates: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))

@@ -257,6 +257,8 @@ class NeedInterpreter:
         retrieval need only add the words those did not include)."""
         language, _ = detect_language(need.text, self.rules.supported_languages)
         tokens = tokenize(need.text, language)
+        if language == "en" and self.rules.shorthand:
+            tokens = self._spelt_out(tokens)
         reading = _Reading(tokens, need.text, [t.folded for t in tokens])
         reading.language = language
         reading.cues = self.index.lexicon.cue_tables(language)
@@ -334,6 +336,19 @@ class NeedInterpreter:
         if need.ignore:
             interpretation = _disregard(interpretation, need)
         return interpretation, tokens, reading.text_sums
+
+    def _spelt_out(self, tokens: list[Token]) -> list[Token]:
+        """Txt-speak read as the word it stands for ("sum1" as "someone", "wanna" as "want"),
+        where written in lower case ("R&D" is no "are"). Spans still point at what was
+        written, so the answer quotes the customer's own words."""
+        shorthand = self.rules.shorthand
+        spelt = []
+        for token in tokens:
+            word = shorthand.get(token.folded) if token.text.islower() else None
+            spelt.append(
+                token if word is None else replace(token, text=word, folded=word, stem=stem(word))
+            )
+        return spelt
 
     # structure of the text ----------------------------------------------------------------------
     def _boundaries(self, reading: _Reading) -> None:

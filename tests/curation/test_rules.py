@@ -93,6 +93,11 @@ BROKEN = [
         id="unknown-cue-kind",
     ),
     pytest.param(
+        {"a": "shorthand:\n  sum1: some one\n"},
+        "a.yaml:2: shorthand.sum1: a shorthand and what it stands for are one word each",
+        id="shorthand-of-two-words",
+    ),
+    pytest.param(
         {"a": "segment_sizes:\n  small: [50, 2]\n"},
         "a.yaml:2: segment_sizes.small: must be [smallest, largest] team size (largest may be null)",
         id="inverted-segment-size",

@@ -661,3 +661,26 @@ def test_a_phrase_s_small_words_are_part_of_it(
     cash") is read only with them: "risk assessment" is no tax return."""
     ids = {c.id for c in engine.interpret(Need(text)).capabilities}
     assert (capability in ids) is read
+
+
+@pytest.mark.parametrize(
+    ("text", "capability"),
+    [
+        # "ne1 know" asks as "anyone know" does; "km's" are kilometres
+        ("ne1 know a gd app 4 tracking km's? sales rep in perth, australia", "mileage-tracking"),
+        # "sum1 to …" refers back to what the need named, as "someone to …" does
+        ("my books r a total mess, 2 yrs behind. need sum1 to clean it all up. canada", None),
+        ("dont want new accounts software, just need my vat return done, im in the uk", None),
+    ],
+)
+def test_txt_speak_is_read_as_what_it_stands_for(
+    engine: Engine, text: str, capability: str | None
+) -> None:
+    rec = engine.recommend(Need(text))
+    assert rec.interpretation.ask_understood
+    assert rec.results
+    if capability is not None:
+        assert capability in {c.id for c in rec.interpretation.capabilities if c.central}
+    assert "accounting" not in {c.id for c in rec.interpretation.capabilities}
+    # the answer quotes what was written
+    assert all(c.matched in text for c in rec.interpretation.capabilities if c.span)
