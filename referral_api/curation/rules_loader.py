@@ -293,6 +293,24 @@ def _read_interchangeable(ctx: _Context, node: Any) -> dict[str, Any]:
     return {"interchangeable_platforms": frozenset(w.lower() for w in words)}
 
 
+def _read_verb_groups(ctx: _Context, node: Any) -> dict[str, Any]:
+    name = "interchangeable_verbs"
+    if not isinstance(node, list):
+        ctx.error(node, None, name, "must be a list of groups of verbs ([[accept, take]])")
+        return {}
+    groups: list[frozenset[str]] = []
+    for at, group in enumerate(node):
+        if not isinstance(group, list) or len(group) < 2:
+            ctx.error(node, at, name, f"group {at + 1}: a list of two or more verbs")
+            continue
+        words = [str(word).lower() for word in group]
+        if any(len(word.split()) != 1 for word in words):
+            ctx.error(node, at, name, f"group {at + 1}: one word per verb")
+            continue
+        groups.append(frozenset(words))
+    return {name: tuple(groups)}
+
+
 def _read_number_block(name: str, cls: type[Weights] | type[Thresholds]) -> SectionReader:
     fields = {f.name: f for f in dataclasses.fields(cls)}
 
@@ -387,6 +405,10 @@ SECTIONS: Mapping[str, Section] = MappingProxyType(
         "shorthand": Section(
             "Txt-speak and slang read as the word they stand for (sum1: someone).",
             _read_shorthand,
+        ),
+        "interchangeable_verbs": Section(
+            "Verbs that mean the same at the head of a phrase (accept / take).",
+            _read_verb_groups,
         ),
         "stopwords": Section(
             "Words that carry no meaning for matching.", _read_word_list("stopwords")

@@ -162,6 +162,9 @@ class Rules:
     #: cue kind → phrases (lower-case)
     cues: Mapping[CueKind, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     stopwords: frozenset[str] = frozenset()
+    #: verbs that mean the same at the head of a capability phrase ("accept cards", "take
+    #: cards"): each phrase is also read with the others of its group
+    interchangeable_verbs: tuple[frozenset[str], ...] = ()
     #: txt-speak and slang → the word it stands for (``sum1: someone``, ``wanna: want``)
     shorthand: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: 1 unit of each currency in ``exchange_base`` (static, reviewed like code; approximate)

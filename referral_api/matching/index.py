@@ -684,7 +684,10 @@ def build_capabilities(
     function_words = text.function_words
     for cap in catalog.capabilities.values():
         phrases.append(_phrase(cap.label, cap.id, "label", 0.95, function_words))
-        phrases += [_phrase(s, cap.id, "synonym", 0.9, function_words) for s in cap.synonyms]
+        phrases += [
+            _phrase(s, cap.id, "synonym", 0.9, function_words)
+            for s in _with_verbs(cap.synonyms, rules.interchangeable_verbs)
+        ]
         phrases += [
             _phrase(e, cap.id, "example", 0.8, function_words)
             for e in cap.examples
@@ -737,6 +740,26 @@ def _phrase_in(text: str, capability: str, language: str) -> Phrase:
     stems = content or tuple(t.stem for t in tokens)
     words = tuple(t.folded for t in tokens)
     return Phrase(stems, capability, "translation", TRANSLATION_CONFIDENCE, text, words)
+
+
+def _with_verbs(phrases: Iterable[str], groups: Sequence[frozenset[str]]) -> list[str]:
+    """The phrases, each also with every verb of its first word's group in its place ("accept
+    bitcoin" is "take bitcoin" too); those already listed are not repeated."""
+    out = list(dict.fromkeys(phrases))
+    seen = {p.lower() for p in out}
+    for text in list(out):
+        first, _, rest = text.partition(" ")
+        if not rest:
+            continue
+        for group in groups:
+            if first.lower() not in group:
+                continue
+            for verb in sorted(group - {first.lower()}):
+                variant = f"{verb} {rest}"
+                if variant.lower() not in seen:
+                    seen.add(variant.lower())
+                    out.append(variant)
+    return out
 
 
 def _phrase(

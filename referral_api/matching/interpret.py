@@ -1070,8 +1070,21 @@ class NeedInterpreter:
         )
         taken: dict[int, str] = {}
         found: dict[str, RequestedCapability] = {}
+
+        def own(phrase: Phrase, start: int, end: int) -> list[int]:
+            # a phrase gathered from around ("accept … cards") takes its own words only: what
+            # stands between them ("contactless") may be another phrase's
+            stems = set(phrase.stems)
+            mine = [
+                i
+                for i in range(start, end)
+                if content[i].stem in stems or reading.english[content[i].index] in stems
+            ]
+            return mine if len(mine) >= len(stems) else list(range(start, end))
+
         for phrase, start, end, confidence in candidates:
-            if any(taken.get(i, phrase.capability) != phrase.capability for i in range(start, end)):
+            words = own(phrase, start, end)
+            if any(taken.get(i, phrase.capability) != phrase.capability for i in words):
                 continue
             evidence = self._evidence(reading, phrase, content, start, end)
             # (read only in the context, a phrase still counts, for less: see _promoted)
@@ -1091,7 +1104,7 @@ class NeedInterpreter:
                     )
                 )
                 continue
-            taken.update(dict.fromkeys(range(start, end), phrase.capability))
+            taken.update(dict.fromkeys(words, phrase.capability))
             self._accept(reading, found, phrase, content, start, end, confidence * evidence)
         for inferred in self._infer(reading, content, found):
             found.setdefault(inferred.id, inferred)

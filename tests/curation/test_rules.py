@@ -93,6 +93,11 @@ BROKEN = [
         id="unknown-cue-kind",
     ),
     pytest.param(
+        {"a": "interchangeable_verbs: [[accept]]\n"},
+        "a.yaml:1: interchangeable_verbs: group 1: a list of two or more verbs",
+        id="verb-group-of-one",
+    ),
+    pytest.param(
         {"a": "shorthand:\n  sum1: some one\n"},
         "a.yaml:2: shorthand.sum1: a shorthand and what it stands for are one word each",
         id="shorthand-of-two-words",

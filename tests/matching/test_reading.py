@@ -684,3 +684,19 @@ def test_txt_speak_is_read_as_what_it_stands_for(
     assert "accounting" not in {c.id for c in rec.interpretation.capabilities}
     # the answer quotes what was written
     assert all(c.matched in text for c in rec.interpretation.capabilities if c.span)
+
+
+@pytest.mark.parametrize(
+    ("text", "capability"),
+    [
+        # "take" is "accept" at the head of a phrase ("accept bitcoin")
+        ("we want to take bitcoin at our vape shop in London, UK", "crypto-payments"),
+        # a phrase gathered from around ("accept … cards") leaves the word between to another
+        (
+            "Bookshop in Leeds, we need to accept contactless cards at the counter",
+            "contactless-payments",
+        ),
+    ],
+)
+def test_phrases_are_read_in_their_variants(engine: Engine, text: str, capability: str) -> None:
+    assert capability in {c.id for c in engine.interpret(Need(text)).capabilities}
