@@ -94,6 +94,8 @@ CONTEXT_CONFIDENCE = 0.6
 #: a one-word phrase as common as this (wordfreq Zipf) or more is a generic word: alone it
 #: requests nothing ("bank", "report", "paid"); see :meth:`NeedInterpreter._specificity`
 GENERIC_ZIPF = 4.4
+#: … in the other languages, whose word lists are smaller ("gratuito", "sencillo", "günstig")
+FOREIGN_GENERIC_ZIPF = 4.0
 VERY_GENERIC_ZIPF = 5.4
 #: another word of the need supports a capability when that capability is among the ones the
 #: word is most typical of (its BM25 weight there at least this share of its best)
@@ -1763,7 +1765,11 @@ class NeedInterpreter:
                 or (language != "en" and is_function_word(token.text.lower(), language))
             ):
                 continue
-            everyday = zipf(token.text.lower(), language) >= GENERIC_ZIPF
+            everyday = zipf(token.text.lower(), language) >= (
+                GENERIC_ZIPF if language == "en" else FOREIGN_GENERIC_ZIPF
+            ) or any(  # a cue word of the language says how, not what ("possibilmente")
+                (token.folded,) in table.get(token.folded, ()) for table in reading.cues[1].values()
+            )
             known = self.index.offers_word(token, reading.english[token.index], language)
             if not everyday and not known:
                 return capabilities  # the ask names something else

@@ -700,3 +700,23 @@ def test_txt_speak_is_read_as_what_it_stands_for(
 )
 def test_phrases_are_read_in_their_variants(engine: Engine, text: str, capability: str) -> None:
     assert capability in {c.id for c in engine.interpret(Need(text)).capabilities}
+
+
+@pytest.mark.parametrize(
+    ("text", "capability"),
+    [
+        # a third person asks too ("unsere GmbH braucht"), and "für" only says what for
+        ("Unsere Bäckerei in Bremen braucht einen Kredit für einen neuen Ofen.", "business-loans"),
+        # a vague ask in another language asks for what the need named before it; its
+        # everyday words ("gratuito") name nothing else
+        (
+            "Sono un elettricista a Torino e devo emettere fatture elettroniche. Cerco qualcosa "
+            "di semplice e possibilmente gratuito.",
+            "e-invoicing",
+        ),
+    ],
+)
+def test_asks_in_other_languages(engine: Engine, text: str, capability: str) -> None:
+    rec = engine.recommend(Need(text))
+    assert capability in {c.id for c in rec.interpretation.capabilities if c.central}
+    assert rec.results
