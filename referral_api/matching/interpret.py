@@ -288,6 +288,10 @@ class NeedInterpreter:
             or self._names_a_country(reading)
             or _TEAM.search(reading.text) is not None  # "for 40 people", "3 staff"
             or (self._money is not None and self._money.search(reading.text) is not None)
+            # a product's description asks nothing: a question, or a need that opens with an
+            # ask ("Looking for a company that…", "Anyone who fits door seals?"), is a customer's
+            or "?" in reading.text
+            or self._opens_with_ask(reading)
         )
         self._asks(reading)
         self._names(reading)
@@ -338,6 +342,16 @@ class NeedInterpreter:
         if need.ignore:
             interpretation = _disregard(interpretation, need)
         return interpretation, tokens, reading.text_sums
+
+    @staticmethod
+    def _opens_with_ask(reading: _Reading) -> bool:
+        """Whether the need's first words are an ask cue ("Looking for …", "Need a …")."""
+        assert reading.cues is not None
+        words = reading.folded
+        for cue in reading.cues[1].get(CueKind.ASK, {}).get(words[0] if words else "", ()):
+            if tuple(words[: len(cue)]) == cue:
+                return True
+        return False
 
     def _spelt_out(self, tokens: list[Token]) -> list[Token]:
         """Txt-speak read as the word it stands for ("sum1" as "someone", "wanna" as "want"),
@@ -1721,7 +1735,13 @@ class NeedInterpreter:
                 or not token.folded.isalpha()
                 or zipf(token.text.lower(), language)
                 >= (OBJECT_ZIPF if english else FOREIGN_OBJECT_ZIPF)
-                or (token.text[:1].isupper() and not token.text.isupper() and i > 0)
+                # (a capital mid-sentence is a name's, but every German noun has one)
+                or (
+                    token.text[:1].isupper()
+                    and not token.text.isupper()
+                    and i > 0
+                    and language not in _CAPITALISED_NOUNS
+                )
             ):
                 continue
             word_stem = reading.english[i]
@@ -2021,6 +2041,9 @@ def _particles_follow(reading: _Reading, token: Token, phrase: Phrase) -> bool:
     following = tuple(reading.folded[token.index + 1 : token.index + 1 + len(after)])
     return following == after
 
+
+#: languages that write every noun with a capital
+_CAPITALISED_NOUNS = frozenset({"de"})
 
 #: words a one-word phrase may carry before its word that need not be written ("a loan")
 _DETERMINERS = frozenset(

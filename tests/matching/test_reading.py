@@ -720,3 +720,17 @@ def test_asks_in_other_languages(engine: Engine, text: str, capability: str) -> 
     rec = engine.recommend(Need(text))
     assert capability in {c.id for c in rec.interpretation.capabilities if c.central}
     assert rec.results
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a question is a customer's, never a product's description: its stray words are no ask
+        "Draughty shop door, the cold comes straight in. Anyone who fits door seals in Cork?",
+        "Need a mobile dog groomer in Austin who can do big breeds",
+        # in German every noun has a capital: "einen Schreiner" is still the thing asked for
+        "Wir suchen einen Schreiner in Köln, der eine Theke mit Platz für die Kasse baut.",
+    ],
+)
+def test_a_customer_asking_for_something_else_gets_no_fit(engine: Engine, text: str) -> None:
+    assert engine.recommend(Need(text)).results == ()
