@@ -1000,6 +1000,15 @@ class NeedInterpreter:
                 return False
             found = _Found("languages", value, matched, span, hard=False)
         elif kind is ConstraintKind.SEGMENT:
+            words = reading.folded
+            if (
+                start
+                and words[start - 1] in _POSSESSIVES
+                and end < len(words)
+                and reading.clause[end] == reading.clause[start]
+                and words[end] not in self.stopwords
+            ):
+                return False  # "my freelance devs": who they pay, not who the customer is
             found = _Found("segment", value, matched, span, hard=False)
         else:
             return False
@@ -2041,6 +2050,9 @@ def _particles_follow(reading: _Reading, token: Token, phrase: Phrase) -> bool:
     following = tuple(reading.folded[token.index + 1 : token.index + 1 + len(after)])
     return following == after
 
+
+#: words before a noun that say whose it is
+_POSSESSIVES = frozenset({"my", "our", "their", "his", "her", "your"})
 
 #: languages that write every noun with a capital
 _CAPITALISED_NOUNS = frozenset({"de"})

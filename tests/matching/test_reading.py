@@ -734,3 +734,13 @@ def test_asks_in_other_languages(engine: Engine, text: str, capability: str) -> 
 )
 def test_a_customer_asking_for_something_else_gets_no_fit(engine: Engine, text: str) -> None:
     assert engine.recommend(Need(text)).results == ()
+
+
+def test_who_they_pay_is_not_who_they_are(engine: Engine) -> None:
+    """ "my freelance devs in India": the customer pays freelancers abroad; they are neither a
+    freelancer nor in India."""
+    text = "We are a US company and we pay our freelance devs in India every month"
+    reading = engine.interpret(Need(text))
+    assert reading.constraints.segment != "individual"
+    assert reading.constraints.region == "US"
+    assert "contractor-payments" in {c.id for c in reading.capabilities}
