@@ -799,7 +799,16 @@ class NeedInterpreter:
         for number in range(len(mentions)):
             start, end = extent[number]
             previous = number - 1
-            if previous in others and start - mentions[previous].end <= 2:
+            if (
+                previous in others
+                and start - mentions[previous].end <= 2
+                # (within its clause, or right after a comma: "India every month, US company"
+                # starts anew)
+                and (
+                    start == mentions[previous].end
+                    or reading.clause[start] == reading.clause[mentions[previous].end - 1]
+                )
+            ):
                 others.add(number)  # "from China and Portugal": a list of someone else's places
                 continue
             negation = self._cue(

@@ -45,6 +45,8 @@ class TestPlaces:
             # the customer opens by saying what they are
             ("Machine parts supplier in Germany; customers pay late. Need invoicing.", "DE"),
             ("UK supplier to a big retailer, we need invoice finance", "GB"),
+            # a place after another clause starts anew, even after someone else's
+            ("We pay our freelance devs in India every month, US company", "US"),
         ],
     )
     def test_the_customer_is_where_they_say(self, engine: Engine, text: str, region: str) -> None:
