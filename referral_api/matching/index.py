@@ -88,6 +88,9 @@ class Phrase:
     confidence: float
     text: str
     words: tuple[str, ...] = ()  # the text's folded words (to tell a word from its stem-mates)
+    #: its words must be the need's (but for a plural): another capability's phrase has the
+    #: same stems in other words ("multi-currency account" / "multi-currency accounting")
+    exact: bool = False
 
 
 CueTables = tuple[
@@ -769,6 +772,19 @@ def _phrase(
     return Phrase(stems, capability, source, confidence, text, phrase_folds(text))
 
 
+def singular(words: Iterable[str]) -> tuple[str, ...]:
+    """Words less a plural ending ("accounts" → "account", "companies" → "company";
+    "accounting" and "business" stay)."""
+    return tuple(
+        w[:-3] + "y"
+        if w.endswith("ies") and len(w) > 4
+        else w[:-1]
+        if w.endswith("s") and not w.endswith("ss") and len(w) > 3
+        else w
+        for w in words
+    )
+
+
 def _disambiguate_phrases(
     phrases: list[Phrase], broader: Mapping[str, frozenset[str]]
 ) -> list[Phrase]:
@@ -781,11 +797,24 @@ def _disambiguate_phrases(
     targets: dict[tuple[str, ...], set[str]] = defaultdict(set)
     for phrase in phrases:
         targets[phrase.stems].add(phrase.capability)
+    wordings: dict[tuple[str, ...], dict[str, set[tuple[str, ...]]]] = defaultdict(dict)
+    for phrase in phrases:
+        wordings[phrase.stems].setdefault(phrase.capability, set()).add(singular(phrase.words))
     kept: list[Phrase] = []
     for phrase in phrases:
         group = targets[phrase.stems]
         if len(group) == 1:
             kept.append(phrase)
+            continue
+        others = {
+            words
+            for capability, found in wordings[phrase.stems].items()
+            if capability != phrase.capability
+            for words in found
+        }
+        if singular(phrase.words) not in others:
+            # told apart by its words: "account" is not "accounting"
+            kept.append(replace(phrase, exact=True))
             continue
         if broader[phrase.capability] & group:
             continue

@@ -46,6 +46,7 @@ from referral_api.matching.index import (
     Phrase,
     TextSums,
     VocabularyEntry,
+    singular,
 )
 from referral_api.matching.language import detect_language, is_function_word, zipf
 from referral_api.matching.places import (
@@ -1192,6 +1193,10 @@ class NeedInterpreter:
         words = content[start:end]
         specificity = 1.0
         language = reading.language
+        if phrase.exact:
+            written = set(singular(phrase.words))
+            if any(singular((t.folded,))[0] not in written for t in words if _of(t, phrase)):
+                return 0.0  # "multi-currency account" is not "multi-currency accounting"
         if (
             len(phrase.stems) == 1
             and len(words) == 1
@@ -2025,8 +2030,21 @@ def _same_root(token: Token, phrase: Phrase) -> bool:
         root = token.stem
         if not (word.startswith(root) and want.startswith(root)):
             return True  # (the stem is no prefix of both: nothing to judge)
-        return word[len(root) :] in _INFLECTIONS and want[len(root) :] in _INFLECTIONS
+        return _inflected(word, root) and _inflected(want, root)
     return True
+
+
+def _of(token: Token, phrase: Phrase) -> bool:
+    """Whether a need's word is one of the phrase's (by stem)."""
+    return token.stem in phrase.stems
+
+
+def _inflected(word: str, root: str) -> bool:
+    """Whether ``word`` is ``root`` inflected ("invoices", "scanning": a doubled consonant)."""
+    rest = word[len(root) :]
+    if rest[:1] == root[-1:] and rest[:1] not in "aeiou":
+        rest = rest[1:]  # "scan" → "scanning", "ship" → "shipped"
+    return rest in _INFLECTIONS
 
 
 def _within(reading: _Reading, cap: RequestedCapability) -> list[Token]:

@@ -746,3 +746,18 @@ def test_who_they_pay_is_not_who_they_are(engine: Engine) -> None:
     assert reading.constraints.segment != "individual"
     assert reading.constraints.region == "US"
     assert "contractor-payments" in {c.id for c in reading.capabilities}
+
+
+@pytest.mark.parametrize(
+    ("text", "capability"),
+    [
+        # a doubled consonant is an inflection: "scanning" is "scan"
+        ("Looking for a receipt scanning app, sole trader in Canada", "receipt-capture"),
+        # same stems, other words: an account is not accounting
+        ("We just need a multi-currency account, UK agency", "multi-currency-accounts"),
+        ("We need multi-currency accounting for our UK agency", "multi-currency-accounting"),
+    ],
+)
+def test_words_are_told_from_their_stem_mates(engine: Engine, text: str, capability: str) -> None:
+    central = [c.id for c in engine.interpret(Need(text)).capabilities if c.central]
+    assert central == [capability]
