@@ -406,6 +406,10 @@ SECTIONS: Mapping[str, Section] = MappingProxyType(
             "Txt-speak and slang read as the word they stand for (sum1: someone).",
             _read_shorthand,
         ),
+        "service_capabilities": Section(
+            "Capabilities that are services done for the customer (with their narrower ones).",
+            _read_word_list("service_capabilities"),
+        ),
         "interchangeable_verbs": Section(
             "Verbs that mean the same at the head of a phrase (accept / take).",
             _read_verb_groups,

@@ -51,6 +51,7 @@ class CueKind(StrEnum):
     ORGANISATION = "organisation"  # "llc", "ltd", "brand": right after a place, the customer's
     ARTICLE = "article"  # "a", "the", "our": a thing is named next ("a DJ", "een dakdekker")
     ADDITION = "addition"  # "with", "that", "including": what follows is asked of the thing too
+    SERVICE = "service"  # "someone to", "outsourced": done for them, by a person
 
 
 class TieBreak(StrEnum):
@@ -165,6 +166,9 @@ class Rules:
     #: verbs that mean the same at the head of a capability phrase ("accept cards", "take
     #: cards"): each phrase is also read with the others of its group
     interchangeable_verbs: tuple[frozenset[str], ...] = ()
+    #: capabilities that are services done for the customer (and every narrower one): asked
+    #: for "someone to do my books", the service related to bookkeeping is what is asked
+    service_capabilities: tuple[str, ...] = ()
     #: txt-speak and slang → the word it stands for (``sum1: someone``, ``wanna: want``)
     shorthand: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: 1 unit of each currency in ``exchange_base`` (static, reviewed like code; approximate)

@@ -590,6 +590,10 @@ class CapabilityIndex:
     #: per offering position, its capabilities' positions and weights (1 full, 0.5 partial),
     #: for neighbour votes
     offering_capabilities: Sequence[tuple[tuple[int, float], ...]]
+    #: services done for the customer (``service_capabilities`` and narrower), and for a
+    #: capability, the services that do it for them (related to it, or narrower than it)
+    services: frozenset[str] = frozenset()
+    services_for: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     _phrase_tables: dict[str, dict[str, list[Phrase]]] = field(default_factory=dict, repr=False)
     _translated_stems: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _comparable_stems: dict[tuple[int, float], list[str]] = field(default_factory=dict, repr=False)
@@ -704,6 +708,7 @@ def build_capabilities(
             ]
     ids = tuple(catalog.capabilities)
     position = {c: i for i, c in enumerate(ids)}
+    services, services_for = _services(catalog, rules.service_capabilities, broader)
     return CapabilityIndex(
         capabilities=catalog.capabilities,
         ids=ids,
@@ -724,6 +729,8 @@ def build_capabilities(
             )
             for o in facts.offerings
         ],
+        services=services,
+        services_for=services_for,
     )
 
 
@@ -743,6 +750,32 @@ def _phrase_in(text: str, capability: str, language: str) -> Phrase:
     stems = content or tuple(t.stem for t in tokens)
     words = tuple(t.folded for t in tokens)
     return Phrase(stems, capability, "translation", TRANSLATION_CONFIDENCE, text, words)
+
+
+def _services(
+    catalog: Catalog, roots: Iterable[str], broader: Mapping[str, frozenset[str]]
+) -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """The service capabilities (the roots and all narrower), and for every other capability
+    the most specific services that do it: those related to it ("bookkeeping-service" to
+    bookkeeping) or narrower than it ("tax-preparation-service" under tax)."""
+    root_set = {r for r in roots if r in catalog.capabilities}
+    services = frozenset(c for c in catalog.capabilities if c in root_set or broader[c] & root_set)
+    graph = catalog.graph
+    found: dict[str, set[str]] = defaultdict(set)
+    for service in services:
+        for _, target, data in graph.out_edges(service, data=True):
+            if target in services:
+                continue
+            if data["kind"] in (EdgeKind.RELATED, EdgeKind.BROADER):
+                found[target].add(service)
+        for source, _, data in graph.in_edges(service, data=True):
+            if source not in services and data["kind"] is EdgeKind.RELATED:
+                found[source].add(service)
+    # the most specific: a service broader than another candidate gives way to it
+    return services, {
+        cap: tuple(sorted(c for c in candidates if not any(c in broader[o] for o in candidates)))
+        for cap, candidates in found.items()
+    }
 
 
 def _with_verbs(phrases: Iterable[str], groups: Sequence[frozenset[str]]) -> list[str]:

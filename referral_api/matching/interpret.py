@@ -310,6 +310,7 @@ class NeedInterpreter:
         constraints, stated = self._merge(reading, need.constraints)
         capabilities = self._primary(reading, self._must_haves(capabilities, constraints))
         capabilities = self._promoted(reading, capabilities)
+        capabilities = self._done_for_them(reading, capabilities)
         not_understood, understood, ask_understood = self._not_understood(reading, capabilities)
         english = reading.english
         terms = tuple(
@@ -1824,6 +1825,61 @@ class NeedInterpreter:
             else c
             for c in capabilities
         )
+
+    def _done_for_them(
+        self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]
+    ) -> tuple[RequestedCapability, ...]:
+        """When the words ask for a person to do it ("need sum1 2 do my taxes", "a real human
+        to sort every purchase", see ``service`` cues) and no service was named, the service
+        that does each central capability for them is what is asked; the capability itself
+        stays requested, as context. A refused person ("without paying someone to") asks
+        for nothing of the kind."""
+        index = self.index.capabilities
+        if not index.services_for or any(
+            c.central and c.id in index.services for c in capabilities
+        ):
+            return capabilities
+        if not self._asks_for_a_person(reading):
+            return capabilities
+        named = {c.id for c in capabilities if c.id in index.services}
+        if named:  # a service named in passing ("haven't done my books") is the one asked
+            return tuple(replace(c, central=True) if c.id in named else c for c in capabilities)
+        added: dict[str, RequestedCapability] = {}
+        demoted: set[str] = set()
+        for cap in capabilities:
+            if not cap.central or cap.must_have:
+                continue
+            for service in index.services_for.get(cap.id, ()):
+                demoted.add(cap.id)
+                label = index.capabilities[service].label
+                added.setdefault(
+                    service, replace(cap, id=service, label=label, source=cap.source, central=True)
+                )
+        if not added:
+            return capabilities
+        kept = tuple(
+            replace(c, central=False) if c.id in demoted else c
+            for c in capabilities
+            if c.id not in added
+        )
+        return (*added.values(), *kept)
+
+    def _asks_for_a_person(self, reading: _Reading) -> bool:
+        """Whether a ``service`` cue stands in the need, not refused."""
+        assert reading.cues is not None
+        starting = reading.cues[1].get(CueKind.SERVICE, {})
+        words = reading.folded
+        for first, word in enumerate(words):
+            for cue in starting.get(word, ()):
+                stop = first + len(cue)
+                if tuple(words[first:stop]) != cue:
+                    continue
+                refused = self._cue(
+                    reading, CueKind.NEGATION, first, stop, before=NEGATION_SCOPE, after=0
+                )
+                if refused is None:
+                    return True
+        return False
 
     @staticmethod
     def _head(reading: _Reading, central: list[RequestedCapability]) -> RequestedCapability | None:

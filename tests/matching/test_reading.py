@@ -761,3 +761,37 @@ def test_who_they_pay_is_not_who_they_are(engine: Engine) -> None:
 def test_words_are_told_from_their_stem_mates(engine: Engine, text: str, capability: str) -> None:
     central = [c.id for c in engine.interpret(Need(text)).capabilities if c.central]
     assert central == [capability]
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        (
+            "need sum1 2 do my taxes this yr, self employed hairdresser in new jersey",
+            "tax-preparation-service",
+        ),
+        (
+            "I want a real human to handle our bookkeeping every month. US design studio.",
+            "bookkeeping-service",
+        ),
+        # a service named in passing is the one asked for
+        (
+            "havent done my books since march. need sum1 to catch it all up. us llc",
+            "catch-up-bookkeeping",
+        ),
+        # a person refused asks for no service
+        (
+            "Electrician in Perth WA. I want to lodge my own BAS without paying someone to do it",
+            None,
+        ),
+    ],
+)
+def test_a_person_asked_for_is_a_service(engine: Engine, text: str, service: str | None) -> None:
+    """ "someone to do my taxes": the service that does the capability is what is asked."""
+    reading = engine.interpret(Need(text))
+    services = engine.index.capabilities.services
+    central = {c.id for c in reading.capabilities if c.central}
+    if service is None:
+        assert not central & services
+    else:
+        assert service in central
