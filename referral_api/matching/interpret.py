@@ -1800,6 +1800,8 @@ class NeedInterpreter:
         # a means named in the ask ("off my bank account") is promoted only if nothing else is
         promoting = {c.id for c in named if c.id not in reading.means} or {c.id for c in named}
         language = reading.language
+        assert reading.cues is not None
+        cue_words = reading.cues[1].values()
         for token in reading.tokens:
             if (
                 token.index not in reading.ask
@@ -1812,7 +1814,7 @@ class NeedInterpreter:
             everyday = zipf(token.text.lower(), language) >= (
                 GENERIC_ZIPF if language == "en" else FOREIGN_GENERIC_ZIPF
             ) or any(  # a cue word of the language says how, not what ("possibilmente")
-                (token.folded,) in table.get(token.folded, ()) for table in reading.cues[1].values()
+                (token.folded,) in table.get(token.folded, ()) for table in cue_words
             )
             known = self.index.offers_word(token, reading.english[token.index], language)
             if not everyday and not known:
