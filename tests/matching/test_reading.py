@@ -795,3 +795,23 @@ def test_a_person_asked_for_is_a_service(engine: Engine, text: str, service: str
         assert not central & services
     else:
         assert service in central
+
+
+@pytest.mark.parametrize(
+    ("text", "capability"),
+    [
+        (
+            "Wholesaler in Leeds; customers pay at 60 days. We want cash against those invoices now.",
+            "invoice-financing",
+        ),
+    ],
+)
+def test_everyday_phrasings_are_read(engine: Engine, text: str, capability: str) -> None:
+    assert capability in {c.id for c in engine.interpret(Need(text)).capabilities if c.central}
+
+
+def test_a_capital_city_is_no_capital_to_borrow(engine: Engine) -> None:
+    reading = engine.interpret(
+        Need("Cafe in Wellington, the capital of New Zealand. We need a till.")
+    )
+    assert "lending" not in {c.id for c in reading.capabilities}
