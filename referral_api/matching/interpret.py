@@ -719,6 +719,8 @@ class NeedInterpreter:
         n, candidates = self.places.at(reading.folded, i)
         if not n or any(j in reading.used for j in range(i, i + n)):
             return 0
+        if self._longer_name(reading, i + n):
+            return 0  # "West Yorkshire", "Victoria Street": part of a longer name
         if self._names_a_currency(reading, i + n):
             return 0  # "Aussie dollars", "Swiss francs"
         if not self._plausible_place(reading, i, n, candidates, after_place=after_place):
@@ -726,6 +728,18 @@ class NeedInterpreter:
         reading.places.append(Mention(i, i + n, candidates))
         self._mark(reading, i, i + n)
         return n
+
+    def _longer_name(self, reading: _Reading, after: int) -> bool:
+        """Whether the word after a place's words carries its name on: a capitalised word in
+        the same clause that names no place itself ("West Yorkshire": not Cameroon's West)."""
+        if after >= len(reading.tokens) or reading.language in _CAPITALISED_NOUNS:
+            return False
+        token = reading.tokens[after]
+        if not token.text[:1].isupper() or token.text.isupper() or not token.text.isalpha():
+            return False
+        if reading.clause[after] != reading.clause[after - 1]:
+            return False
+        return not self.places.at(reading.folded, after)[0]
 
     def _plausible_place(
         self, reading: _Reading, i: int, n: int, candidates: list[Place], *, after_place: bool

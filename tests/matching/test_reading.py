@@ -45,6 +45,8 @@ class TestPlaces:
             # the customer opens by saying what they are
             ("Machine parts supplier in Germany; customers pay late. Need invoicing.", "DE"),
             ("UK supplier to a big retailer, we need invoice finance", "GB"),
+            # a capitalised word after a place's name carries the name on: not Cameroon's West
+            ("Florist in Leeds, West Yorkshire. We need invoicing", "GB"),
             # a place after another clause starts anew, even after someone else's
             ("We pay our freelance devs in India every month, US company", "US"),
         ],
