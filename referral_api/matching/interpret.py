@@ -1761,6 +1761,10 @@ class NeedInterpreter:
             token = tokens[i]
             if i in reading.capability_words:
                 after_article = None  # the ask names a capability first
+            if words[i] in _PRODUCT_WORDS:
+                # "software to record the rent": what follows the product asked for is what
+                # it works on, not a thing asked for instead
+                after_article = None
             if after_article is None:
                 continue
             if (words[i],) in articles.get(words[i], ()):
@@ -2149,6 +2153,27 @@ def _particles_follow(reading: _Reading, token: Token, phrase: Phrase) -> bool:
     following = tuple(reading.folded[token.index + 1 : token.index + 1 + len(after)])
     return following == after
 
+
+#: words that name a product or a person to do it: what the ask names after them is what
+#: it works on ("an app to record the rent", "someone to fix the books")
+_PRODUCT_WORDS = frozenset(
+    {
+        "software",
+        "app",
+        "apps",
+        "tool",
+        "tools",
+        "system",
+        "platform",
+        "solution",
+        "program",
+        "programme",
+        "something",
+        "someone",
+        "somebody",
+        "service",
+    }
+)
 
 #: words before a noun that say whose it is
 _POSSESSIVES = frozenset({"my", "our", "their", "his", "her", "your"})

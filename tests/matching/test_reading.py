@@ -817,3 +817,14 @@ def test_a_capital_city_is_no_capital_to_borrow(engine: Engine) -> None:
         Need("Cafe in Wellington, the capital of New Zealand. We need a till.")
     )
     assert "lending" not in {c.id for c in reading.capabilities}
+
+
+def test_what_the_product_works_on_is_no_other_thing(engine: Engine) -> None:
+    """ "software to record the rent": the rent is what it records, not a thing asked for."""
+    rec = engine.recommend(
+        Need(
+            "Landlord in the UK: I need proper software to record the rent and send my self assessment to HMRC"
+        )
+    )
+    assert rec.results
+    assert "income-tax-filing" in {c.id for c in rec.interpretation.capabilities if c.central}
