@@ -1692,7 +1692,7 @@ class NeedInterpreter:
                 (reading.speaks_of_self and cap.confidence < PRIMARY_SHARE * best)
                 or self._qualifies(reading, head, cap)
             ) and not self._listed(reading, cap)
-            if narrower or side:
+            if narrower or side or self._purpose_of(reading, head, cap):
                 demoted.add(cap.id)
         return tuple(replace(c, central=False) if c.id in demoted else c for c in capabilities)
 
@@ -1936,6 +1936,25 @@ class NeedInterpreter:
             for i in gap
             for cue in adding.get(words[i], ())
         )
+
+    @staticmethod
+    def _purpose_of(
+        reading: _Reading, head: RequestedCapability | None, cap: RequestedCapability
+    ) -> bool:
+        """Whether ``cap`` is named in what the ask's first capability is wanted for, in its
+        sentence: "a fractional CFO to build our model and board reporting" asks for a CFO;
+        the reporting is their job, so a fit need not be a reporting tool."""
+        if head is None or cap is head or cap.span is None or head.span is None:
+            return False
+        if cap.span.start <= head.span.end or cap.source == "vocabulary":
+            return False
+        first, after = _within(reading, head), _within(reading, cap)
+        if not first or not after:
+            return False
+        if reading.sentence[after[0].index] != reading.sentence[first[-1].index]:
+            return False
+        gap = reading.folded[first[-1].index + 1 : after[0].index]
+        return len(gap) >= 2 and gap[0] == "to" and gap[1] not in ("and", "or")
 
     def _listed(self, reading: _Reading, cap: RequestedCapability) -> bool:
         """Whether a capability's words are one item of a list of asks ("payroll, a bank

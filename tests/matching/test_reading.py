@@ -828,3 +828,14 @@ def test_what_the_product_works_on_is_no_other_thing(engine: Engine) -> None:
     )
     assert rec.results
     assert "income-tax-filing" in {c.id for c in rec.interpretation.capabilities if c.central}
+
+
+def test_what_a_thing_is_wanted_for_is_its_job(engine: Engine) -> None:
+    """ "a fractional CFO to build our model and board reporting": the reporting is the CFO's
+    job, so a reporting tool is no fit for it."""
+    reading = engine.interpret(
+        Need(
+            "Startup in Toronto. Looking for a fractional CFO to build our model and board reporting."
+        )
+    )
+    assert [c.id for c in reading.capabilities if c.central] == ["fractional-cfo"]
