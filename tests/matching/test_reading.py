@@ -839,3 +839,16 @@ def test_what_a_thing_is_wanted_for_is_its_job(engine: Engine) -> None:
         )
     )
     assert [c.id for c in reading.capabilities if c.central] == ["fractional-cfo"]
+
+
+def test_what_should_happen_is_asked(engine: Engine) -> None:
+    """ "Members should pay by direct debit": required in so many words, so asked, beside what
+    follows "we need" (here a waitlist nobody sells)."""
+    rec = engine.recommend(
+        Need(
+            "Yoga studio in Cork. Members should pay by direct debit each month, and we need a class app with a waitlist."
+        )
+    )
+    assert "direct-debit" in {c.id for c in rec.interpretation.capabilities if c.central}
+    assert rec.results
+    assert any("waitlist" in words for words in rec.interpretation.not_understood)
