@@ -52,6 +52,7 @@ class CueKind(StrEnum):
     ARTICLE = "article"  # "a", "the", "our": a thing is named next ("a DJ", "een dakdekker")
     ADDITION = "addition"  # "with", "that", "including": what follows is asked of the thing too
     SERVICE = "service"  # "someone to", "outsourced": done for them, by a person
+    IDENTITY = "identity"  # "I'm a partner at", "we're a": what follows is who they are
 
 
 class TieBreak(StrEnum):

@@ -1815,6 +1815,10 @@ class NeedInterpreter:
         named = [c for c in capabilities if c.source != "vocabulary"]
         if not named:
             return capabilities
+        # who the customer is ("I'm a partner at a small accounting firm") asks for nothing
+        named = [c for c in named if not self._identity(reading, c)]
+        if not named:
+            return capabilities
         # a means named in the ask ("off my bank account") is promoted only if nothing else is
         promoting = {c.id for c in named if c.id not in reading.means} or {c.id for c in named}
         language = reading.language
@@ -1935,6 +1939,18 @@ class NeedInterpreter:
             i + len(cue) <= gap.stop and tuple(words[i : i + len(cue)]) == cue
             for i in gap
             for cue in adding.get(words[i], ())
+        )
+
+    def _identity(self, reading: _Reading, cap: RequestedCapability) -> bool:
+        """Whether a capability's words say who the customer is ("I'm a partner at a small
+        accounting firm", "we're an accountancy practice")."""
+        words = _within(reading, cap)
+        if not words:
+            return False
+        first = words[0].index
+        return (
+            self._cue(reading, CueKind.IDENTITY, first, words[-1].index + 1, before=5, after=0)
+            is not None
         )
 
     @staticmethod

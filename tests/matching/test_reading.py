@@ -852,3 +852,16 @@ def test_what_should_happen_is_asked(engine: Engine) -> None:
     assert "direct-debit" in {c.id for c in rec.interpretation.capabilities if c.central}
     assert rec.results
     assert any("waitlist" in words for words in rec.interpretation.not_understood)
+
+
+def test_who_the_customer_is_is_not_what_a_vague_ask_wants(engine: Engine) -> None:
+    """ "I'm a partner at a small accounting firm … can you suggest a cleaning company?": the
+    firm is who they are, not what they ask for."""
+    rec = engine.recommend(
+        Need(
+            "I'm a partner at a small accounting firm in Reading. Our office carpets need a "
+            "deep clean - can you suggest a commercial cleaning company?"
+        )
+    )
+    assert rec.results == ()
+    assert not rec.interpretation.ask_understood
