@@ -865,3 +865,20 @@ def test_who_the_customer_is_is_not_what_a_vague_ask_wants(engine: Engine) -> No
     )
     assert rec.results == ()
     assert not rec.interpretation.ask_understood
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("Wir suchen jemanden, der unsere Buchhaltung macht. Kleine Firma in Köln.", True),
+        ("Kennt jemand eine gute Buchhaltungssoftware für Freiberufler in Köln?", False),
+        (
+            "On aimerait confier notre tenue de livres à une firme externe. Microbrasserie à Québec.",
+            True,
+        ),
+    ],
+)
+def test_a_person_asked_for_in_other_languages(engine: Engine, text: str, asked: bool) -> None:
+    services = engine.index.capabilities.services
+    central = {c.id for c in engine.interpret(Need(text)).capabilities if c.central}
+    assert bool(central & services) is asked
