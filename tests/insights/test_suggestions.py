@@ -93,11 +93,11 @@ class TestWhichCapability:
         self, rules: Rules, demo_catalog: Catalog
     ) -> None:
         offering = next(o for o in demo_catalog.offerings if "payment-links" in o.capabilities)
-        guesses = [lost(f"need pix boleto now {i}", nearest="online-payments") for i in range(2)]
+        guesses = [lost(f"need upi paytm now {i}", nearest="online-payments") for i in range(2)]
         chosen = [
             EvidenceNeed(
                 make_record(
-                    text=f"pix boleto and links {i}", not_understood=("pix boleto",),
+                    text=f"upi paytm and links {i}", not_understood=("upi paytm",),
                     capabilities=(RecordedCapability("payment-links", confidence=0.5),),
                 ),
                 offering.id,
@@ -106,7 +106,7 @@ class TestWhichCapability:
         ]  # fmt: skip
         [found] = [
             s for s in suggest_vocabulary([*guesses, *chosen], demo_catalog, rules)
-            if s.phrase == "pix boleto"
+            if s.phrase == "upi paytm"
         ]  # fmt: skip
         assert (found.capability, found.support, found.from_outcomes) == ("payment-links", 5, 3)
         assert found.strength == pytest.approx(3 / (3 + 2 * 0.5))

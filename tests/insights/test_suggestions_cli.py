@@ -9,29 +9,26 @@ from tests.insights.test_cli import run, url
 
 __all__ = ["url"]
 
-#: needs the demo catalogue does not understand; the engine's nearest guess is bank transfers (Pix is one)
-PIX = ["accept pix and boleto on our site", "we want pix and boleto", "pix and boleto for my shop"]
+#: needs the demo catalogue does not understand; the engine's nearest guess is online payments
+UPI = ["accept upi and paytm on our site", "we want upi and paytm", "upi and paytm for my shop"]
 
 
 def record(tmp_path: Path, url: list[str], needs: list[str]) -> None:
-    path = tmp_path / "pix.jsonl"
+    path = tmp_path / "upi.jsonl"
     path.write_text("".join(json.dumps({"need": n}) + "\n" for n in needs), encoding="utf-8")
     assert run("batch", "--record", "--input", str(path), *url).exit_code == 0
 
 
 def test_listed_then_accepted_then_understood(tmp_path: Path, url: list[str]) -> None:
-    record(tmp_path, url, PIX)
+    record(tmp_path, url, UPI)
     listed = run("suggestions", "--json", *url)
     assert listed.exit_code == 0, listed.output
     body = json.loads(listed.stdout)
-    [pix] = [s for s in body["data"] if s["phrase"] == "pix and boleto"]
-    assert (pix["capability"], pix["support"], pix["language"]) == ("ach-bank-transfers", 3, "en")
+    [pix] = [s for s in body["data"] if s["phrase"] == "upi and paytm"]
+    assert (pix["capability"], pix["support"], pix["language"]) == ("online-payments", 3, "en")
     assert body["scanned"] == 3
     table = run("suggestions", *url)
-    assert (
-        f"{pix['id']}  “pix and boleto” (en) → Bank transfer payments [ach-bank-transfers]"
-        in table.output
-    )
+    assert f"{pix['id']}  “upi and paytm” (en) → Online payments [online-payments]" in table.output
     assert "3 need(s), agreement 67%, 0 by recorded outcome" in table.output
 
     accepted = run("suggestions", "--accept", pix["id"], *url)
@@ -45,14 +42,14 @@ def test_listed_then_accepted_then_understood(tmp_path: Path, url: list[str]) ->
     assert [(s["id"], s["decided_by"][:4]) for s in decided["data"]] == [(pix["id"], "cli:")]
 
     # the next look-up (a new engine over the new active version) understands it
-    result = run("batch", "--record", "--input", str(tmp_path / "pix.jsonl"), *url)
+    result = run("batch", "--record", "--input", str(tmp_path / "upi.jsonl"), *url)
     answer = json.loads(result.stdout.splitlines()[1])["response"]["interpreted"]
     assert answer["ask_understood"] is True
-    assert [c["id"] for c in answer["capabilities"]] == ["ach-bank-transfers"]
+    assert [c["id"] for c in answer["capabilities"]] == ["online-payments"]
 
 
 def test_errors_name_the_option_or_the_id(tmp_path: Path, url: list[str]) -> None:
-    record(tmp_path, url, PIX)
+    record(tmp_path, url, UPI)
     missing = run("suggestions", "--reject", "sug_nope", *url)
     assert missing.exit_code == 1
     assert "no suggestion 'sug_nope'" in missing.output
@@ -66,11 +63,11 @@ def test_errors_name_the_option_or_the_id(tmp_path: Path, url: list[str]) -> Non
 
 
 def test_a_phrase_in_another_language_becomes_a_translation(tmp_path: Path, url: list[str]) -> None:
-    record(tmp_path, url, ["necesitamos aceptar pix y boleto en la tienda",
-                           "queremos cobrar con pix y boleto"])  # fmt: skip
+    record(tmp_path, url, ["necesitamos aceptar upi y paytm en la tienda",
+                           "queremos cobrar con upi y paytm"])  # fmt: skip
     body = json.loads(run("suggestions", "--json", *url).stdout)
     [spanish] = [s for s in body["data"] if s["language"] == "es"]
-    assert (spanish["phrase"], spanish["capability"]) == ("pix y boleto", "ach-bank-transfers")
+    assert (spanish["phrase"], spanish["capability"]) == ("upi y paytm", "online-payments")
     assert run("suggestions", "--accept", spanish["id"], *url).exit_code == 0
     # the active version holds it under translations.es, not under the English synonyms
     from referral_api.service.catalogue import rebuild
@@ -81,7 +78,7 @@ def test_a_phrase_in_another_language_becomes_a_translation(tmp_path: Path, url:
     with database.session(write=False) as session:
         version = CatalogVersionRepository(session).active()
         assert version is not None
-        capability = rebuild(version).catalog.capabilities["ach-bank-transfers"]
+        capability = rebuild(version).catalog.capabilities["online-payments"]
     database.dispose()
-    assert "pix y boleto" in capability.translations["es"]
-    assert "pix y boleto" not in capability.synonyms
+    assert "upi y paytm" in capability.translations["es"]
+    assert "upi y paytm" not in capability.synonyms

@@ -51,7 +51,7 @@ def test_a_stored_row_reads_back_as_the_record_it_was_made_from(demo_engine: Eng
 
 def test_confidences_and_did_you_mean_read_back(demo_engine: Engine) -> None:
     """What vocabulary suggestions read (confidences, "did you mean") survives the store."""
-    recommendation = demo_engine.recommend(Need("need 2 accept pix + boleto on my site"))
+    recommendation = demo_engine.recommend(Need("need 2 accept upi + paytm on my site"))
     record = record_of(
         recommendation, record_id="rec_x", created_at=AT, channel="api", catalog_version_id=3
     )
