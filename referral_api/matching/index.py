@@ -1090,20 +1090,10 @@ class MatchingIndex:
 
     def offers_word(self, token: Token, english_stem: str, language: str) -> bool:
         """Whether the offerings' own names and summaries use a need's word (its English stem)
-        or, in another language, a capability's phrases translated into it. Narrower than
-        :meth:`knows_word`: a word that only curated customer phrasings use ("money leaking
-        out", "lease a forklift") does not make a "leak" or a "forklift" something we offer."""
+        or, in another language, a capability's phrases translated into it. Not the curated
+        customer phrasings: a word only they use ("money leaking out", "lease a forklift")
+        does not make a "leak" or a "forklift" something the catalogue offers."""
         if self.text.knows(english_stem):
-            return True
-        if language == "en":
-            return False
-        return token.stem in self.capabilities.translated_stems(language)
-
-    def knows_word(self, token: Token, english_stem: str, language: str) -> bool:
-        """Whether the catalogue knows a need's word: its English stem in any offering or
-        capability text, or (in another language) its own stem in a capability's phrases
-        translated into that language."""
-        if self.knows(english_stem):
             return True
         if language == "en":
             return False
