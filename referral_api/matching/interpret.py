@@ -729,6 +729,23 @@ class NeedInterpreter:
         self._mark(reading, i, i + n)
         return n
 
+    @staticmethod
+    def _lives_there(reading: _Reading, cue: _Cue) -> bool:
+        """Whether "living in" is said of the customer ("I'm a consultant living in Germany"),
+        not of someone else ("my mother lives in Spain"): "I" or "we" earlier in its clause,
+        and nobody else named between."""
+        if reading.folded[cue.start] not in _LIVING:
+            return False
+        clause = reading.clause[cue.start]
+        before = [i for i in range(cue.start) if reading.clause[i] == clause]
+        assert reading.cues is not None
+        selves = reading.cues[1].get(CueKind.SELF, {})
+        return any(
+            (reading.folded[i],) in selves.get(reading.folded[i], ())
+            and reading.folded[i] not in _POSSESSIVES
+            for i in before
+        )
+
     def _longer_name(self, reading: _Reading, after: int) -> bool:
         """Whether the word after a place's words carries its name on: a capitalised word in
         the same clause that names no place itself ("West Yorkshire": not Cameroon's West)."""
@@ -834,7 +851,9 @@ class NeedInterpreter:
                 reading, CueKind.OTHER_PARTY, start, end, before=OTHER_PARTY_REACH, after=0
             )
             if other is not None and (
-                _in_compound(reading, other.start) or self._describes_self(reading, other)
+                _in_compound(reading, other.start)
+                or self._describes_self(reading, other)
+                or self._lives_there(reading, other)
             ):
                 other = None  # "a ski-hire shop in Nelson" hires nobody out of Nelson
             joined = end < len(reading.folded) and reading.folded[end] in _CONJUNCTIONS
@@ -856,7 +875,9 @@ class NeedInterpreter:
             if place is None:
                 continue
             start, end = extent[number]
-            hedge = self._cue(reading, CueKind.HEDGE, start, end, before=5, after=4)
+            hedge = self._cue(
+                reading, CueKind.HEDGE, start, end, before=5, after=1
+            )  # ("in Canada with maybe 10 clients")
             span, matched = self._span(reading, mention.start, mention.end)
             reading.found.append(
                 _Found(
@@ -2209,6 +2230,9 @@ _PRODUCT_WORDS = frozenset(
         "service",
     }
 )
+
+#: other-party cues that are verbs of living: said of the customer, the place is theirs
+_LIVING = frozenset({"living", "lives", "live"})
 
 #: words before a noun that say whose it is
 _POSSESSIVES = frozenset({"my", "our", "their", "his", "her", "your"})

@@ -45,6 +45,8 @@ class TestPlaces:
             # the customer opens by saying what they are
             ("Machine parts supplier in Germany; customers pay late. Need invoicing.", "DE"),
             ("UK supplier to a big retailer, we need invoice finance", "GB"),
+            # "living in" said of the customer
+            ("I'm a freelance designer living in Germany and need e-invoicing", "DE"),
             # a capitalised word after a place's name carries the name on: not Cameroon's West
             ("Florist in Leeds, West Yorkshire. We need invoicing", "GB"),
             # a place after another clause starts anew, even after someone else's
@@ -882,3 +884,12 @@ def test_a_person_asked_for_in_other_languages(engine: Engine, text: str, asked:
     services = engine.index.capabilities.services
     central = {c.id for c in engine.interpret(Need(text)).capabilities if c.central}
     assert bool(central & services) is asked
+
+
+def test_a_hedge_after_a_place_is_about_what_follows(engine: Engine) -> None:
+    """ "in Canada with maybe 10 clients": the place is a must-have, the count is hedged."""
+    reading = engine.interpret(
+        Need("I'm a translator in Canada with maybe 10 clients, need invoicing")
+    )
+    assert reading.constraints.region == "CA"
+    assert "region" not in reading.constraints.soft
