@@ -1703,12 +1703,19 @@ class NeedInterpreter:
         best = max(c.confidence for c in central)
         demoted = set()
         head = self._head(reading, central)
+        broader_than_asked = {
+            cap.id
+            for cap in central
+            if any(cap.id in self.index.capabilities.broader[other] for other in ids - {cap.id})
+        }
+        if head is not None and head.id in broader_than_asked:
+            # "factura electronica CFDI": the head is the context of the narrower ask, which
+            # then qualifies nothing
+            head = None
         for cap in central:
             if cap.must_have:
                 continue
-            narrower = any(
-                cap.id in self.index.capabilities.broader[other] for other in ids - {cap.id}
-            )
+            narrower = cap.id in broader_than_asked
             side = (
                 (reading.speaks_of_self and cap.confidence < PRIMARY_SHARE * best)
                 or self._qualifies(reading, head, cap)

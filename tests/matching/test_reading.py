@@ -893,3 +893,12 @@ def test_a_hedge_after_a_place_is_about_what_follows(engine: Engine) -> None:
     )
     assert reading.constraints.region == "CA"
     assert "region" not in reading.constraints.soft
+
+
+def test_a_broader_head_leaves_the_narrower_ask(engine: Engine) -> None:
+    """ "program for make factura electronica CFDI": invoicing is the context of e-invoicing, so
+    e-invoicing is asked, not demoted as a qualifier of it."""
+    reading = engine.interpret(
+        Need("helo i need program for make factura electronica CFDI 4.0, i am in monterrey")
+    )
+    assert [c.id for c in reading.capabilities if c.central] == ["e-invoicing"]
