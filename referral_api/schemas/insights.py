@@ -64,7 +64,7 @@ class GapQuery(Body):
         "Only needs from this region (ISO 3166 alpha-2 code or region group).", "DE", default=None
     )
     catalog_version: int | None = described(
-        "Only needs answered by this stored catalogue version.", 3, default=None, ge=1, le=2**31
+        "Only needs answered by this stored catalogue version.", 3, default=None, ge=1, le=2**31 - 1
     )
     capability: FilterWord | None = described("Only this capability.", "payroll", default=None)
     kind: list[GapKindParam] = described(

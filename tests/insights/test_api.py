@@ -267,6 +267,8 @@ class TestRefusals:
             ("/v1/insights/gaps", {"limit": "0"}, "limit"),
             ("/v1/insights/gaps", {"limit": "100000"}, "limit"),
             ("/v1/insights/gaps", {"catalog_version": "0"}, "catalog_version"),
+            # one past PostgreSQL's integer: a problem, not a 500 from the database
+            ("/v1/insights/gaps.csv", {"catalog_version": "2147483648"}, "catalog_version"),
             ("/v1/insights/gaps", {"region": "<script>"}, "region"),
             ("/v1/insights/gaps", {"segment": "x" * 41}, "segment"),
             # an empty window: named by its start
