@@ -14,6 +14,8 @@ from referral_api.domain import Catalog, Rules
 from referral_api.errors import ReferralError
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from referral_api.store.db import Database
 
 CatalogOpt = Annotated[
@@ -86,3 +88,12 @@ def fail(error: ReferralError) -> NoReturn:
         where = f"{field['at']}: " if field.get("at") else ""
         typer.echo(f"  {where}{field['field']}: {field['message']}", err=True)
     raise typer.Exit(1)
+
+
+def refuse_options(exc: ValidationError) -> NoReturn:
+    """Options that fail a query's validation, each named as its option ("--min-support: …");
+    exit 2 as click does for a bad option."""
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"]) or "query"
+        typer.echo(f"--{field.replace('_', '-')}: {error['msg']}", err=True)
+    raise typer.Exit(2) from exc

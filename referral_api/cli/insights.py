@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from referral_api.cli.app import app
-from referral_api.cli.common import DatabaseOpt, open_database, settings_with
+from referral_api.cli.common import DatabaseOpt, open_database, refuse_options, settings_with
 from referral_api.errors import InputError
 
 if TYPE_CHECKING:
@@ -97,10 +97,7 @@ def gaps(
         query = GapQuery.model_validate({k: v for k, v in params.items() if v is not None})
         where = query.to_filter(utcnow())
     except ValidationError as exc:
-        for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "query"
-            typer.echo(f"--{field.replace('_', '-')}: {error['msg']}", err=True)
-        raise typer.Exit(2) from exc
+        refuse_options(exc)
     except InputError as exc:
         for problem in exc.fields:
             typer.echo(f"--{problem['field']}: {problem['message']}", err=True)

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from referral_api.cli.app import app
-from referral_api.cli.common import DatabaseOpt, actor, open_database, settings_with
+from referral_api.cli.common import (
+    DatabaseOpt,
+    actor,
+    open_database,
+    refuse_options,
+    settings_with,
+)
 from referral_api.errors import InputError, ReferralError
 
 if TYPE_CHECKING:
@@ -76,10 +82,7 @@ def suggestions(
         query = SuggestionQuery.model_validate({k: v for k, v in params.items() if v is not None})
         body = SuggestionAccept(capability=capability, phrase=phrase)
     except ValidationError as exc:
-        for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "query"
-            typer.echo(f"--{field.replace('_', '-')}: {error['msg']}", err=True)
-        raise typer.Exit(2) from exc
+        refuse_options(exc)
     if accept and reject:
         typer.echo("--accept and --reject: give one of them", err=True)
         raise typer.Exit(2)
