@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -348,12 +348,7 @@ class NeedInterpreter:
     @staticmethod
     def _opens_with_ask(reading: _Reading) -> bool:
         """Whether the need's first words are an ask cue ("Looking for …", "Need a …")."""
-        assert reading.cues is not None
-        words = reading.folded
-        for cue in reading.cues[1].get(CueKind.ASK, {}).get(words[0] if words else "", ()):
-            if tuple(words[: len(cue)]) == cue:
-                return True
-        return False
+        return bool(reading.folded) and _cue_at(reading, CueKind.ASK, 0) is not None
 
     def _spelt_out(self, tokens: list[Token]) -> list[Token]:
         """Txt-speak read as the word it stands for ("sum1" as "someone", "wanna" as "want"),
@@ -1918,19 +1913,20 @@ class NeedInterpreter:
 
     def _asks_for_a_person(self, reading: _Reading) -> bool:
         """Whether a ``service`` cue stands in the need, not refused."""
-        assert reading.cues is not None
-        starting = reading.cues[1].get(CueKind.SERVICE, {})
-        words = reading.folded
-        for first, word in enumerate(words):
-            for cue in starting.get(word, ()):
-                stop = first + len(cue)
-                if tuple(words[first:stop]) != cue:
-                    continue
-                refused = self._cue(
-                    reading, CueKind.NEGATION, first, stop, before=NEGATION_SCOPE, after=0
+        for first in range(len(reading.folded)):
+            cue = _cue_at(reading, CueKind.SERVICE, first)
+            if cue is not None and (
+                self._cue(
+                    reading,
+                    CueKind.NEGATION,
+                    first,
+                    first + len(cue),
+                    before=NEGATION_SCOPE,
+                    after=0,
                 )
-                if refused is None:
-                    return True
+                is None
+            ):
+                return True
         return False
 
     @staticmethod
@@ -1948,16 +1944,13 @@ class NeedInterpreter:
         the first rather than being asked beside it ("a merchant cash advance repaid from
         card takings", "a credit line to cover fuel between customer payments"; but
         "bookkeeping with bank feeds" asks for both)."""
-        if head is None or cap is head or cap.span is None or head.span is None:
+        pair = _named_after(reading, head, cap, past=lambda span: span.start)
+        if pair is None:
             return False
-        if cap.span.start <= head.span.start:
-            return False
-        after, first = _within(reading, cap), _within(reading, head)
-        if not after or not first:
-            return False
+        first, after = pair
         if reading.clause[after[0].index] != reading.clause[first[-1].index]:
             return False
-        if re.search(r"[+&]", reading.text[head.span.end : cap.span.start]):
+        if re.search(r"[+&]", reading.text[first[-1].end : after[0].start]):
             return False
         assert reading.cues is not None
         adding = reading.cues[1].get(CueKind.ADDITION, {})
@@ -1988,13 +1981,12 @@ class NeedInterpreter:
         """Whether ``cap`` is named in what the ask's first capability is wanted for, in its
         sentence: "a fractional CFO to build our model and board reporting" asks for a CFO;
         the reporting is their job, so a fit need not be a reporting tool."""
-        if head is None or cap is head or cap.span is None or head.span is None:
+        if cap.source == "vocabulary":
             return False
-        if cap.span.start <= head.span.end or cap.source == "vocabulary":
+        pair = _named_after(reading, head, cap, past=lambda span: span.end)
+        if pair is None:
             return False
-        first, after = _within(reading, head), _within(reading, cap)
-        if not first or not after:
-            return False
+        first, after = pair
         if reading.sentence[after[0].index] != reading.sentence[first[-1].index]:
             return False
         gap = reading.folded[first[-1].index + 1 : after[0].index]
@@ -2203,6 +2195,33 @@ def _misspelt(token: Token, language: str) -> bool:
         and zipf(word, language) < REAL_WORD_ZIPF
         and zipf(word, "en") < REAL_WORD_ZIPF
     )
+
+
+def _named_after(
+    reading: _Reading,
+    head: RequestedCapability | None,
+    cap: RequestedCapability,
+    *,
+    past: Callable[[Span], int],
+) -> tuple[list[Token], list[Token]] | None:
+    """The words of the ask's first capability and of ``cap``, when ``cap`` starts after
+    ``past`` of the head's span (its start or its end); ``None`` otherwise."""
+    if head is None or cap is head or cap.span is None or head.span is None:
+        return None
+    if cap.span.start <= past(head.span):
+        return None
+    first, after = _within(reading, head), _within(reading, cap)
+    return (first, after) if first and after else None
+
+
+def _cue_at(reading: _Reading, kind: CueKind, at: int) -> tuple[str, ...] | None:
+    """The longest cue phrase of ``kind`` that starts at token ``at``, if any."""
+    assert reading.cues is not None
+    words = reading.folded
+    for cue in reading.cues[1].get(kind, {}).get(words[at], ()):
+        if tuple(words[at : at + len(cue)]) == cue:
+            return cue
+    return None
 
 
 def _particles_follow(reading: _Reading, token: Token, phrase: Phrase) -> bool:
