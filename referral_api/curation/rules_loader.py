@@ -410,6 +410,10 @@ SECTIONS: Mapping[str, Section] = MappingProxyType(
             "Capabilities that are services done for the customer (with their narrower ones).",
             _read_word_list("service_capabilities"),
         ),
+        "recurring_charges": Section(
+            "Words for a charge paid every month: refused, the monthly budget is zero.",
+            _read_word_list("recurring_charges"),
+        ),
         "interchangeable_verbs": Section(
             "Verbs that mean the same at the head of a phrase (accept / take).",
             _read_verb_groups,

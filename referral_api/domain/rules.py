@@ -170,6 +170,9 @@ class Rules:
     #: capabilities that are services done for the customer (and every narrower one): asked
     #: for "someone to do my books", the service related to bookkeeping is what is asked
     service_capabilities: tuple[str, ...] = ()
+    #: a charge paid every month ("monthly fee"): refused, nothing is to be paid each month
+    #: (a zero monthly budget, which free plans and paying per use meet); wanted, a subscription
+    recurring_charges: tuple[str, ...] = ()
     #: txt-speak and slang → the word it stands for (``sum1: someone``, ``wanna: want``)
     shorthand: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     #: 1 unit of each currency in ``exchange_base`` (static, reviewed like code; approximate)

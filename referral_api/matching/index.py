@@ -833,9 +833,17 @@ def _disambiguate_phrases(
     wordings: dict[tuple[str, ...], dict[str, set[tuple[str, ...]]]] = defaultdict(dict)
     for phrase in phrases:
         wordings[phrase.stems].setdefault(phrase.capability, set()).add(singular(phrase.words))
+    # another capability's phrase that is these stems' words as they stand ("contabilidad")
+    # outranks one whose other words carried its meaning ("tengo la contabilidad sin hacer")
+    literal: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for phrase in phrases:
+        if len(phrase.words) == len(phrase.stems):
+            literal[phrase.stems].add(phrase.capability)
     kept: list[Phrase] = []
     for phrase in phrases:
         group = targets[phrase.stems]
+        if len(phrase.words) > len(phrase.stems) and literal[phrase.stems] - {phrase.capability}:
+            continue
         if len(group) == 1:
             kept.append(phrase)
             continue

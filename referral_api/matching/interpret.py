@@ -126,6 +126,10 @@ DESCRIPTION_ZIPF = 5.5
 #: no out-of-domain need there reaches it, most understood-by-nobody needs above it are right.
 STRONG_DOCUMENT_SCORE = 12.0
 STRONG_DOCUMENT_MARGIN = 1.2
+#: … and one whose unexplained words, the context with the ask, match one capability's
+#: document this strongly and by this margin describes it at length
+DESCRIBED_SCORE = 14.0
+DESCRIBED_MARGIN = 1.0
 SUGGESTIONS = 3
 #: a central capability read with less than this share of the best one's confidence is a
 #: side word of the ask: it counts in the score, but a fit need not serve it
@@ -312,6 +316,13 @@ class NeedInterpreter:
         capabilities = self._promoted(reading, capabilities)
         capabilities = self._done_for_them(reading, capabilities)
         not_understood, understood, ask_understood = self._not_understood(reading, capabilities)
+        if not ask_understood and reading.speaks_of_self:
+            described = self._described_at_length(reading, capabilities)
+            if described is not None:
+                capabilities = (*capabilities, described)
+                not_understood, understood, ask_understood = self._not_understood(
+                    reading, capabilities
+                )
         english = reading.english
         terms = tuple(
             english[t.index]
@@ -1029,9 +1040,14 @@ class NeedInterpreter:
             )
             found = _Found(name, value, matched, span, negated=negation is not None, hard=hard)
         elif kind is ConstraintKind.PRICE_MODEL:
-            name = "excluded_price_models" if negation else "price_models"
-            hard = negation is not None or (requirement is not None and hedge is None)
-            found = _Found(name, value, matched, span, negated=negation is not None, hard=hard)
+            if negation is not None and matched.lower() in self.rules.recurring_charges:
+                # "no monthly fee": nothing is to be paid each month (a free plan, paying per
+                # use); "no subscription" refuses the price model
+                found = _Found("budget_monthly", "0.00", matched, span, hard=hedge is None)
+            else:
+                name = "excluded_price_models" if negation else "price_models"
+                hard = negation is not None or (requirement is not None and hedge is None)
+                found = _Found(name, value, matched, span, negated=negation is not None, hard=hard)
         elif kind is ConstraintKind.COMPLIANCE:
             if negation:
                 return False
@@ -1351,6 +1367,8 @@ class NeedInterpreter:
         span = Span(first.start, last.end)
         matched = reading.text[span.start : span.end]
         cap = self.index.catalog.capabilities[phrase.capability]
+        if negation is not None and self._refuses_price(reading, negation, first):
+            negation = None  # "no monthly fee for bookkeeping software": paying is refused
         if negation is not None:
             self._mark(reading, negation.start, negation.end)
             reading.negated_capabilities.append(
@@ -1551,6 +1569,55 @@ class NeedInterpreter:
             if hit is not None and bool((hit[0] == position).any()):
                 reading.capability_words.add(token.index)
         return RequestedCapability(cap_id, cap.label, evidence, confidence, "vocabulary")
+
+    def _described_at_length(
+        self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]
+    ) -> RequestedCapability | None:
+        """The capability a customer describes at length without naming it, in the ask and
+        around it ("half my clients settle up 60 days late and I hate being the one who has to
+        ring them"): all of the need's unexplained words match its document very strongly and
+        better than any other's."""
+        index = self.index
+        words = [
+            t
+            for t in reading.tokens
+            if t.folded not in self.stopwords and t.index not in reading.used
+        ]
+        stems = [reading.english[t.index] for t in words]
+        if not stems:
+            return None
+        scores = index.capabilities.documents.scores(stems)
+        if len(scores) < 2:
+            return None
+        first, second = np.argsort(-scores, kind="stable")[:2]
+        best, runner_up = float(scores[first]), float(scores[second])
+        if best < DESCRIBED_SCORE or best < DESCRIBED_MARGIN * runner_up:
+            return None
+        cap_id = index.capabilities.ids[int(first)]
+        refused = {s.value for s in reading.negated_capabilities}
+        if cap_id in refused or any(c.id == cap_id for c in capabilities):
+            return None
+        cap = index.catalog.capabilities[cap_id]
+        evidence = _evidence_words(reading.english, words, index, cap_id)
+        position = int(first)
+        for token in words:
+            hit = index.capabilities.documents.terms.get(reading.english[token.index])
+            if hit is not None and bool((hit[0] == position).any()):
+                reading.capability_words.add(token.index)
+        confidence = round(self.rules.thresholds.min_confidence, 3)
+        return RequestedCapability(cap_id, cap.label, evidence, confidence, "vocabulary")
+
+    def _refuses_price(self, reading: _Reading, negation: _Cue, first: Token) -> bool:
+        """Whether what ``negation`` refuses before ``first`` is a price ("I refuse to pay a
+        monthly subscription for accounting software"): then it refuses paying, not what
+        is paid for."""
+        begin, stop = reading.tokens[negation.end - 1].end, first.start
+        return any(
+            found.name in ("excluded_price_models", "budget_monthly")
+            and begin <= found.span.start
+            and found.span.end <= stop
+            for found in reading.found
+        )
 
     def _typical(self, word_stem: str, position: int) -> bool:
         """Whether the capability at ``position`` is among those a word is most typical of."""

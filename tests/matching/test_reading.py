@@ -186,13 +186,52 @@ class TestNegation:
             "I refuse to pay a monthly subscription, need invoicing",
             "no subscription please, bookkeeping for a US shop",
             "sin suscripción, necesito facturación",
-            "We cannot pay any monthly fee for bookkeeping software right now",
         ],
     )
     def test_subscription_is_excluded(self, engine: Engine, text: str) -> None:
         constraints = engine.interpret(Need(text)).constraints
         assert PriceModel.SUBSCRIPTION in constraints.excluded_price_models
         assert PriceModel.SUBSCRIPTION not in constraints.price_models
+
+    @pytest.mark.parametrize(
+        ("text", "capability"),
+        [
+            ("I refuse to pay a monthly subscription for accounting software", "accounting"),
+            ("We cannot pay any monthly fee for bookkeeping software right now", "bookkeeping"),
+            ("sin suscripción para la contabilidad de mi tienda", "accounting"),
+        ],
+    )
+    def test_refusing_to_pay_for_a_thing_is_not_refusing_the_thing(
+        self, engine: Engine, text: str, capability: str
+    ) -> None:
+        interpretation = engine.interpret(Need(text))
+        assert capability in {c.id for c in interpretation.capabilities if c.central}
+        assert not any(s.negated and s.name == "capability" for s in interpretation.stated)
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "We cannot pay any monthly fee for bookkeeping software right now",
+            "I need a business account in Italy with no monthly fee",
+            "vorremmo aprire un conto aziendale online senza canone mensile",
+        ],
+    )
+    def test_no_monthly_fee_is_nothing_to_pay_each_month(self, engine: Engine, text: str) -> None:
+        """Refusing a monthly fee is a zero monthly budget: a free plan of a subscription, or
+        paying per use, has none; refusing a subscription refuses the price model."""
+        constraints = engine.interpret(Need(text)).constraints
+        assert constraints.budget_monthly == 0
+        assert PriceModel.SUBSCRIPTION not in constraints.excluded_price_models
+
+    def test_a_free_plan_has_no_monthly_fee(self, engine: Engine) -> None:
+        rec = engine.recommend(Need("I need a business account in Italy with no monthly fee"))
+        assert rec.results
+        assert all(fit.offering.price is not None for fit in rec.results)
+        assert all(
+            fit.offering.price.free_tier or not fit.offering.price.monthly_from
+            for fit in rec.results
+            if fit.offering.price is not None
+        )
 
     @pytest.mark.parametrize(
         "text",
@@ -337,6 +376,36 @@ class TestEvidence:
         assert [c.id for c in asked] == ["inventory-management"]
         assert asked[0].source == "vocabulary"
         assert rec.results
+
+    def test_a_need_described_at_length_asks_for_what_it_describes(self, engine: Engine) -> None:
+        """The ask ("is there a better way?") names nothing; the customer's whole account of
+        their trouble, context and all, matches one capability's vocabulary very strongly."""
+        rec = engine.recommend(
+            Need(
+                "Half my customers settle up 60 days late and I hate phoning them to ask for "
+                "the money. Is there a better way?"
+            )
+        )
+        asked = [c for c in rec.interpretation.capabilities if c.central]
+        assert [c.id for c in asked] == ["payment-reminders"]
+        assert rec.interpretation.ask_understood
+        assert rec.results
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Our church choir needs new robes for the christmas concert, about 30 singers, "
+            "something washable and not too pricey.",
+            "Our dock sits right on the river bank and the bank is slumping after every storm. "
+            "Need a marine contractor to shore it up before winter, we're a small marina.",
+        ],
+    )
+    def test_a_long_account_of_something_else_is_still_not_understood(
+        self, engine: Engine, text: str
+    ) -> None:
+        rec = engine.recommend(Need(text))
+        assert rec.results == ()
+        assert not rec.interpretation.ask_understood
 
     def test_a_broader_capability_does_not_serve_a_narrower_ask(self, engine: Engine) -> None:
         """General payroll earns credit for household payroll but does not serve it: when
