@@ -959,6 +959,8 @@ class NeedInterpreter:
         country = pycountry.countries.get(alpha_2=token.text)
         if country is None or self._names_a_currency(reading, i + 1):
             return []
+        if token.text in self.places.codes and country.alpha_2 not in self.index.facts.markets:
+            return []  # "based in LA", "in PA": a state where we serve, not Laos or Panama
         # A bare capitalised pair ("AI gateway", "IT team") is rarely a country: only with a cue.
         if not self._cue(reading, CueKind.REGION, i, i + 1, before=2, after=0):
             return []

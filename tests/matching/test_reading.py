@@ -51,6 +51,10 @@ class TestPlaces:
             ("Florist in Leeds, West Yorkshire. We need invoicing", "GB"),
             # a place after another clause starts anew, even after someone else's
             ("We pay our freelance devs in India every month, US company", "US"),
+            # a state's code that is also the code of a country we do not serve is the state
+            ("can i take crypto on my merch site? based in LA", "US"),
+            ("payroll for my bakery in PA", "US"),
+            ("payroll for our team in DE", "DE"),  # a country we serve stays a country
         ],
     )
     def test_the_customer_is_where_they_say(self, engine: Engine, text: str, region: str) -> None:
