@@ -737,11 +737,15 @@ class NeedInterpreter:
 
     @staticmethod
     def _lives_there(reading: _Reading, cue: _Cue) -> bool:
-        """Whether "living in" is said of the customer ("I'm a consultant living in Germany"),
-        not of someone else ("my mother lives in Spain"): "I" or "we" earlier in its clause,
-        and nobody else named between."""
+        """Whether "living in" is said of the customer ("I'm a consultant living in Germany",
+        "Living in Galway, I trade coins"), not of someone else ("my mother lives in Spain"):
+        it opens its sentence, or "I" or "we" come earlier in its clause, nobody else named
+        between."""
         if reading.folded[cue.start] not in _LIVING:
             return False
+        sentence = reading.sentence[cue.start]
+        if not any(reading.sentence[i] == sentence for i in range(cue.start)):
+            return True
         clause = reading.clause[cue.start]
         before = [i for i in range(cue.start) if reading.clause[i] == clause]
         assert reading.cues is not None
@@ -856,10 +860,11 @@ class NeedInterpreter:
             other = self._cue(
                 reading, CueKind.OTHER_PARTY, start, end, before=OTHER_PARTY_REACH, after=0
             )
+            if other is not None and self._lives_there(reading, other):
+                self._mark(reading, other.start, other.end)  # "living in": where they are
+                other = None
             if other is not None and (
-                _in_compound(reading, other.start)
-                or self._describes_self(reading, other)
-                or self._lives_there(reading, other)
+                _in_compound(reading, other.start) or self._describes_self(reading, other)
             ):
                 other = None  # "a ski-hire shop in Nelson" hires nobody out of Nelson
             joined = end < len(reading.folded) and reading.folded[end] in _CONJUNCTIONS

@@ -47,6 +47,10 @@ class TestPlaces:
             ("UK supplier to a big retailer, we need invoice finance", "GB"),
             # "living in" said of the customer
             ("I'm a freelance designer living in Germany and need e-invoicing", "DE"),
+            (
+                "Living in Galway, Ireland. I traded coins last year and need my tax worked out",
+                "IE",
+            ),
             # a capitalised word after a place's name carries the name on: not Cameroon's West
             ("Florist in Leeds, West Yorkshire. We need invoicing", "GB"),
             # a place after another clause starts anew, even after someone else's
