@@ -201,7 +201,12 @@ class _Reading:
     mentioned: list[str] = field(default_factory=list)  # offerings named (used today)
     weak: list[RequestedCapability] = field(default_factory=list)  # too little evidence
     lower_case: bool = False  # written all in lower case: capitals tell no names
-    means: set[str] = field(default_factory=set)  # capabilities named as a means they have
+    means: set[str] = field(default_factory=set)
+    #: word spans of names written in several words ("livres sterling"): a capability phrase
+    #: takes all of one or none of it
+    names: list[tuple[int, int]] = field(
+        default_factory=list
+    )  # capabilities named as a means they have
 
     def central(self, index: int) -> bool:
         """Whether token ``index`` is part of what the customer asks for."""
@@ -918,6 +923,8 @@ class NeedInterpreter:
             ):
                 continue
             if entry.kind is ConstraintKind.CURRENCY:
+                if n > 1 and (i, i + n) not in reading.names:
+                    reading.names.append((i, i + n))  # "livres sterling" are no books
                 continue
             if entry.kind is ConstraintKind.REGION and self._names_a_currency(reading, i + n):
                 continue  # "bills us in US dollars": a currency, not where anyone is
@@ -1247,6 +1254,11 @@ class NeedInterpreter:
         words = content[start:end]
         specificity = 1.0
         language = reading.language
+        taken = {t.index for t in words}
+        for first, stop in reading.names:
+            inside = sum(1 for j in range(first, stop) if j in taken)
+            if 0 < inside < stop - first:
+                return 0.0  # "un compte où garder des livres sterling": pounds, not books
         if phrase.exact:
             written = set(singular(phrase.words))
             if any(singular((t.folded,))[0] not in written for t in words if _of(t, phrase)):

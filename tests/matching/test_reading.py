@@ -318,6 +318,17 @@ class TestLanguages:
         assert (constraints.budget_monthly, constraints.currency) == (20.0, "EUR")
         assert not any(c.id.startswith("bank") for c in interpretation.capabilities)
 
+    def test_a_phrase_takes_no_part_of_a_currency_name(self, engine: Engine) -> None:
+        """ "livres sterling" are pounds: "un compte où garder des livres" is no bookkeeping."""
+        interpretation = engine.interpret(
+            Need(
+                "Je voudrais un compte où garder des livres sterling et des dollars sans tout "
+                "convertir en euros à chaque fois."
+            )
+        )
+        assert "bookkeeping" not in {c.id for c in interpretation.capabilities}
+        assert engine.interpret(Need("je voudrais tenir mes livres de comptes")).capabilities
+
     def test_an_accented_everyday_word_is_no_unknown_thing(self, engine: Engine) -> None:
         """ "una aplicación" is as everyday as "an app": word frequencies are looked up with
         the accents the customer wrote, not folded away."""
