@@ -594,6 +594,8 @@ class CapabilityIndex:
     #: capability, the services that do it for them (related to it, or narrower than it)
     services: frozenset[str] = frozenset()
     services_for: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: per language, its everyday words a phrase keeps: the one-word negations
+    kept_words: Mapping[str, frozenset[str]] = field(default_factory=dict)
     _phrase_tables: dict[str, dict[str, list[Phrase]]] = field(default_factory=dict, repr=False)
     _translated_stems: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _comparable_stems: dict[tuple[int, float], list[str]] = field(default_factory=dict, repr=False)
@@ -605,8 +607,9 @@ class CapabilityIndex:
             return self.phrases_by_first
         table = self._phrase_tables.get(language)
         if table is None:
+            kept = self.kept_words.get(language, frozenset())
             translated = [
-                _phrase_in(text, cap.id, language)
+                _phrase_in(text, cap.id, language, kept)
                 for cap in self.capabilities.values()
                 for text in cap.translations.get(language, ())
             ]
@@ -731,6 +734,12 @@ def build_capabilities(
         ],
         services=services,
         services_for=services_for,
+        kept_words={
+            language: frozenset(
+                cue.lower() for cue in own.cues.get(CueKind.NEGATION, ()) if " " not in cue
+            )
+            for language, own in rules.languages.items()
+        },
     )
 
 
@@ -742,11 +751,16 @@ def _by_first_stem(phrases: Iterable[Phrase]) -> dict[str, list[Phrase]]:
     return dict(by_first)
 
 
-def _phrase_in(text: str, capability: str, language: str) -> Phrase:
+def _phrase_in(
+    text: str, capability: str, language: str, kept: frozenset[str] = frozenset()
+) -> Phrase:
     """A translated phrase, stemmed in its language without that language's function words
-    (all words when every one is one)."""
+    (all words when every one is one) but for ``kept`` ones: a negation turns what the rest
+    says around ("sin abrir empresa" is not "abrir empresa")."""
     tokens = tokenize(text, language)
-    content = tuple(t.stem for t in tokens if not is_function_word(t.text.lower(), language))
+    content = tuple(
+        t.stem for t in tokens if t.folded in kept or not is_function_word(t.text.lower(), language)
+    )
     stems = content or tuple(t.stem for t in tokens)
     words = tuple(t.folded for t in tokens)
     return Phrase(stems, capability, "translation", TRANSLATION_CONFIDENCE, text, words)

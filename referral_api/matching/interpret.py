@@ -1096,12 +1096,18 @@ class NeedInterpreter:
         its words are and whether it sits in what the customer asks for; then, where no
         phrase names one, the catalogue's vocabulary (:meth:`_infer`)."""
         language = reading.language
+        kept = self.index.capabilities.kept_words.get(language, frozenset())
         content = [
             t
             for t in reading.tokens
             if t.index not in reading.used
-            and t.folded not in self.index.text.function_words
-            and not (language != "en" and is_function_word(t.text.lower(), language))
+            and (
+                t.folded in kept
+                or (
+                    t.folded not in self.index.text.function_words
+                    and not (language != "en" and is_function_word(t.text.lower(), language))
+                )
+            )
         ]
         candidates: list[tuple[Phrase, int, int, float]] = []
         tables = [("en", [reading.english[t.index] for t in content])]
@@ -1386,7 +1392,11 @@ class NeedInterpreter:
         span = Span(first.start, last.end)
         matched = reading.text[span.start : span.end]
         cap = self.index.catalog.capabilities[phrase.capability]
-        if negation is not None and self._refuses_price(reading, negation, first):
+        if negation is not None and (
+            self._refuses_price(reading, negation, first)
+            # a negation a phrase was read with is that phrase's ("el banco no cuadra")
+            or any(j in reading.capability_words for j in range(negation.start, negation.end))
+        ):
             negation = None  # "no monthly fee for bookkeeping software": paying is refused
         if negation is not None:
             self._mark(reading, negation.start, negation.end)

@@ -318,6 +318,28 @@ class TestLanguages:
         assert (constraints.budget_monthly, constraints.currency) == (20.0, "EUR")
         assert not any(c.id.startswith("bank") for c in interpretation.capabilities)
 
+    @pytest.mark.parametrize(
+        ("text", "asked", "refused"),
+        [
+            # "sem abrir empresa" asks for an employer of record, not to open a company
+            (
+                "queremos contratar duas pessoas no Brasil, com contrato local, sem abrir empresa",
+                "global-payroll-eor",
+                None,
+            ),
+            ("Queremos abrir una empresa en España", "business-formation", None),
+            # the "no" of a phrase ("el banco no cuadra") refuses nothing
+            ("el banco no cuadra con la contabilidad", "reconciliation", None),
+        ],
+    )
+    def test_a_negation_inside_a_phrase_is_the_phrase_s(
+        self, engine: Engine, text: str, asked: str, refused: str | None
+    ) -> None:
+        interpretation = engine.interpret(Need(text))
+        assert asked in {c.id for c in interpretation.capabilities if c.central}
+        negated = {s.value for s in interpretation.stated if s.negated and s.name == "capability"}
+        assert negated == ({refused} if refused else set())
+
     def test_a_phrase_takes_no_part_of_a_currency_name(self, engine: Engine) -> None:
         """ "livres sterling" are pounds: "un compte où garder des livres" is no bookkeeping."""
         interpretation = engine.interpret(
