@@ -130,6 +130,10 @@ STRONG_DOCUMENT_MARGIN = 1.2
 #: document this strongly and by this margin describes it at length
 DESCRIBED_SCORE = 14.0
 DESCRIBED_MARGIN = 1.0
+#: … and beside a capability a phrase named, this strongly, and this many times more than the
+#: words match what was named
+DESCRIBED_BESIDE_SCORE = 16.0
+DESCRIBED_OVER_NAMED = 2.0
 SUGGESTIONS = 3
 #: a central capability read with less than this share of the best one's confidence is a
 #: side word of the ask: it counts in the score, but a fit need not serve it
@@ -321,10 +325,19 @@ class NeedInterpreter:
         capabilities = self._promoted(reading, capabilities)
         capabilities = self._done_for_them(reading, capabilities)
         not_understood, understood, ask_understood = self._not_understood(reading, capabilities)
-        if not ask_understood and reading.speaks_of_self:
-            described = self._described_at_length(reading, capabilities)
+        if reading.speaks_of_self:
+            central = [c for c in capabilities if c.central]
+            described = self._described_at_length(reading, capabilities, beside=bool(central))
             if described is not None:
-                capabilities = (*capabilities, described)
+                if central:
+                    # as much the ask as what a phrase named; the broader of the two, or the
+                    # one with less evidence, is then its context (see _primary)
+                    top = max(c.confidence for c in central)
+                    capabilities = self._primary(
+                        reading, (*capabilities, replace(described, confidence=top))
+                    )
+                else:
+                    capabilities = (*capabilities, described)
                 not_understood, understood, ask_understood = self._not_understood(
                     reading, capabilities
                 )
@@ -1600,12 +1613,20 @@ class NeedInterpreter:
         return RequestedCapability(cap_id, cap.label, evidence, confidence, "vocabulary")
 
     def _described_at_length(
-        self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]
+        self,
+        reading: _Reading,
+        capabilities: tuple[RequestedCapability, ...],
+        *,
+        beside: bool = False,
     ) -> RequestedCapability | None:
         """The capability a customer describes at length without naming it, in the ask and
         around it ("half my clients settle up 60 days late and I hate being the one who has to
         ring them"): all of the need's unexplained words match its document very strongly and
-        better than any other's."""
+        better than any other's.
+
+        ``beside``: a phrase named what is asked; the description must then match its own
+        capability more strongly still, and far more than the words match what was named ("a
+        way to get that money sooner" beside "invoices outstanding": invoice finance)."""
         index = self.index
         words = [
             t
@@ -1620,8 +1641,14 @@ class NeedInterpreter:
             return None
         first, second = np.argsort(-scores, kind="stable")[:2]
         best, runner_up = float(scores[first]), float(scores[second])
-        if best < DESCRIBED_SCORE or best < DESCRIBED_MARGIN * runner_up:
+        least = DESCRIBED_BESIDE_SCORE if beside else DESCRIBED_SCORE
+        if best < least or best < DESCRIBED_MARGIN * runner_up:
             return None
+        if beside:
+            at = index.capabilities.position
+            named = max(float(scores[at[c.id]]) for c in capabilities if c.central)
+            if best < DESCRIBED_OVER_NAMED * named:
+                return None
         cap_id = index.capabilities.ids[int(first)]
         refused = {s.value for s in reading.negated_capabilities}
         if cap_id in refused or any(c.id == cap_id for c in capabilities):

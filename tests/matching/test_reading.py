@@ -433,6 +433,30 @@ class TestEvidence:
         assert rec.results
 
     @pytest.mark.parametrize(
+        ("text", "described"),
+        [
+            (
+                "We have about £30k in invoices outstanding with two big retailers who pay at 90 "
+                "days. I need to get cash against them now instead of waiting, we're a small "
+                "bakery in Leeds.",
+                "invoice-financing",
+            ),
+            (
+                "I'd love to open my phone each morning and see yesterday's sales, our margin "
+                "this month and how much sits in the account, without logging into three systems.",
+                "kpi-dashboards",
+            ),
+        ],
+    )
+    def test_a_description_outweighs_a_stray_phrase(
+        self, engine: Engine, text: str, described: str
+    ) -> None:
+        """A phrase named something ("invoices outstanding", "account"), but the customer's
+        words as a whole describe another capability far more strongly: it is asked too."""
+        asked = {c.id for c in engine.interpret(Need(text)).capabilities if c.central}
+        assert described in asked
+
+    @pytest.mark.parametrize(
         "text",
         [
             "Our church choir needs new robes for the christmas concert, about 30 singers, "
