@@ -55,6 +55,7 @@ from referral_api.matching.places import (
     Place,
     PlaceKind,
     country_currencies,
+    country_languages,
     resolve,
 )
 from referral_api.matching.text import Token, stem, tokenize
@@ -986,6 +987,10 @@ class NeedInterpreter:
             return []
         if token.text in self.places.codes and country.alpha_2 not in self.index.facts.markets:
             return []  # "based in LA", "in PA": a state where we serve, not Laos or Panama
+        if reading.language != "en" and reading.language not in country_languages().get(
+            country.alpha_2, frozenset()
+        ):
+            return []  # "em BH" in Portuguese is Belo Horizonte, not Bahrain
         # A bare capitalised pair ("AI gateway", "IT team") is rarely a country: only with a cue.
         if not self._cue(reading, CueKind.REGION, i, i + 1, before=2, after=0):
             return []
@@ -1300,7 +1305,11 @@ class NeedInterpreter:
             and _particles_precede(reading, words[0], phrase)
         ):
             return 0.0  # "sign-off" is not "sign (a BAA)", "tip out" not "tip", "get paid" "paid"
-        if len(phrase.stems) == 1 and len(words) == 1:
+        if (
+            len(phrase.stems) == 1
+            and len(words) == 1
+            and not _written_out(reading, phrase, words[0])
+        ):
             specificity = self._specificity(words[0], reading.language)
             if specificity < 1.0 and self._supported(reading, phrase.capability, content, words):
                 specificity = max(specificity, 0.95)
@@ -2409,6 +2418,19 @@ def _particles_precede(reading: _Reading, token: Token, phrase: Phrase) -> bool:
     while at >= 0 and reading.folded[at] in _DETERMINERS:
         at -= 1
     return at >= 0 and stem(reading.folded[at]) == stem(wanted[-1])
+
+
+def _written_out(reading: _Reading, phrase: Phrase, token: Token) -> bool:
+    """Whether a phrase of several words that reduce to one ("quem me deve": "deve") is
+    written out in full around ``token``: all its words together say more than the one."""
+    wanted = phrase.words
+    if len(wanted) < 2:
+        return False
+    folded, at = reading.folded, token.index
+    return any(
+        tuple(folded[start : start + len(wanted)]) == wanted
+        for start in range(max(0, at - len(wanted) + 1), at + 1)
+    )
 
 
 def _same_word(token: Token, phrase: Phrase) -> bool:

@@ -175,6 +175,7 @@ class TestMoney:
             # what a thing is worth ("of", "in" right after the amount)
             "Sawmill in Quebec. We need to lease a new debarker, roughly C$400k of machinery.",
             "we have $3k in unpaid invoices and want invoicing that chases them",
+            "Nail salon in the US, about $40k a month on cards. Need a cash advance.",
         ],
     )
     def test_other_amounts_are_not_budgets(self, engine: Engine, text: str) -> None:
@@ -339,6 +340,23 @@ class TestLanguages:
         assert asked in {c.id for c in interpretation.capabilities if c.central}
         negated = {s.value for s in interpretation.stated if s.negated and s.name == "capability"}
         assert negated == ({refused} if refused else set())
+
+    def test_a_code_of_a_country_where_the_language_is_not_spoken_is_no_place(
+        self, engine: Engine
+    ) -> None:
+        """ "em BH" in Portuguese is Belo Horizonte, not Bahrain; "in DE" in German is Germany."""
+        assert (
+            engine.interpret(Need("Sou MEI em BH e preciso emitir NFS-e")).constraints.region
+            is None
+        )
+        german = engine.interpret(Need("Wir sind eine GmbH in DE und suchen eine Lohnabrechnung"))
+        assert german.constraints.region == "DE"
+
+    def test_a_phrase_of_everyday_words_only_is_read(self, engine: Engine) -> None:
+        """ "quem me deve" is all everyday Portuguese words; the phrase keeps them all, and so
+        does the need it is looked for in."""
+        interpretation = engine.interpret(Need("Queria um app para anotar quem me deve"))
+        assert "accounts-receivable" in {c.id for c in interpretation.capabilities}
 
     def test_a_phrase_takes_no_part_of_a_currency_name(self, engine: Engine) -> None:
         """ "livres sterling" are pounds: "un compte où garder des livres" is no bookkeeping."""
