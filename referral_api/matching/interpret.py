@@ -127,8 +127,9 @@ DESCRIPTION_ZIPF = 5.5
 #: no out-of-domain need there reaches it, most understood-by-nobody needs above it are right.
 STRONG_DOCUMENT_SCORE = 12.0
 STRONG_DOCUMENT_MARGIN = 1.2
-#: … and one whose unexplained words, the context with the ask, match one capability's
-#: document this strongly and by this margin describes it at length
+#: … and one whose unexplained words, the context with the ask (at least this many different
+#: ones), match one capability's document this strongly and by this margin describes it at length
+DESCRIBED_MIN_WORDS = 8
 DESCRIBED_SCORE = 14.0
 DESCRIBED_MARGIN = 1.0
 #: … and beside a capability a phrase named, this strongly, and this many times more than the
@@ -1643,8 +1644,8 @@ class NeedInterpreter:
             if t.folded not in self.stopwords and t.index not in reading.used
         ]
         stems = [reading.english[t.index] for t in words]
-        if not stems:
-            return None
+        if len(set(stems)) < DESCRIBED_MIN_WORDS:
+            return None  # (no description at length)
         scores = index.capabilities.documents.scores(stems)
         if len(scores) < 2:
             return None
