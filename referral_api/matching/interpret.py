@@ -1641,7 +1641,9 @@ class NeedInterpreter:
         words = [
             t
             for t in reading.tokens
-            if t.folded not in self.stopwords and t.index not in reading.used
+            if t.folded not in self.stopwords
+            and t.index not in reading.used
+            and not self._a_name(reading, t)
         ]
         stems = [reading.english[t.index] for t in words]
         if len(set(stems)) < DESCRIBED_MIN_WORDS:
@@ -1672,6 +1674,20 @@ class NeedInterpreter:
                 reading.capability_words.add(token.index)
         confidence = round(self.rules.thresholds.min_confidence, 3)
         return RequestedCapability(cap_id, cap.label, evidence, confidence, "vocabulary")
+
+    @staticmethod
+    def _a_name(reading: _Reading, token: Token) -> bool:
+        """Whether a word is capitalised inside its sentence ("Apple stuff", "Samsungs"): a
+        name, which says who or what, not what is needed (every German noun has a capital)."""
+        i = token.index
+        return (
+            token.text[:1].isupper()
+            and token.text[1:].islower()  # ("NFTs", "ETH" are acronyms)
+            and not reading.lower_case
+            and reading.language not in _CAPITALISED_NOUNS
+            and i > 0
+            and reading.sentence[i - 1] == reading.sentence[i]
+        )
 
     def _refuses_price(self, reading: _Reading, negation: _Cue, first: Token) -> bool:
         """Whether what ``negation`` refuses before ``first`` is a price ("I refuse to pay a

@@ -474,6 +474,17 @@ class TestEvidence:
         asked = {c.id for c in engine.interpret(Need(text)).capabilities if c.central}
         assert described in asked
 
+    def test_names_describe_nothing(self, engine: Engine) -> None:
+        """ "Apple" and "Samsung" are words of contactless payments' providers, but here they
+        name the phones the drivers carry: no description of card payments."""
+        interpretation = engine.interpret(
+            Need(
+                "Nobody in our office touches Apple stuff - our 4 drivers all carry Samsungs. "
+                "We want an app that logs their business miles automatically, US company."
+            )
+        )
+        assert [c.id for c in interpretation.capabilities if c.central] == ["mileage-tracking"]
+
     @pytest.mark.parametrize(
         "text",
         [
