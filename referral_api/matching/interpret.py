@@ -207,12 +207,10 @@ class _Reading:
     mentioned: list[str] = field(default_factory=list)  # offerings named (used today)
     weak: list[RequestedCapability] = field(default_factory=list)  # too little evidence
     lower_case: bool = False  # written all in lower case: capitals tell no names
-    means: set[str] = field(default_factory=set)
+    means: set[str] = field(default_factory=set)  # capabilities named as a means they have
     #: word spans of names written in several words ("livres sterling"): a capability phrase
     #: takes all of one or none of it
-    names: list[tuple[int, int]] = field(
-        default_factory=list
-    )  # capabilities named as a means they have
+    names: list[tuple[int, int]] = field(default_factory=list)
 
     def central(self, index: int) -> bool:
         """Whether token ``index`` is part of what the customer asks for."""
@@ -1611,16 +1609,7 @@ class NeedInterpreter:
         cap_id = index.capabilities.ids[int(first)]
         if cap_id in negated:
             return None
-        cap = index.catalog.capabilities[cap_id]
-        evidence = _evidence_words(reading.english, words, index, cap_id)
-        confidence = round(self.rules.thresholds.min_confidence, 3)
-        # (the words its document holds are understood: they say what is asked)
-        position = int(first)
-        for token in words:
-            hit = index.capabilities.documents.terms.get(reading.english[token.index])
-            if hit is not None and bool((hit[0] == position).any()):
-                reading.capability_words.add(token.index)
-        return RequestedCapability(cap_id, cap.label, evidence, confidence, "vocabulary")
+        return self._documented(reading, words, int(first))
 
     def _described_at_length(
         self,
@@ -1665,15 +1654,27 @@ class NeedInterpreter:
         refused = {s.value for s in reading.negated_capabilities}
         if cap_id in refused or any(c.id == cap_id for c in capabilities):
             return None
-        cap = index.catalog.capabilities[cap_id]
-        evidence = _evidence_words(reading.english, words, index, cap_id)
-        position = int(first)
+        return self._documented(reading, words, int(first))
+
+    def _documented(
+        self, reading: _Reading, words: list[Token], position: int
+    ) -> RequestedCapability:
+        """The capability at ``position`` read from the vocabulary of its document, at the
+        least confidence that requests it; the words its document holds are understood (they
+        say what is asked)."""
+        index = self.index
+        cap_id = index.capabilities.ids[position]
         for token in words:
             hit = index.capabilities.documents.terms.get(reading.english[token.index])
             if hit is not None and bool((hit[0] == position).any()):
                 reading.capability_words.add(token.index)
-        confidence = round(self.rules.thresholds.min_confidence, 3)
-        return RequestedCapability(cap_id, cap.label, evidence, confidence, "vocabulary")
+        return RequestedCapability(
+            cap_id,
+            index.catalog.capabilities[cap_id].label,
+            _evidence_words(reading.english, words, index, cap_id),
+            round(self.rules.thresholds.min_confidence, 3),
+            "vocabulary",
+        )
 
     @staticmethod
     def _a_name(reading: _Reading, token: Token) -> bool:
