@@ -147,7 +147,7 @@ REAL_WORD_ZIPF = 2.5
 ABBREVIATION_ZIPF = 5.0
 #: words at least this common name nothing in particular as the thing asked for ("a company
 #: that…", "someone", "a new website")
-OBJECT_ZIPF = 5.0
+OBJECT_ZIPF = 5.0  # (and the verb of "to get", "to buy")
 #: …and in another language, where the catalogue's English cannot tell known words, only
 #: rarer ones are taken for a thing ("een dakdekker", not "un programa sencillo")
 FOREIGN_OBJECT_ZIPF = 4.0
@@ -1940,6 +1940,8 @@ class NeedInterpreter:
                 after_article = None
             if after_article is None:
                 continue
+            if english and i and words[i - 1] == "to" and self._unknown_action(reading, i):
+                return i  # "we'd like to repaint the outside of our accountancy practice"
             if (words[i],) in articles.get(words[i], ()):
                 after_article = True
                 continue
@@ -1972,6 +1974,26 @@ class NeedInterpreter:
                 continue  # "a simple payroll": it qualifies what follows
             return i
         return None
+
+    def _unknown_action(self, reading: _Reading, i: int) -> bool:
+        """Whether the verb at ``i`` (after "to") is a specific one the offerings never use:
+        what the customer wants done is then something else ("to repaint", "to translate",
+        "to carry … notebooks" are not; "to spend", "to track", "to reconcile" are known or
+        everyday)."""
+        token = reading.tokens[i]
+        if (
+            i in reading.used
+            or token.folded in self.stopwords
+            or not token.folded.isalpha()
+            or not token.text.islower()
+            or zipf(token.text, reading.language) >= OBJECT_ZIPF
+        ):
+            return False
+        word_stem = reading.english[i]
+        if self.index.offers_word(token, word_stem, reading.language):
+            return False
+        corrected = self.index.capabilities.correct(word_stem)
+        return not (_misspelt(token, reading.language) and corrected is not None)
 
     def _promoted(
         self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]

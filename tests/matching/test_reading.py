@@ -413,6 +413,8 @@ class TestEvidence:
             "The bank along the back of our campground is eroding. Who does retaining walls?",
             # "who do we call" asks: the accounting firm is only who is asking
             "Our accounting firm's office has a leaking roof. Who do we call to fix the leak?",
+            # what they want done ("to repaint") is nothing the catalogue offers
+            "We'd like to repaint the front of our bookkeeping office. Any decorators nearby?",
         ],
     )
     def test_out_of_domain_claims_no_fit(self, engine: Engine, text: str) -> None:
