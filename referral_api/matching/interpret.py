@@ -1897,8 +1897,9 @@ class NeedInterpreter:
         )
 
     def _unknown_object(self, reading: _Reading) -> int | None:
-        """The first thing the ask names, after an article (see ``article`` cues), when it is
-        a specific word the catalogue does not know: its token index, else ``None``.
+        """The first thing the ask names, after an article (see ``article`` cues), or what it
+        wants done, after "to", when it is a specific word the catalogue does not know: its
+        token index, else ``None``.
 
         Everyday words ("a company that…", "a new website") name nothing in particular, a
         capitalised name mid-sentence is a product or a place, a misspelling is looked up as
@@ -1976,10 +1977,10 @@ class NeedInterpreter:
         return None
 
     def _unknown_action(self, reading: _Reading, i: int) -> bool:
-        """Whether the verb at ``i`` (after "to") is a specific one the offerings never use:
-        what the customer wants done is then something else ("to repaint", "to translate",
-        "to carry … notebooks" are not; "to spend", "to track", "to reconcile" are known or
-        everyday)."""
+        """Whether the verb at ``i`` (after "to") is a specific one the offerings never use,
+        so that what the customer wants done is something we do not do ("to repaint our
+        office", "to carry leather notebooks"); "to spend", "to track" or "to reconcile" are
+        everyday words or the offerings' own."""
         token = reading.tokens[i]
         if (
             i in reading.used
