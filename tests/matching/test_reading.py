@@ -476,6 +476,12 @@ class TestEvidence:
         asked = {c.id for c in engine.interpret(Need(text)).capabilities if c.central}
         assert described in asked
 
+    def test_the_phones_they_carry_are_their_platform(self, engine: Engine) -> None:
+        constraints = engine.interpret(
+            Need("The 6 sales reps all carry Samsungs. An app that logs their business miles.")
+        ).constraints
+        assert constraints.platforms == ("android",)
+
     def test_names_describe_nothing(self, engine: Engine) -> None:
         """ "Apple" and "Samsung" are words of contactless payments' providers, but here they
         name the phones the drivers carry: no description of card payments."""
