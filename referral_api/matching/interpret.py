@@ -2117,12 +2117,10 @@ class NeedInterpreter:
         the first rather than being asked beside it ("a merchant cash advance repaid from
         card takings", "a credit line to cover fuel between customer payments"; but
         "bookkeeping with bank feeds" asks for both)."""
-        pair = _named_after(reading, head, cap, past=lambda span: span.start)
+        pair = _named_after(reading, head, cap, past=lambda span: span.start, within=reading.clause)
         if pair is None:
             return False
         first, after = pair
-        if reading.clause[after[0].index] != reading.clause[first[-1].index]:
-            return False
         if re.search(r"[+&]", reading.text[first[-1].end : after[0].start]):
             return False
         assert reading.cues is not None
@@ -2156,12 +2154,10 @@ class NeedInterpreter:
         the reporting is their job, so a fit need not be a reporting tool."""
         if cap.source == "vocabulary":
             return False
-        pair = _named_after(reading, head, cap, past=lambda span: span.end)
+        pair = _named_after(reading, head, cap, past=lambda span: span.end, within=reading.sentence)
         if pair is None:
             return False
         first, after = pair
-        if reading.sentence[after[0].index] != reading.sentence[first[-1].index]:
-            return False
         gap = reading.folded[first[-1].index + 1 : after[0].index]
         return len(gap) >= 2 and gap[0] == "to" and gap[1] not in ("and", "or")
 
@@ -2376,15 +2372,19 @@ def _named_after(
     cap: RequestedCapability,
     *,
     past: Callable[[Span], int],
+    within: Sequence[int],
 ) -> tuple[list[Token], list[Token]] | None:
     """The words of the ask's first capability and of ``cap``, when ``cap`` starts after
-    ``past`` of the head's span (its start or its end); ``None`` otherwise."""
+    ``past`` of the head's span (its start or its end) in the same unit of ``within`` (each
+    token's clause or sentence number); ``None`` otherwise."""
     if head is None or cap is head or cap.span is None or head.span is None:
         return None
     if cap.span.start <= past(head.span):
         return None
     first, after = _within(reading, head), _within(reading, cap)
-    return (first, after) if first and after else None
+    if not first or not after or within[after[0].index] != within[first[-1].index]:
+        return None
+    return first, after
 
 
 def _cue_at(reading: _Reading, kind: CueKind, at: int) -> tuple[str, ...] | None:
