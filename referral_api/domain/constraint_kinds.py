@@ -11,6 +11,7 @@ named ``_<field>``) and its tests.
     field                  vocabulary   fact        hard   form field
     must_have              —            —           yes    must_have
     region                 region       regions     yes    region
+    language_area          language     regions     yes    —
     platforms              platform     platforms   yes    platforms
     excluded_platforms     platform     platforms   yes    —
     compliance             compliance   compliance  yes    compliance
@@ -73,6 +74,12 @@ CONSTRAINT_KINDS: tuple[ConstraintSpec, ...] = (
         "where offerings are available",
         hard=True, many=False, form_field="region",
         relax="if it need not be available in {region}",
+    ),
+    ConstraintSpec(
+        "language_area", "language area", ConstraintKind.LANGUAGE, "regions",
+        "where offerings are available",
+        hard=True, many=False, form_field=None,
+        relax="if it need not be available where {value} is spoken",
     ),
     ConstraintSpec(
         "platforms", "platforms", ConstraintKind.PLATFORM, "platforms", "platforms",

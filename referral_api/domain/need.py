@@ -22,8 +22,8 @@ class Constraints:
     """Constraints on a need. Empty fields constrain nothing.
 
     Hard (an offering failing one is never a fit): ``budget_monthly``, ``region``,
-    ``platforms``, ``excluded_platforms``, ``compliance``, ``must_have``, ``price_models``,
-    ``excluded_price_models``. Soft (lower the score, with a caveat): ``segment``,
+    ``language_area``, ``platforms``, ``excluded_platforms``, ``compliance``, ``must_have``,
+    ``price_models``, ``excluded_price_models``. Soft (lower the score, with a caveat): ``segment``,
     ``languages``, and whatever ``soft`` names — a field (``"budget_monthly"``) or one value of
     a field (``"platforms=ios"``): a constraint stated in passing or with a hedge ("ideally
     on iPhone").
@@ -32,6 +32,9 @@ class Constraints:
     budget_monthly: float | None = None
     currency: str | None = None
     region: str | None = None
+    #: the customer is where this language (ISO 639-1) is spoken: read from the language of a
+    #: need that names no place of the customer's
+    language_area: str | None = None
     platforms: tuple[str, ...] = ()
     excluded_platforms: tuple[str, ...] = ()
     segment: str | None = None
@@ -97,7 +100,9 @@ class StatedConstraint:
     value: str
     matched: str
     negated: bool = False
-    source: str = "text"  # text | request
+    #: text (read in the words) | request (structured) | language (the language the need is
+    #: written in, for ``language_area``)
+    source: str = "text"
     span: Span | None = None
     overridden: bool = False
 

@@ -26,6 +26,7 @@ from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS, KIND_OF
 
 #: verdict names (each kind's field, see referral_api.domain.constraint_kinds)
 REGION = KIND_OF["region"].field
+LANGUAGE_AREA = KIND_OF["language_area"].field
 PLATFORM = KIND_OF["platforms"].field
 EXCLUDED_PLATFORM = KIND_OF["excluded_platforms"].field
 BUDGET = KIND_OF["budget_monthly"].field
@@ -143,6 +144,22 @@ class ConstraintChecker:
             self._region_members = frozenset(groups[region]) if region in groups else None
             self._region_name = region_name(region)
             self._region_hard = self._is_hard(REGION)
+        area = constraints.language_area
+        if area is not None:
+            from referral_api.matching.places import language_countries
+
+            countries = language_countries().get(area, frozenset())
+            # the region codes an offering may list to be available there: the countries and
+            # every group with one of them among its members
+            self._area_codes = frozenset(
+                [
+                    "global",
+                    *countries,
+                    *(g for g, members in rules.region_groups.items() if countries & set(members)),
+                ]
+            )
+            self._area_name = language_name(area)
+            self._area_hard = self._is_hard(LANGUAGE_AREA)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -197,6 +214,16 @@ class ConstraintChecker:
         )
         detail = f"Available in {name}" if ok else f"Not available in {name}"
         yield ConstraintVerdict(REGION, ok, hard, detail)
+
+    def _language_area(self, offering: Offering) -> Iterator[ConstraintVerdict]:
+        where, hard = f"where {self._area_name} is spoken", self._area_hard
+        if not offering.regions:
+            detail = f"Availability {where} is not stated"
+            yield ConstraintVerdict(LANGUAGE_AREA, False, hard, detail)
+            return
+        ok = not self._area_codes.isdisjoint(offering.regions)
+        detail = f"Available {where}" if ok else f"Not available {where}"
+        yield ConstraintVerdict(LANGUAGE_AREA, ok, hard, detail)
 
     def _platforms(self, offering: Offering) -> Iterator[ConstraintVerdict]:
         for platform in self.constraints.platforms:
@@ -369,13 +396,13 @@ class ConstraintChecker:
         if not self.constraints.languages or not offering.languages:
             return
         wanted = [lang for lang in self.constraints.languages if lang in offering.languages]
-        names = ", ".join(_language_name(lang) for lang in self.constraints.languages)
+        names = ", ".join(language_name(lang) for lang in self.constraints.languages)
         ok = bool(wanted)
         detail = f"Available in {names}" if ok else f"Not available in {names}"
         yield ConstraintVerdict(LANGUAGE, ok, False, detail)
 
 
 @lru_cache(maxsize=256)
-def _language_name(code: str) -> str:
+def language_name(code: str) -> str:
     language = pycountry.languages.get(alpha_2=code)
     return str(language.name) if language is not None else code

@@ -158,7 +158,7 @@ class Engine:
             relaxations = find_relaxations(
                 failing[:RELAXATION_CANDIDATES],
                 describer(
-                    constraints.region, checker.currency, lambda s: checker.monthly_cost(s.offering)
+                    constraints, checker.currency, lambda s: checker.monthly_cost(s.offering)
                 ),
                 rules.thresholds.relaxation_budget_ms,
             )

@@ -28,6 +28,7 @@ from typing import Any
 from referral_api.domain import Catalog, Constraints, Need, Offering, PriceModel, Rules
 from referral_api.domain.rules import ConstraintKind
 from referral_api.errors import InputError
+from referral_api.matching.places import language_countries
 
 K = 10
 _LISTS = ("platforms", "excluded_platforms", "compliance", "must_have", "languages")
@@ -144,6 +145,14 @@ def violates(offering: Offering, constraints: Constraints, rules: Rules) -> bool
             or any(region in groups.get(r, ()) for r in offering.regions)
         )
         if not available:
+            return True
+    if constraints.language_area:
+        countries = language_countries().get(constraints.language_area, frozenset())
+        groups = rules.region_groups
+        if not any(
+            r == "global" or r in countries or countries & set(groups.get(r, ()))
+            for r in offering.regions
+        ):
             return True
     return False
 

@@ -39,6 +39,7 @@ from referral_api.domain import (
 from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS
 from referral_api.domain.rules import CueKind
 from referral_api.errors import InputError
+from referral_api.matching.constraints import language_name
 from referral_api.matching.index import (
     TEXT_NEIGHBOURS,
     CueTables,
@@ -56,6 +57,7 @@ from referral_api.matching.places import (
     PlaceKind,
     country_currencies,
     country_languages,
+    language_countries,
     resolve,
 )
 from referral_api.matching.text import Token, stem, tokenize
@@ -372,7 +374,35 @@ class NeedInterpreter:
         )
         if need.ignore:
             interpretation = _disregard(interpretation, need)
-        return interpretation, tokens, reading.text_sums
+        return self._where_spoken(interpretation, need), tokens, reading.text_sums
+
+    def _where_spoken(self, interpretation: Interpretation, need: Need) -> Interpretation:
+        """A need written in another language than English that names no place of the
+        customer's is from where that language is spoken: "Ich verkaufe Seifen an Kunden in
+        ganz Europa" is not served by a payroll tool for the United Kingdom only.
+
+        English is left alone (it is written everywhere), as are a place given or read (even
+        one the request disregards) and a catalogue that records no regions.
+        """
+        language, constraints = interpretation.language, interpretation.constraints
+        if (
+            language == "en"
+            or constraints.region is not None
+            or constraints.language_area is not None
+            or need.ignores("region")
+            or need.ignores("language_area")
+            or not self.index.facts.records["regions"]
+            or language not in language_countries()
+        ):
+            return interpretation
+        read = StatedConstraint(
+            "language_area", language, f"written in {language_name(language)}", source="language"
+        )
+        return replace(
+            interpretation,
+            constraints=replace(constraints, language_area=language),
+            stated=(*interpretation.stated, read),
+        )
 
     @staticmethod
     def _opens_with_ask(reading: _Reading) -> bool:
@@ -1781,6 +1811,13 @@ class NeedInterpreter:
                 )
             else:
                 out[kind.field] = rules.canonical(kind.vocabulary, value)
+        area = out.get("language_area")
+        if area is not None:
+            out["language_area"] = area = str(area).lower()
+            if pycountry.languages.get(alpha_2=area) is None:
+                problems.append(
+                    _problem("language_area", f"{given.language_area!r} is not an ISO 639-1 code")
+                )
         for position, cap_id in enumerate(given.must_have):
             if cap_id not in catalog.capabilities:
                 from referral_api.curation.fields import did_you_mean

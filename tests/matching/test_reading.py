@@ -352,6 +352,87 @@ class TestLanguages:
         german = engine.interpret(Need("Wir sind eine GmbH in DE und suchen eine Lohnabrechnung"))
         assert german.constraints.region == "DE"
 
+    @pytest.mark.parametrize(
+        ("text", "language"),
+        [
+            # the customers are all over Europe; the customer is not said to be anywhere
+            (
+                "Ich verkaufe Seifen über meinen Onlineshop an Kunden in ganz Europa und "
+                "brauche Hilfe mit der Umsatzsteuer",
+                "de",
+            ),
+            ("Sou MEI em BH e preciso emitir NFS-e", "pt"),
+            ("Wij zijn een kwekerij en onze klanten willen facturen via Peppol", "nl"),
+        ],
+    )
+    def test_a_need_that_names_no_place_is_from_where_its_language_is_spoken(
+        self, engine: Engine, text: str, language: str
+    ) -> None:
+        from referral_api.matching.places import language_countries
+
+        recommendation = engine.recommend(Need(text), limit=10)
+        interpretation = recommendation.interpretation
+        assert interpretation.constraints.region is None
+        assert interpretation.constraints.language_area == language
+        read = [s for s in interpretation.stated if s.name == "language_area"]
+        assert [(s.value, s.source) for s in read] == [(language, "language")]
+        countries = language_countries()[language]
+        assert recommendation.results
+        for fit in recommendation.results:
+            regions = set(fit.offering.regions)
+            assert (
+                "global" in regions
+                or regions & countries
+                or any(countries & set(engine.rules.region_groups.get(r, ())) for r in regions)
+            ), fit.offering.id
+
+    @pytest.mark.parametrize(
+        "need",
+        [
+            Need("Necesitamos un programa de nóminas para 7 empleados en Madrid"),  # a place
+            Need("We need payroll for 7 staff"),  # English is written everywhere
+            Need("Necesitamos un programa de nóminas", Constraints(region="MX")),
+            Need("Necesitamos un programa de nóminas", ignore=("language_area",)),
+        ],
+    )
+    def test_a_place_english_or_the_request_leaves_the_language_area_out(
+        self, engine: Engine, need: Need
+    ) -> None:
+        assert engine.interpret(need).constraints.language_area is None
+
+    def test_where_a_language_is_spoken(self) -> None:
+        """Its main language or one GeoNames tags with the country ("fr-CA"); not a
+        minority's ("fr" in the United States)."""
+        from referral_api.matching.places import language_countries
+
+        countries = language_countries()
+        assert {"FR", "BE", "CA", "CH"} <= countries["fr"]
+        assert {"ES", "MX", "AR", "US"} <= countries["es"]
+        assert {"BR", "PT"} <= countries["pt"]
+        assert "US" not in countries["fr"]
+        assert "GB" not in countries["de"]
+
+    def test_nothing_where_the_language_is_spoken_says_so_and_how_to_relax(
+        self, demo_catalog: Catalog, rules: Rules
+    ) -> None:
+        """With only offerings for the United Kingdom, a French need gets no fit, and the
+        relaxation names the language area."""
+        british = tuple(
+            o
+            for o in demo_catalog.offerings
+            if "payroll" in o.capabilities and set(o.regions) == {"GB"}
+        )
+        assert british
+        catalog = Catalog.build(demo_catalog.info, demo_catalog.capabilities, british)
+        recommendation = Engine(catalog, rules).recommend(
+            Need("Nous cherchons un logiciel de paie pour nos salariés")
+        )
+        assert not recommendation.results
+        worded = " ".join(r.detail for r in recommendation.relaxations)
+        assert "where French is spoken" in worded
+        # the same need in English is served
+        assert Engine(catalog, rules).recommend(Need("We need payroll for our staff")).results
+
     def test_a_phrase_of_everyday_words_only_is_read(self, engine: Engine) -> None:
         """ "quem me deve" is all everyday Portuguese words; the phrase keeps them all, and so
         does the need it is looked for in."""
