@@ -543,21 +543,36 @@ class NeedInterpreter:
             i += 1
 
     def _describes_self(self, reading: _Reading, cue: _Cue) -> bool:
-        """Whether an other-party word opens the need as what the customer is ("Machine parts
-        supplier in Germany, …", "UK supplier to a supermarket chain"): one singular noun
-        after the words that describe it, in the first clause, with no article, possessive or
-        other cue before it."""
-        # (a word first in the need is no noun described: "Importiamo … dalla Cina")
-        if cue.end - cue.start != 1 or cue.start == 0 or reading.clause[cue.start] != 0:
+        """Whether an other-party word says what the customer is: one singular noun opening
+        a sentence after the words that describe it ("Machine parts supplier in Germany, …",
+        "… Web developer in Raleigh, North Carolina."), or after "I'm a", "we are an" ("I'm a
+        web developer in Raleigh"), in the first clause of its sentence, with no article,
+        possessive or other cue before it."""
+        words = reading.folded
+        noun = cue.start
+        if any(w not in self.stopwords for w in words[noun + 1 : cue.end]):
+            return False  # (only small words may follow the noun in its cue: "developer in")
+        word = words[noun]
+        if word.endswith("s") or not reading.tokens[noun].text.isalpha():
             return False
-        word = reading.folded[cue.start]
-        if word.endswith("s") or not reading.tokens[cue.start].text.isalpha():
+        begin = noun
+        while begin and reading.sentence[begin - 1] == reading.sentence[noun]:
+            begin -= 1
+        if reading.clause[begin] != reading.clause[noun]:
+            return False
+        described = begin
+        for opener in _SELF_OPENERS:
+            if tuple(words[begin : begin + len(opener)]) == opener:
+                described = begin + len(opener)
+                break
+        # (a word first in its sentence is no noun described: "Importiamo … dalla Cina")
+        if described == begin == noun:
             return False
         assert reading.cues is not None
         starting = reading.cues[1]
-        for i in range(cue.start):
-            earlier = reading.folded[i]
-            if earlier in self.stopwords or any(
+        for i in range(described, noun):
+            earlier = words[i]
+            if is_function_word(earlier, reading.language) or any(
                 (earlier,) in starting.get(kind, {}).get(earlier, ()) for kind in starting
             ):
                 return False
@@ -2479,6 +2494,14 @@ _CAPITALISED_NOUNS = frozenset({"de"})
 #: words a one-word phrase may carry before its word that need not be written ("a loan")
 _DETERMINERS = frozenset(
     {"a", "an", "the", "my", "our", "your", "their", "his", "her", "some", "any", "this"}
+)
+
+
+#: how a customer starts to say what they are ("I'm a web developer in Raleigh")
+_SELF_OPENERS = tuple(
+    (*subject, article)
+    for subject in (("i'm",), ("im",), ("i", "am"), ("we're",), ("we", "are"), ("were",))
+    for article in ("a", "an")
 )
 
 

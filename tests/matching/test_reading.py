@@ -58,6 +58,9 @@ class TestPlaces:
             # a state's code that is also the code of a country we do not serve is the state
             ("can i take crypto on my merch site? based in LA", "US"),
             ("payroll for my bakery in PA", "US"),
+            # what the customer is, said at a sentence's start or after "I'm a"
+            ("I'm a web developer in Raleigh, North Carolina, and need a CPA", "US"),
+            ("Need a CPA to check my S-corp. Web developer in Raleigh, North Carolina.", "US"),
             ("payroll for our team in DE", "DE"),  # a country we serve stays a country
         ],
     )
