@@ -232,6 +232,24 @@ def _read_shorthand(ctx: _Context, node: Any) -> dict[str, Any]:
     return {"shorthand": MappingProxyType(table)}
 
 
+def _read_digit_shorthand(ctx: _Context, node: Any) -> dict[str, Any]:
+    reader = ctx.reader(ctx.mapping(node, "digit_shorthand"), "digit_shorthand")
+    reader.warn_unknown({"words", "before"})
+    table: dict[str, str] = {}
+    words = reader.mapping("words", required=True) or {}
+    words_reader = reader.nested("words", words)
+    for digit in words:
+        full = words_reader.string(digit, required=True)
+        if full is None:
+            continue
+        if not str(digit).isdigit() or len(full.split()) != 1:
+            words_reader.error(digit, "a digit and the one word it stands for")
+            continue
+        table[str(digit)] = full.lower()
+    before = frozenset(word.lower() for word in reader.strings("before"))
+    return {"digit_shorthand": MappingProxyType(table), "digit_shorthand_before": before}
+
+
 def _read_word_list(name: str) -> SectionReader:
     def read(ctx: _Context, node: Any) -> dict[str, Any]:
         words = ctx.reader({name: node}, "").strings(name)
@@ -405,6 +423,10 @@ SECTIONS: Mapping[str, Section] = MappingProxyType(
         "shorthand": Section(
             "Txt-speak and slang read as the word they stand for (sum1: someone).",
             _read_shorthand,
+        ),
+        "digit_shorthand": Section(
+            "Digits txt-speak writes for a word (2: to, 4: for), before what nobody counts.",
+            _read_digit_shorthand,
         ),
         "service_capabilities": Section(
             "Capabilities that are services done for the customer (with their narrower ones).",

@@ -175,6 +175,10 @@ class Rules:
     recurring_charges: tuple[str, ...] = ()
     #: txt-speak and slang → the word it stands for (``sum1: someone``, ``wanna: want``)
     shorthand: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: digits txt-speak writes for a word (``2: to``, ``4: for``), read so only before one of
+    #: ``digit_shorthand_before`` (an article, a pronoun, a verb: nothing one counts)
+    digit_shorthand: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    digit_shorthand_before: frozenset[str] = frozenset()
     #: 1 unit of each currency in ``exchange_base`` (static, reviewed like code; approximate)
     exchange_base: str = "USD"
     exchange_rates: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))

@@ -415,8 +415,13 @@ class NeedInterpreter:
         written, so the answer quotes the customer's own words."""
         shorthand = self.rules.shorthand
         spelt = []
-        for token in tokens:
+        for position, token in enumerate(tokens):
             word = shorthand.get(token.folded) if token.text.islower() else None
+            digit = self.rules.digit_shorthand.get(token.folded)
+            if digit is not None and position + 1 < len(tokens):
+                following = shorthand.get(tokens[position + 1].folded, tokens[position + 1].folded)
+                if following in self.rules.digit_shorthand_before:
+                    word = digit  # "lookin 4 a biz acct", "sum1 2 do my books"; not "4 staff"
             spelt.append(
                 token if word is None else replace(token, text=word, folded=word, stem=stem(word))
             )

@@ -103,6 +103,11 @@ BROKEN = [
         id="shorthand-of-two-words",
     ),
     pytest.param(
+        {"a": 'digit_shorthand:\n  words: {"2": to, x: for}\n  before: [a]\n'},
+        "a.yaml:2: digit_shorthand.words.x: a digit and the one word it stands for",
+        id="digit-shorthand-of-a-word",
+    ),
+    pytest.param(
         {"a": "segment_sizes:\n  small: [50, 2]\n"},
         "a.yaml:2: segment_sizes.small: must be [smallest, largest] team size (largest may be null)",
         id="inverted-segment-size",

@@ -475,6 +475,26 @@ class TestLanguages:
     def test_short_or_unclear_text_is_read_as_english(self) -> None:
         assert detect_language("POS", ("en", "es", "de"))[0] == "en"
 
+    @pytest.mark.parametrize(
+        ("text", "asked"),
+        [
+            # "lookin 4 a" is "looking for a": what follows is asked
+            (
+                "lookin 4 a biz acct in aus w no monthly fees, n i need a card reader too",
+                {"business-checking", "card-payments"},
+            ),
+            ("need sum1 2 do my books, im in canada", {"accounting-services"}),
+        ],
+    )
+    def test_digits_for_words_before_what_nobody_counts(
+        self, engine: Engine, text: str, asked: set[str]
+    ) -> None:
+        interpretation = engine.interpret(Need(text))
+        assert asked <= {c.id for c in interpretation.capabilities if c.central}
+
+    def test_a_digit_before_what_one_counts_stays_a_number(self, engine: Engine) -> None:
+        assert engine.interpret(Need("payroll 4 staff in texas")).constraints.segment == "small"
+
     def test_txt_speak_is_english_when_its_words_are(self) -> None:
         """The model takes some slang for German; far more English-leaning words say English."""
         supported = ("en", "es", "fr", "de", "pt", "it", "nl")
