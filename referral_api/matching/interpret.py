@@ -1002,8 +1002,17 @@ class NeedInterpreter:
 
     def _plausible_word(self, reading: _Reading, i: int, entry: VocabularyEntry) -> bool:
         """Common words ("us", "go", "it") count only when written as names ("US", "Go"), or,
-        for a country, right before what the customer's business is ("us llc", "uk ltd")."""
+        for a country, right before what the customer's business is ("us llc", "uk ltd"); in
+        another language, a small word of it is never an English name ("aus" in German is
+        "from", not Australia)."""
         token = reading.tokens[i]
+        if (
+            reading.language != "en"
+            and len(entry.words) == 1
+            and is_function_word(token.folded, reading.language)
+            and not is_function_word(token.folded, "en")
+        ):
+            return False  # an English name that is a small word of the need's language: "aus"
         ambiguous_kinds = (ConstraintKind.REGION, ConstraintKind.PLATFORM, ConstraintKind.LANGUAGE)
         if (token.folded in self.stopwords and entry.kind in ambiguous_kinds) or (
             len(token.folded) <= 2 and entry.kind is not ConstraintKind.REGION

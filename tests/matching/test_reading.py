@@ -58,6 +58,9 @@ class TestPlaces:
             # a state's code that is also the code of a country we do not serve is the state
             ("can i take crypto on my merch site? based in LA", "US"),
             ("payroll for my bakery in PA", "US"),
+            # "aus" is Australia in English, "from" in German
+            ("lookin 4 a biz acct in aus w no monthly fees", "AU"),
+            ("Wir kommen aus Österreich und brauchen eine Lohnverrechnung", "AT"),
             # what the customer is, said at a sentence's start or after "I'm a"
             ("I'm a web developer in Raleigh, North Carolina, and need a CPA", "US"),
             ("Need a CPA to check my S-corp. Web developer in Raleigh, North Carolina.", "US"),
@@ -402,6 +405,10 @@ class TestLanguages:
         self, engine: Engine, need: Need
     ) -> None:
         assert engine.interpret(need).constraints.language_area is None
+
+    def test_a_small_word_of_the_language_is_no_english_place_name(self, engine: Engine) -> None:
+        text = "Ich verkaufe aus meinem Onlineshop Seifen und brauche Hilfe mit der Umsatzsteuer"
+        assert engine.interpret(Need(text)).constraints.region is None
 
     def test_where_a_language_is_spoken(self) -> None:
         """Its main language or one GeoNames tags with the country ("fr-CA"); not a
