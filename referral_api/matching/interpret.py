@@ -1073,9 +1073,11 @@ class NeedInterpreter:
         before = tokens[i - 1].folded if i > 0 else ""
         language = kinds.get(ConstraintKind.LANGUAGE)
         if language is not None and (
-            before in {"in", "speaking", "speak"}
+            # ("from Japanese into English": translated, from one language into another)
+            before in {"in", "speaking", "speak", "into"}
             or after
             in {
+                "into",
                 "language",
                 "interface",
                 "ui",

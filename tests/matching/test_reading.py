@@ -139,6 +139,13 @@ class TestPlaces:
         assert constraints.region == "GB"
         assert not constraints.is_soft("region")
 
+    def test_languages_translated_from_and_into_are_no_places(self, engine: Engine) -> None:
+        constraints = engine.interpret(
+            Need("We need our annual report translated from Japanese into English")
+        ).constraints
+        assert constraints.region is None
+        assert set(constraints.languages) == {"ja", "en"}
+
     @pytest.mark.parametrize("text", ["a nice invoicing app", "mobile invoicing for reading"])
     def test_everyday_words_are_not_towns(self, engine: Engine, text: str) -> None:
         assert engine.interpret(Need(text)).constraints.region is None
