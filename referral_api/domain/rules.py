@@ -51,6 +51,7 @@ class CueKind(StrEnum):
     ORGANISATION = "organisation"  # "llc", "ltd", "brand": right after a place, the customer's
     ARTICLE = "article"  # "a", "the", "our": a thing is named next ("a DJ", "een dakdekker")
     ADDITION = "addition"  # "with", "that", "including": what follows is asked of the thing too
+    FEATURE = "feature"  # "with", "that": what follows right after the thing is one of its features
     SERVICE = "service"  # "someone to", "outsourced": done for them, by a person
     IDENTITY = "identity"  # "I'm a partner at", "we're a": what follows is who they are
 

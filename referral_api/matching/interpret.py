@@ -142,6 +142,8 @@ SUGGESTIONS = 3
 #: a central capability read with less than this share of the best one's confidence is a
 #: side word of the ask: it counts in the score, but a fit need not serve it
 PRIMARY_SHARE = 0.85
+#: at most this many words between a thing asked for and a feature of it ("with a separate")
+FEATURE_GAP = 4
 #: a word at least this common in the need's language is a real word there: never a typo
 REAL_WORD_ZIPF = 2.5
 #: a state's code in lower case ("in tx") is read after a place cue unless it is an everyday
@@ -1933,7 +1935,12 @@ class NeedInterpreter:
                 (reading.speaks_of_self and cap.confidence < PRIMARY_SHARE * best)
                 or self._qualifies(reading, head, cap)
             ) and not self._listed(reading, cap)
-            if narrower or side or self._purpose_of(reading, head, cap):
+            if (
+                narrower
+                or side
+                or self._purpose_of(reading, head, cap)
+                or self._feature_of(reading, head, cap)
+            ):
                 demoted.add(cap.id)
         return tuple(replace(c, central=False) if c.id in demoted else c for c in capabilities)
 
@@ -2199,6 +2206,26 @@ class NeedInterpreter:
             i + len(cue) <= gap.stop and tuple(words[i : i + len(cue)]) == cue
             for i in gap
             for cue in adding.get(words[i], ())
+        )
+
+    def _feature_of(
+        self, reading: _Reading, head: RequestedCapability | None, cap: RequestedCapability
+    ) -> bool:
+        """Whether ``cap`` is named right after the ask's first capability, in its clause, as
+        one of its features ("a business current account with cards", "trust accounting that
+        reconciles", "payroll with pension auto-enrolment"): a fit must then be the first
+        one; the feature still counts in the score and is named when nothing covers it."""
+        pair = _named_after(reading, head, cap, past=lambda span: span.start, within=reading.clause)
+        if pair is None:
+            return False
+        first, after = pair
+        gap = reading.folded[first[-1].index + 1 : after[0].index]
+        if not gap or len(gap) > FEATURE_GAP:
+            return False
+        assert reading.cues is not None
+        return any(
+            tuple(gap[: len(cue)]) == cue
+            for cue in reading.cues[1].get(CueKind.FEATURE, {}).get(gap[0], ())
         )
 
     def _identity(self, reading: _Reading, cap: RequestedCapability) -> bool:

@@ -638,6 +638,45 @@ class TestEvidence:
         assert "household employer payroll" in rec.summary
 
     @pytest.mark.parametrize(
+        ("text", "thing", "feature"),
+        [
+            (
+                "Real estate agency in Australia. We hold tenants' bonds and need proper trust "
+                "accounting that reconciles.",
+                "trust-accounting",
+                "reconciliation",
+            ),
+            (
+                "Lisbon-based startup, 6 people. We need a business current account with cards "
+                "for the team.",
+                "business-checking",
+                "corporate-cards",
+            ),
+            (
+                "Wir suchen eine Lohnabrechnung mit Zeiterfassung für unsere Bäckerei in Köln",
+                "payroll",
+                "time-tracking",
+            ),
+        ],
+    )
+    def test_a_feature_of_the_thing_asked_does_not_make_a_fit_alone(
+        self, engine: Engine, text: str, thing: str, feature: str
+    ) -> None:
+        """What "with" or "that" adds right after the thing asked is one of its features: a
+        fit must be the thing; the feature still counts in its score."""
+        rec = engine.recommend(Need(text), limit=10)
+        read = {c.id: c.central for c in rec.interpretation.capabilities}
+        assert read[thing]
+        assert not read[feature]
+        for fit in rec.results:
+            served = {
+                c.capability
+                for c in fit.coverage
+                if c.status.value in ("full", "partial", "via-narrower")
+            }
+            assert thing in served, fit.offering.id
+
+    @pytest.mark.parametrize(
         ("text", "capability"),
         [
             ("Dental practice: we need patient billing from a vendor that will sign a BAA", None),
@@ -824,14 +863,21 @@ class TestEvidence:
                 {"nonprofit-fund-accounting"},
                 {"recurring-billing"},
             ),
+            # a feature of the thing asked: the thing makes a fit, the feature adds to it
             (
                 "Shop in Leeds, we need payroll with time tracking",
-                {"payroll", "time-tracking"},
-                set(),
+                {"payroll"},
+                {"time-tracking"},
             ),
             (
                 "Shop in Leeds: a POS that does inventory",
-                {"point-of-sale", "inventory-management"},
+                {"point-of-sale"},
+                {"inventory-management"},
+            ),
+            # "and" asks for both
+            (
+                "Shop in Leeds, we need payroll and time tracking",
+                {"payroll", "time-tracking"},
                 set(),
             ),
         ],
