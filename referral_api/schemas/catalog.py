@@ -151,17 +151,21 @@ def ranking_public(rules: Rules, catalog_version_id: int) -> RankingPublic:
             name="preferences",
             value=f"−{w.soft_penalty:g} per unmet preference",
             explanation="Soft wishes (segment, language, hedged constraints) lower the score a "
-            "little; hard constraints (region, platform, compliance, budget, must-haves, "
+            "little; hard constraints (region, where your language is spoken, platform, "
+            "compliance, budget, must-haves, "
             "excluded price models) are never relaxed silently: an offering failing one is "
             "not a fit, and is shown only as 'does not meet'.",
         ),
         RankingParameter(
             name="the central ask",
             value=f"side capabilities under {reading.PRIMARY_SHARE:g} of the best one's "
-            "confidence, or broader than another asked for, do not make a fit",
+            "confidence, broader than another asked for, or a feature named within "
+            f"{reading.FEATURE_GAP} words after the thing asked ('with', 'that'), do not make a "
+            "fit",
             explanation="A fit must serve what you ask for (the words after 'we need', "
             "'looking for'…, or all of them when no such words are there), fully, partly or "
-            "through a narrower capability (a broader one earns credit but serves nothing). "
+            "through a narrower capability (a broader one earns credit but serves nothing); "
+            "'a business account with cards' asks for a business account that has cards. "
             "When we did not understand what you ask "
             "for, no fit is claimed: the answer says what we did not understand and the "
             "nearest capabilities ('did you mean').",
@@ -181,7 +185,9 @@ def ranking_public(rules: Rules, catalog_version_id: int) -> RankingPublic:
             name="languages",
             value=", ".join(rules.supported_languages),
             explanation="The language of your words is detected; they are read with that "
-            "language's stems, phrases and cue words, beside English ones.",
+            "language's stems, phrases and cue words, beside English ones. Written in another "
+            "language than English and naming no place of yours, a need is from where that "
+            "language is a main language (GeoNames): a fit must be available there.",
         ),
         RankingParameter(
             name="facts you state",

@@ -195,6 +195,9 @@ class TestTransparency:
         assert body["tie_break"][-1] == "offering id"
         assert "relationship" not in body["tie_break"]
         assert {d["relationship"] for d in body["disclosures"]} >= {"own", "partner", "competitor"}
+        said = {p["name"]: p["value"] + " " + p["explanation"] for p in body["parameters"]}
+        assert "where that language is a main language" in said["languages"]
+        assert "a feature named within" in said["the central ask"]
 
 
 class TestOperations:
