@@ -327,7 +327,7 @@ def understood_constraints(
     matched = {
         (s.name, s.value): s.matched
         for s in public.interpreted.stated
-        if s.source == "text" and not s.overridden
+        if s.source in ("text", "language") and not s.overridden
     }
     chips = []
     for kind in CONSTRAINT_KINDS:
@@ -377,6 +377,8 @@ def _chip_text(
         return f"Not on {value_name(field, str(value), labels)}"
     if field == "excluded_price_models":
         return f"No {value_name(field, str(value), labels).lower()} pricing"
+    if field == "language_area":
+        return f"Where {value_name(field, str(value), labels)} is spoken"
     kind = KIND_OF[field]
     words = kind.label[:1].upper() + kind.label[1:]
     return f"{words}: {value_name(field, str(value), labels)}"

@@ -332,3 +332,13 @@ class TestUnderstoodConstraints:
         assert chips["region"].soft is False
         assert chips["platforms=ios"].soft is True  # "ideally"
         assert chips["excluded_price_models=subscription"].text == "No subscription pricing"
+
+    def test_the_language_area_says_where_and_why(self) -> None:
+        snapshot = make_snapshot()
+        engine = Engine(snapshot.catalog, snapshot.rules)
+        need = Need("Nous cherchons un logiciel de facturation pour notre petite équipe")
+        public = recommendation_public(engine.recommend(need), record_id="rec_7")
+        chips = {c.key: c for c in views.understood_constraints(public, {})}
+        assert chips["language_area"].text == "Where French is spoken"
+        assert chips["language_area"].matched == "written in French"
+        assert chips["language_area"].soft is False
