@@ -277,7 +277,7 @@ class NeedInterpreter:
         retrieval need only add the words those did not include)."""
         language, _ = detect_language(need.text, self.rules.supported_languages)
         tokens = tokenize(need.text, language)
-        if language == "en" and self.rules.shorthand:
+        if language == "en" and (self.rules.shorthand or self.rules.digit_shorthand):
             tokens = self._spelt_out(tokens)
         reading = _Reading(tokens, need.text, [t.folded for t in tokens])
         reading.language = language
