@@ -23,6 +23,7 @@ from referral_api.domain import (
     Rules,
 )
 from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS, KIND_OF
+from referral_api.matching.places import language_countries
 
 #: verdict names (each kind's field, see referral_api.domain.constraint_kinds)
 REGION = KIND_OF["region"].field
@@ -146,8 +147,6 @@ class ConstraintChecker:
             self._region_hard = self._is_hard(REGION)
         area = constraints.language_area
         if area is not None:
-            from referral_api.matching.places import language_countries
-
             countries = language_countries().get(area, frozenset())
             # the region codes an offering may list to be available there: the countries and
             # every group with one of them among its members

@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import pycountry
-
 from referral_api.curation.urls import url_problem
 from referral_api.domain import Catalog, CoverageStatus, Relationship
 from referral_api.domain.constraint_kinds import CONSTRAINT_KINDS, KIND_OF
-from referral_api.matching.constraints import display_name, format_money, region_name
+from referral_api.matching.constraints import (
+    display_name,
+    format_money,
+    language_name,
+    region_name,
+)
 from referral_api.schemas import (
     ConstraintsPublic,
     CoveragePublic,
@@ -162,8 +165,7 @@ def value_name(field: str, value: str, labels: Mapping[str, str]) -> str:
     if field == "region":
         return region_name(value)
     if field in ("languages", "language_area"):
-        language = pycountry.languages.get(alpha_2=value)
-        return str(language.name) if language is not None else value
+        return language_name(value)
     return display_name(value, acronym=field == "compliance")
 
 
