@@ -107,6 +107,9 @@ class Weights:
     full: float = 1.0
     partial: float = 0.6
     via_narrower: float = 0.55
+    #: through narrower kinds, the share of ``via_narrower`` an offering covering the fewest of
+    #: them keeps (one covering the most keeps all of it)
+    breadth_floor: float = 0.3
     via_broader: float = 0.4
     hop_decay: float = 0.5
     related: float = 0.15

@@ -1004,6 +1004,28 @@ class CreditRows:
             found = self._rows[capability] = self._build(capability)
         return found
 
+    def _breadth(self, neighbours: Sequence[Neighbour]) -> npt.NDArray[np.float64] | None:
+        """How much of a broad capability each offering covers through its narrower kinds,
+        relative to the offering that covers most of them (0–1), or ``None`` when it has fewer
+        than two narrower kinds.
+
+        Each narrower kind within reach counts once (decayed by its distance, partly covered
+        ones less), so "accounting software" is best served by an offering with bookkeeping,
+        a ledger and invoicing, not by one with a client portal only.
+        """
+        narrower = [n for n in neighbours if n.status is CoverageStatus.VIA_NARROWER]
+        if len(narrower) < 2:
+            return None
+        weights = self.weights
+        partial_ratio = weights.partial / weights.full if weights.full else 0.0
+        share = np.zeros(len(self.facts.offerings), dtype=np.float64)
+        for neighbour in narrower:
+            hits, hit_full = self.facts.provider_arrays(neighbour.capability)
+            weight = weights.hop_decay ** (neighbour.hops - 1)
+            share[hits] += weight * np.where(hit_full, 1.0, partial_ratio)
+        best = float(share[self.facts.active].max(initial=0.0))
+        return np.minimum(1.0, share / best) if best > 0 else None
+
     def _build(self, capability: str) -> CreditRow:
         """Direct providers earn full or partial credit; providers of a graph neighbour earn
         that neighbour's (decayed) credit — the best one per offering, the nearest neighbour
@@ -1042,6 +1064,12 @@ class CreditRows:
             )
         columns = [np.concatenate(column) for column in zip(*parts, strict=True)]
         all_positions, credits, statuses, via, order = columns
+        breadth = self._breadth(neighbours)
+        if breadth is not None and weights.breadth_floor < 1:
+            # through narrower kinds, credit grows with how many of them the offering covers
+            narrower = statuses == _CODE[CoverageStatus.VIA_NARROWER]
+            floor = weights.breadth_floor
+            credits[narrower] *= floor + (1 - floor) * breadth[all_positions[narrower]]
         direct = order == 0
         # per offering: direct first, then the highest credit, then the nearest neighbour
         ranked = np.lexsort((order, -credits, ~direct, all_positions))

@@ -133,9 +133,12 @@ def ranking_public(rules: Rules, catalog_version_id: int) -> RankingPublic:
         RankingParameter(
             name="capability coverage",
             value=f"full {w.full:g}, partial {w.partial:g}, via a narrower capability "
-            f"{w.via_narrower:g}, via a broader one {w.via_broader:g}, related only {w.related:g}",
+            f"{w.via_narrower:g} (from {w.breadth_floor:g} of that for an offering covering the "
+            f"fewest of its narrower kinds), via a broader one {w.via_broader:g}, related only "
+            f"{w.related:g}",
             explanation="The largest part of the score: how much of what you asked for the "
-            "offering provides, and how directly.",
+            "offering provides, and how directly. Asked for something broad (accounting, "
+            "payments), an offering covering more of its narrower kinds earns more.",
         ),
         RankingParameter(
             name="graph distance",

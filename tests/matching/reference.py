@@ -92,6 +92,31 @@ def reference_ranking(
         except nx.NetworkXNoPath:
             return None
 
+    ratio = weights.partial / weights.full
+
+    def breadth_share(offering: Offering, cap: str) -> float:
+        """How many of ``cap``'s narrower kinds in reach the offering covers (decayed)."""
+        total = 0.0
+        for other, other_level in offering.capabilities.items():
+            down = hops(other, cap)
+            if down is not None and 0 < down <= rules.thresholds.max_hops:
+                total += weights.hop_decay ** (down - 1) * (
+                    1.0 if other_level is CoverageLevel.FULL else ratio
+                )
+        return total
+
+    def breadth(offering: Offering, cap: str) -> float:
+        kinds = [
+            n
+            for n in catalog.capabilities
+            if (h := hops(n, cap)) is not None and 0 < h <= rules.thresholds.max_hops
+        ]
+        best = max((breadth_share(o, cap) for o in active), default=0.0)
+        if len(kinds) < 2 or best <= 0:
+            return 1.0
+        floor = weights.breadth_floor
+        return floor + (1 - floor) * min(1.0, breadth_share(offering, cap) / best)
+
     def credit(offering: Offering, cap: str) -> float:
         level = offering.capabilities.get(cap)
         if level is not None:
@@ -101,7 +126,9 @@ def reference_ranking(
             value = 0.0
             down, up = hops(other, cap), hops(cap, other)
             if down is not None and 0 < down <= rules.thresholds.max_hops:
-                value = weights.via_narrower * weights.hop_decay ** (down - 1)
+                value = (
+                    weights.via_narrower * weights.hop_decay ** (down - 1) * breadth(offering, cap)
+                )
             elif up is not None and 0 < up <= rules.thresholds.max_hops:
                 value = weights.via_broader * weights.hop_decay ** (up - 1)
             elif frozenset((cap, other)) in related:

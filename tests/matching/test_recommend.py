@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -9,6 +10,7 @@ import pytest
 
 from referral_api.domain import Catalog, Constraints, Need, Relationship, Rules
 from referral_api.matching import Engine, recommend
+from tests.factories import make_offering, make_snapshot
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -133,6 +135,67 @@ class TestNothingFits:
         for retired in (o for o in demo_catalog.offerings if not o.active):
             rec = ask(engine, retired.name + " " + (retired.summary or ""), limit=50)
             assert retired.id not in {f.offering.id for f in (*rec.results, *rec.rejected)}
+
+
+_BROAD = [
+    {"id": "accounting", "label": "Accounting"},
+    {"id": "bookkeeping", "label": "Bookkeeping", "broader": ["accounting"]},
+    {"id": "general-ledger", "label": "General ledger", "broader": ["accounting"]},
+    {"id": "invoicing", "label": "Invoicing", "broader": ["accounting"]},
+    {"id": "client-portal", "label": "Client portal", "broader": ["accounting"]},
+]
+
+
+class TestBreadth:
+    """Asked for something broad, an offering covering more of its narrower kinds earns more."""
+
+    @staticmethod
+    def _engine(rules: Rules | None = None) -> Engine:
+        snapshot = make_snapshot(
+            capabilities=_BROAD,
+            offerings=[
+                make_offering(id="portal-only", capabilities={"client-portal": "full"}),
+                make_offering(
+                    id="books-ledger-invoices",
+                    capabilities={
+                        "bookkeeping": "full",
+                        "general-ledger": "full",
+                        "invoicing": "partial",
+                    },
+                ),
+            ],
+        )
+        return Engine(snapshot.catalog, rules or snapshot.rules)
+
+    def test_more_narrower_kinds_earn_more_credit(self, rules: Rules) -> None:
+        floor = dataclasses.replace(rules.weights, breadth_floor=0.3)
+        engine = self._engine(dataclasses.replace(rules, weights=floor))
+        w = engine.rules.weights
+        rec = engine.recommend(Need("accounting software"), limit=5, today=TODAY)
+        assert [f.offering.id for f in rec.results] == ["books-ledger-invoices", "portal-only"]
+        assert rec.results[0].score > rec.results[1].score
+        credit = {f.offering.id: f.coverage[0].credit for f in rec.results}
+        assert credit["books-ledger-invoices"] == pytest.approx(w.via_narrower)
+        # one kind of the other's 2.6 (a partly covered kind counts partial / full)
+        share = 1 / (2 + w.partial / w.full)
+        expected = w.via_narrower * (w.breadth_floor + (1 - w.breadth_floor) * share)
+        assert credit["portal-only"] == pytest.approx(expected)
+
+    def test_a_floor_of_one_turns_it_off(self, rules: Rules) -> None:
+        flat = dataclasses.replace(
+            rules, weights=dataclasses.replace(rules.weights, breadth_floor=1.0)
+        )
+        rec = self._engine(flat).recommend(Need("accounting software"), limit=5, today=TODAY)
+        credits = [f.coverage[0].credit for f in rec.results]
+        assert credits == pytest.approx([flat.weights.via_narrower] * 2)
+
+    def test_accounting_software_is_bookkeeping_not_a_client_portal(self, engine: Engine) -> None:
+        # nothing in the demo catalogue provides "accounting" itself: every fit serves it
+        # through narrower kinds; a client portal with document storage is the narrowest
+        rec = ask(engine, "Cleaning company in Edmonton. Looking for accounting software.")
+        first = rec.results[0].offering
+        assert "bookkeeping" in first.capabilities or "general-ledger" in first.capabilities
+        assert first.id != "docuvault"
 
 
 def test_recommend_function_reuses_the_engine(demo_catalog: Catalog, rules: Rules) -> None:
