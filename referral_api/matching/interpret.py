@@ -101,6 +101,10 @@ GENERIC_ZIPF = 4.4
 #: … in the other languages, whose word lists are smaller ("gratuito", "sencillo", "günstig")
 FOREIGN_GENERIC_ZIPF = 4.0
 VERY_GENERIC_ZIPF = 5.4
+#: the need's words that count in its text similarity with the offerings' descriptions are
+#: rarer than this: "I'd like to look ahead three months" found a CFO firm's "three-statement
+#: models" before a cash-flow forecaster
+SIMILARITY_MAX_ZIPF = 5.7
 #: another word of the need supports a capability when that capability is among the ones the
 #: word is most typical of (its BM25 weight there at least this share of its best)
 SUPPORT_SHARE = 0.5
@@ -352,6 +356,12 @@ class NeedInterpreter:
             if (t.index not in reading.used or t.index in reading.capability_words)
             and t.folded not in self.stopwords
             and not (language != "en" and is_function_word(t.text.lower(), language))
+            # (words this common, "see", "three", "first", say nothing of a product unless
+            # a capability's phrase holds them)
+            and (
+                t.index in reading.capability_words
+                or zipf(t.text.lower(), language) < SIMILARITY_MAX_ZIPF
+            )
         )
         # A capability read in another language brings its English label's words to the text
         # similarity with the offerings' (English) descriptions: "programa de contabilidad"

@@ -148,7 +148,9 @@ def ranking_public(rules: Rules, catalog_version_id: int) -> RankingPublic:
         RankingParameter(
             name="text similarity",
             value=f"{w.similarity:g} of the score",
-            explanation="How closely the offering's description matches your words.",
+            explanation="How closely the offering's description matches your words "
+            f"(everyday words, wordfreq Zipf ≥ {reading.SIMILARITY_MAX_ZIPF:g}, such as 'see' "
+            "or 'three', count only inside a capability's phrase).",
         ),
         RankingParameter(
             name="preferences",

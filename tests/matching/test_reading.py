@@ -1237,3 +1237,19 @@ def test_a_broader_head_leaves_the_narrower_ask(engine: Engine) -> None:
         Need("helo i need program for make factura electronica CFDI 4.0, i am in monterrey")
     )
     assert [c.id for c in reading.capabilities if c.central] == ["e-invoicing"]
+
+
+def test_everyday_words_do_not_make_a_description_similar(engine: Engine) -> None:
+    """ "three", "see", "first" say nothing of a product: they do not count in the text
+    similarity, unless a capability's phrase holds them; rarer words still do."""
+    it = engine.interpret(Need("I want to see the next three months of cash flow for my nursery"))
+    assert {"three", "see"}.isdisjoint(it.terms)
+    assert "nurseri" in it.terms
+    assert any(c.id == "cash-flow-forecasting" for c in it.capabilities)
+    # the forecaster, not the CFO firm whose description has "three-statement models"
+    rec = engine.recommend(
+        Need(
+            "Garden centre in Ontario: I'd like to see three months ahead, is the account dipping below zero?"
+        )
+    )
+    assert rec.results[0].offering.id != "vault-cfo"
