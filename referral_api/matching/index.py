@@ -679,6 +679,22 @@ class CapabilityIndex:
         return found
 
 
+#: how a label names its place in a hierarchy: "Media Streaming - Video Streaming"
+_LABEL_LEVELS = re.compile(r"\s+[-–—]\s+")
+
+
+def _label_parts(label: str) -> list[str]:
+    """What a hierarchical label ("Communication - XMPP - Web Clients") calls the capability
+    itself: its last level ("Web Clients"), and the last two ("XMPP Web Clients")."""
+    levels = _LABEL_LEVELS.split(label.strip())
+    if len(levels) < 2:
+        return []
+    parts = [levels[-1]]
+    if len(levels) > 2:
+        parts.append(f"{levels[-2]} {levels[-1]}")
+    return [p for p in parts if len(p.split()) >= 2]
+
+
 def build_capabilities(
     catalog: Catalog,
     rules: Rules,
@@ -694,6 +710,9 @@ def build_capabilities(
     function_words = text.function_words
     for cap in catalog.capabilities.values():
         phrases.append(_phrase(cap.label, cap.id, "label", 0.95, function_words))
+        phrases += [
+            _phrase(part, cap.id, "label", 0.9, function_words) for part in _label_parts(cap.label)
+        ]
         phrases += [
             _phrase(s, cap.id, "synonym", 0.9, function_words)
             for s in _with_verbs(cap.synonyms, rules.interchangeable_verbs)

@@ -7,6 +7,7 @@ import pytest
 from referral_api.domain import Catalog, Constraints, Need, PriceModel, Rules
 from referral_api.errors import InputError
 from referral_api.matching import Engine
+from tests.factories import make_offering, make_snapshot
 
 
 @pytest.fixture(scope="module")
@@ -221,3 +222,49 @@ class TestStructured:
         with pytest.raises(InputError) as raised:
             engine.interpret(Need("payroll", constraints))
         assert [f["field"] for f in raised.value.fields] == [field]
+
+
+_HIERARCHY = [
+    {"id": "media-streaming", "label": "Media Streaming"},
+    {
+        "id": "multimedia-streaming",
+        "label": "Media Streaming - Multimedia Streaming",
+        "broader": ["media-streaming"],
+    },
+    {
+        "id": "xmpp-web-clients",
+        "label": "Communication - XMPP - Web Clients",
+    },
+    {"id": "testing", "label": "Software Development - Testing"},
+]
+
+
+@pytest.fixture(scope="module")
+def hierarchy() -> Engine:
+    snapshot = make_snapshot(
+        capabilities=_HIERARCHY,
+        offerings=[make_offering(id="streamer", capabilities={"multimedia-streaming": "full"})],
+    )
+    return Engine(snapshot.catalog, snapshot.rules)
+
+
+class TestHierarchicalLabels:
+    """A label that names its place in a hierarchy ("Media Streaming - Video Streaming") is
+    also read by what it calls the capability itself."""
+
+    @pytest.mark.parametrize(
+        ("text", "capability"),
+        [
+            ("Multimedia streaming tools and software.", "multimedia-streaming"),
+            ("a self-hosted XMPP web client", "xmpp-web-clients"),
+            ("something for web clients", "xmpp-web-clients"),
+        ],
+    )
+    def test_the_last_levels_name_it(self, hierarchy: Engine, text: str, capability: str) -> None:
+        found = hierarchy.interpret(Need(text)).capabilities
+        assert [(c.id, c.source) for c in found][:1] == [(capability, "label")]
+
+    def test_one_word_level_alone_names_nothing(self, hierarchy: Engine) -> None:
+        # ("testing" alone is too common a word to stand for "Software Development - Testing")
+        found = hierarchy.interpret(Need("we are testing a new coffee grinder")).capabilities
+        assert all(c.source != "label" for c in found)
