@@ -346,6 +346,9 @@ class NeedInterpreter:
                     )
                 else:
                     capabilities = (*capabilities, described)
+                # (a phrase read it only as context, or too weakly: the description says it
+                # is the ask)
+                capabilities = _first_of_each(capabilities, described)
                 not_understood, understood, ask_understood = self._not_understood(
                     reading, capabilities
                 )
@@ -1725,7 +1728,7 @@ class NeedInterpreter:
                 return None
         cap_id = index.capabilities.ids[int(first)]
         refused = {s.value for s in reading.negated_capabilities}
-        if cap_id in refused or any(c.id == cap_id for c in capabilities):
+        if cap_id in refused or any(c.id == cap_id and c.central for c in capabilities):
             return None
         return self._documented(reading, words, int(first))
 
@@ -2612,6 +2615,18 @@ def _nearer(first: _Cue, second: _Cue, start: int, end: int) -> bool:
 def _unit(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     top = float(values.max()) if values.size else 0.0
     return values / top if top > 0 else values
+
+
+def _first_of_each(
+    capabilities: tuple[RequestedCapability, ...], described: RequestedCapability
+) -> tuple[RequestedCapability, ...]:
+    """``capabilities`` with one reading of the described capability: the central one, else
+    the most confident (a phrase may have read it before as context, or too weakly)."""
+    same = [c for c in capabilities if c.id == described.id]
+    if len(same) < 2:
+        return capabilities
+    kept = max(same, key=lambda c: (c.central, c.confidence))
+    return tuple(c for c in capabilities if c.id != described.id or c is kept)
 
 
 def _evidence_words(

@@ -1253,3 +1253,20 @@ def test_everyday_words_do_not_make_a_description_similar(engine: Engine) -> Non
         )
     )
     assert rec.results[0].offering.id != "vault-cfo"
+
+
+def test_a_description_at_length_makes_a_context_phrase_the_ask(engine: Engine) -> None:
+    """ "my estimates on paper" alone is what the customer does today; the rest of the need
+    describes quotes at length, so quotes are what they ask for, not "did you mean"."""
+    rec = engine.recommend(
+        Need(
+            "Painting contractor in Ohio and I still scribble my estimates on paper. I'd like "
+            "homeowners to get a tidy price breakdown on their phone, tap to accept it, and then "
+            "have it become the bill once the job is finished."
+        )
+    )
+    central = [c.id for c in rec.interpretation.capabilities if c.central]
+    assert central == ["estimates-quotes"]
+    assert rec.interpretation.ask_understood
+    assert [c.id for c in rec.interpretation.capabilities].count("estimates-quotes") == 1
+    assert "estimates-quotes" in rec.results[0].offering.capabilities
