@@ -1253,6 +1253,42 @@ class NeedInterpreter:
                 tuple(t.stem for t in words),
             )
 
+        def reordered(candidate: tuple[Phrase, int, int, float]) -> bool:
+            phrase, start, end = candidate[:3]
+            seen = [
+                s
+                for t in content[start:end]
+                for s in (reading.english[t.index], t.stem)
+                if s in phrase.stems
+            ]
+            firsts = list(dict.fromkeys(seen))
+            return [w for w in phrase.stems if w in firsts] != firsts
+
+        # a phrase gathered in another order loses to one of two words or more standing
+        # together as written within its span, unless that one is broader: "loja online para
+        # vender" is an online shop ("loja online"), not "vender na loja e online"; "taking
+        # payments by card" is still "take card payments", not "take payments"
+        broader = self.index.capabilities.broader
+        together = [
+            (start, end, phrase.capability)
+            for phrase, start, end, _ in candidates
+            if len(phrase.stems) >= 2 and not scattered((phrase, start, end, 0.0))
+        ]
+        candidates = [
+            c
+            for c in candidates
+            if not (
+                reordered(c)
+                and any(
+                    c[1] <= start
+                    and end <= c[2]
+                    and capability != c[0].capability
+                    and capability not in broader[c[0].capability]
+                    for start, end, capability in together
+                )
+            )
+        ]
+
         candidates.sort(
             key=lambda c: (
                 -len(c[0].stems),

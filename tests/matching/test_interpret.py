@@ -37,6 +37,20 @@ class TestCapabilities:
         capabilities, _ = read(engine, text)
         assert expected in capabilities
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "I want an online store to sell my prints, I'm in Leeds.",
+            "Quero abrir uma loja online para vender os meus bolos em Lisboa.",
+        ],
+    )
+    def test_words_standing_together_beat_a_longer_phrase_in_another_order(
+        self, engine: Engine, text: str
+    ) -> None:
+        # ("sell in store and online" is selling in general: commerce)
+        capabilities, _ = read(engine, text)
+        assert capabilities == ["e-commerce-storefront"]
+
     def test_the_longest_phrase_wins(self, engine: Engine) -> None:
         """ "card payments" is one capability, not also "payments"."""
         capabilities, _ = read(engine, "card payments")
