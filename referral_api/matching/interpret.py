@@ -1405,6 +1405,12 @@ class NeedInterpreter:
             and not _misspelt(words[0], language)
         ):
             return 0.0  # "booking" shares the stem of "books", not its meaning
+        if (
+            len(phrase.stems) == 1
+            and len(words) == 1
+            and _verb_of_plural(reading, words[0], phrase)
+        ):
+            return 0.0  # "people can't book slots": to book, not the books
         # "accountant" shares the stem of "account", not its meaning ("payrol", a word of no
         # language, is payroll misspelt)
         if phrase.source != "translation" and not all(
@@ -2637,6 +2643,44 @@ def _same_word(token: Token, phrase: Phrase) -> bool:
         if have in (want, want + "s", want + "es") or want in (have + "s", have + "es"):
             return True
     return False
+
+
+#: words after which an English word is a verb ("to book", "can't book", "we'll file")
+_BEFORE_VERBS = frozenset(
+    {
+        "to",
+        "can",
+        "can't",
+        "cant",
+        "cannot",
+        "could",
+        "couldn't",
+        "will",
+        "won't",
+        "would",
+        "should",
+        "must",
+        "might",
+        "may",
+        "we'll",
+        "i'll",
+        "they'll",
+        "let's",
+        "please",
+    }
+)
+
+
+def _verb_of_plural(reading: _Reading, token: Token, phrase: Phrase) -> bool:
+    """Whether an English need's word is the bare form of a one-word phrase's plural noun
+    ("books", "bills") used as a verb, right after "to" or a modal: "people can't book
+    slots", "I need to bill my clients"."""
+    if reading.language != "en" or token.index == 0:
+        return False
+    have = token.folded
+    if not any(want in (have + "s", have + "es") for want in phrase.words):
+        return False
+    return reading.folded[token.index - 1] in _BEFORE_VERBS
 
 
 def _nearer(first: _Cue, second: _Cue, start: int, end: int) -> bool:

@@ -1270,3 +1270,23 @@ def test_a_description_at_length_makes_a_context_phrase_the_ask(engine: Engine) 
     assert rec.interpretation.ask_understood
     assert [c.id for c in rec.interpretation.capabilities].count("estimates-quotes") == 1
     assert "estimates-quotes" in rec.results[0].offering.capabilities
+
+
+@pytest.mark.parametrize(
+    ("text", "books"),
+    [
+        ("We need receipt photos for claims, and a travel agent to book our flights.", False),
+        ("Our gym kiosk is broken: members can't book slots on the climbing wall.", False),
+        ("I keep my books in a spreadsheet and want proper software", True),
+        ("Could you do my books every month?", True),
+    ],
+)
+def test_a_plural_noun_is_not_its_verb(engine: Engine, text: str, books: bool) -> None:
+    """ "to book", "can't book" are verbs: not "books" (bookkeeping)."""
+    read = engine.interpret(Need(text)).capabilities
+    from_books = [
+        c.id
+        for c in read
+        if c.source != "vocabulary" and any(w.startswith("book") for w in c.matched.lower().split())
+    ]
+    assert bool(from_books) is books, [(c.id, c.matched) for c in read]
