@@ -20,6 +20,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 import numpy as np
 import numpy.typing as npt
@@ -234,6 +235,16 @@ class NeedInterpreter:
         self.rules = index.rules
         self.stopwords = index.text.stopwords
         self.places = index.lexicon.places
+        # each capability's verbs: the first word of its label or a synonym, or a word after
+        # "to" ("budget for next year", "invoice my clients"; "cash book" makes no verb of "book")
+        self.own_verbs = {
+            cap.id: frozenset(
+                word
+                for phrase in (cap.label, *cap.synonyms)
+                for word in _verbs_of(phrase.lower().split())
+            )
+            for cap in index.catalog.capabilities.values()
+        }
         self.common_words = self.stopwords | {
             word
             for phrases in self.rules.cues.values()
@@ -1409,6 +1420,7 @@ class NeedInterpreter:
             len(phrase.stems) == 1
             and len(words) == 1
             and _verb_of_plural(reading, words[0], phrase)
+            and words[0].folded not in self.own_verbs[phrase.capability]
         ):
             return 0.0  # "people can't book slots": to book, not the books
         # "accountant" shares the stem of "account", not its meaning ("payrol", a word of no
@@ -2669,6 +2681,11 @@ _BEFORE_VERBS = frozenset(
         "please",
     }
 )
+
+
+def _verbs_of(words: list[str]) -> list[str]:
+    """The words a phrase uses as verbs: its first, and any after "to"."""
+    return words[:1] + [after for before, after in pairwise(words) if before == "to"]
 
 
 def _verb_of_plural(reading: _Reading, token: Token, phrase: Phrase) -> bool:

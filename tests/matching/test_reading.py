@@ -1290,3 +1290,9 @@ def test_a_plural_noun_is_not_its_verb(engine: Engine, text: str, books: bool) -
         if c.source != "vocabulary" and any(w.startswith("book") for w in c.matched.lower().split())
     ]
     assert bool(from_books) is books, [(c.id, c.matched) for c in read]
+
+
+def test_a_verb_the_capability_uses_stays_its_own(engine: Engine) -> None:
+    """ "to budget" is budgeting: its synonyms use "budget" as a verb ("budget for next year")."""
+    read = [c.id for c in engine.interpret(Need("need a simple app to budget")).capabilities]
+    assert "budgeting-forecasting" in read
