@@ -1266,14 +1266,8 @@ class NeedInterpreter:
 
         def reordered(candidate: tuple[Phrase, int, int, float]) -> bool:
             phrase, start, end = candidate[:3]
-            seen = [
-                s
-                for t in content[start:end]
-                for s in (reading.english[t.index], t.stem)
-                if s in phrase.stems
-            ]
-            firsts = list(dict.fromkeys(seen))
-            return [w for w in phrase.stems if w in firsts] != firsts
+            met = [s for t in content[start:end] for s in (reading.english[t.index], t.stem)]
+            return _in_another_order(phrase.stems, met)
 
         # a phrase gathered in another order loses to one of two words or more standing
         # together as written within its span, unless that one is broader: "loja online para
@@ -2712,6 +2706,15 @@ def _nearer(first: _Cue, second: _Cue, start: int, end: int) -> bool:
 def _unit(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     top = float(values.max()) if values.size else 0.0
     return values / top if top > 0 else values
+
+
+def _in_another_order(phrase: Sequence[str], met: Sequence[str]) -> bool:
+    """Whether a phrase's words (stems), met in a need in the order ``met``, stand there in
+    another order than the phrase's: "payments by card" for "card payments". Each word counts
+    once, where first met ("money in and money out" wants "money" twice)."""
+    wanted = set(phrase)
+    firsts = list(dict.fromkeys(w for w in met if w in wanted))
+    return list(dict.fromkeys(w for w in phrase if w in firsts)) != firsts
 
 
 def _first_of_each(

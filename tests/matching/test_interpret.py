@@ -7,6 +7,7 @@ import pytest
 from referral_api.domain import Catalog, Constraints, Need, PriceModel, Rules
 from referral_api.errors import InputError
 from referral_api.matching import Engine
+from referral_api.matching.interpret import _in_another_order
 from tests.factories import make_offering, make_snapshot
 
 
@@ -282,3 +283,19 @@ class TestHierarchicalLabels:
         # ("testing" alone is too common a word to stand for "Software Development - Testing")
         found = hierarchy.interpret(Need("we are testing a new coffee grinder")).capabilities
         assert all(c.source != "label" for c in found)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "met", "other_order"),
+    [
+        (("card", "payment"), ("payment", "by", "card"), True),
+        (("take", "card", "payment"), ("take", "payment", "card"), True),
+        (("card", "payment"), ("card", "payment"), False),
+        (("bill", "client", "hour"), ("bill", "client", "actual", "hour"), False),  # a gap only
+        (("money", "money"), ("money", "in", "money"), False),  # one word wanted twice
+    ],
+)
+def test_a_phrase_met_in_another_order(
+    phrase: tuple[str, ...], met: tuple[str, ...], other_order: bool
+) -> None:
+    assert _in_another_order(phrase, met) is other_order
