@@ -61,7 +61,7 @@ from referral_api.matching.places import (
     language_countries,
     resolve,
 )
-from referral_api.matching.text import Token, stem, tokenize
+from referral_api.matching.text import Token, phrase_folds, stem, tokenize
 
 _BOUNDARY = re.compile(r"[.;:!?,()\[\]\n]|\s[-–—]\s|\bbut\b|\bhowever\b|\bwhereas\b", re.IGNORECASE)
 _NUMBER = (
@@ -241,7 +241,7 @@ class NeedInterpreter:
             cap.id: frozenset(
                 word
                 for phrase in (cap.label, *cap.synonyms)
-                for word in _verbs_of(phrase.lower().split())
+                for word in _verbs_of(phrase_folds(phrase))
             )
             for cap in index.catalog.capabilities.values()
         }
@@ -2677,9 +2677,9 @@ _BEFORE_VERBS = frozenset(
 )
 
 
-def _verbs_of(words: list[str]) -> list[str]:
+def _verbs_of(words: Sequence[str]) -> list[str]:
     """The words a phrase uses as verbs: its first, and any after "to"."""
-    return words[:1] + [after for before, after in pairwise(words) if before == "to"]
+    return [*words[:1], *(after for before, after in pairwise(words) if before == "to")]
 
 
 def _verb_of_plural(reading: _Reading, token: Token, phrase: Phrase) -> bool:
