@@ -53,6 +53,7 @@ from referral_api.matching.index import (
 from referral_api.matching.language import detect_language, is_function_word, zipf
 from referral_api.matching.places import (
     BARE_CITY_POPULATION,
+    WORLD_CITY_POPULATION,
     Mention,
     Place,
     PlaceKind,
@@ -209,6 +210,9 @@ class _Reading:
     language: str = "en"
     cues: CueTables | None = None
     english: list[str] = field(default_factory=list)  # each token's English stem
+    #: each token's English stem as written, before a misspelling was corrected (phrases are
+    #: matched on these, at the confidence a correction is worth)
+    written: list[str] = field(default_factory=list)
     sentence: list[int] = field(default_factory=list)  # sentence number of each token
     ask: set[int] = field(default_factory=set)  # tokens within what the customer asks for
     has_ask: bool = False
@@ -300,6 +304,7 @@ class NeedInterpreter:
         reading.english = (
             [t.stem for t in tokens] if language == "en" else [stem(t.folded, "en") for t in tokens]
         )
+        reading.written = list(reading.english)
         self._boundaries(reading)
         # what redaction put in the place of an e-mail address, a phone or card number says
         # nothing of the need: "call me on [phone]"
@@ -312,6 +317,8 @@ class NeedInterpreter:
         )
         # (capitals only in acronyms, "BAS", "GST", count as none)
         reading.lower_case = not any(t.text[:1].isupper() and not t.text.isupper() for t in tokens)
+        if language == "en":
+            self._correct_misspellings(reading)
         assert reading.cues is not None
         selves = reading.cues[1].get(CueKind.SELF, {})
         # a customer speaks of themselves ("we", "my"), of where they are ("UK plumbing firm,
@@ -573,6 +580,21 @@ class NeedInterpreter:
                     break
             i += 1
 
+    def _modifies_a_noun(self, reading: _Reading, cue: _Cue) -> bool:
+        """Whether a one-word other-party cue only qualifies the business named right after it
+        ("Family bakery in Cork", "a hire company in Nelson"): the place is then that
+        business's, the customer's own, not a family's."""
+        word, after = reading.folded[cue.start], cue.start + 1
+        if cue.end != after or after >= len(reading.tokens) or word.endswith("s"):
+            return False
+        assert reading.cues is not None
+        organisations = reading.cues[1].get(CueKind.ORGANISATION, {})
+        return (
+            reading.clause[after] == reading.clause[cue.start]
+            and reading.text[reading.tokens[cue.start].end : reading.tokens[after].start] == " "
+            and (reading.folded[after],) in organisations.get(reading.folded[after], ())
+        )
+
     def _describes_self(self, reading: _Reading, cue: _Cue) -> bool:
         """Whether an other-party word says what the customer is: one singular noun opening
         a sentence after the words that describe it ("Machine parts supplier in Germany, …",
@@ -777,6 +799,24 @@ class NeedInterpreter:
         self._places(reading)
 
     # places -----------------------------------------------------------------------------------
+    def _correct_misspellings(self, reading: _Reading) -> None:
+        """Read a misspelt word ("reciepts", "behnd") as the capability word it is closest to,
+        wherever the need's vocabulary counts: inferring capabilities, the similarity with
+        descriptions, "did you mean". A misspelling is a word of no language that the
+        catalogue does not use either and no name (capitalised inside its sentence)."""
+        capabilities = self.index.capabilities
+        for token in reading.tokens:
+            word_stem = reading.english[token.index]
+            if (
+                not _misspelt(token, reading.language)
+                or self.index.knows(word_stem)
+                or self._a_name(reading, token)  # ("the Medici bank")
+            ):
+                continue
+            fix = capabilities.correct(word_stem)
+            if fix is not None:
+                reading.english[token.index] = fix[0]
+
     def _place_at(self, reading: _Reading, i: int) -> int:
         """A place named at token ``i`` (kept as a mention, resolved later): its length."""
         token = reading.tokens[i]
@@ -878,7 +918,14 @@ class NeedInterpreter:
         # (a customer who writes everything in lower case gives no sign by capitals, but an
         # everyday word of theirs is still no name: "since like march")
         capitalised = token.text[:1].isupper() or (
-            reading.lower_case and zipf(token.text.lower(), reading.language) < LOWER_CASE_NAME_ZIPF
+            reading.lower_case
+            and (
+                zipf(token.text.lower(), reading.language) < LOWER_CASE_NAME_ZIPF
+                or any(
+                    p.kind is PlaceKind.CITY and p.weight >= WORLD_CITY_POPULATION
+                    for p in candidates
+                )
+            )
         )
         common = (
             n == 1
@@ -958,7 +1005,9 @@ class NeedInterpreter:
                 self._mark(reading, other.start, other.end)  # "living in": where they are
                 other = None
             if other is not None and (
-                _in_compound(reading, other.start) or self._describes_self(reading, other)
+                _in_compound(reading, other.start)
+                or self._describes_self(reading, other)
+                or self._modifies_a_noun(reading, other)
             ):
                 other = None  # "a ski-hire shop in Nelson" hires nobody out of Nelson
             joined = end < len(reading.folded) and reading.folded[end] in _CONJUNCTIONS
@@ -1214,7 +1263,7 @@ class NeedInterpreter:
             )
         ]
         candidates: list[tuple[Phrase, int, int, float]] = []
-        tables = [("en", [reading.english[t.index] for t in content])]
+        tables = [("en", [reading.written[t.index] for t in content])]
         if language != "en":
             tables.append((language, [t.stem for t in content]))
         for table_language, stems in tables:
@@ -1500,7 +1549,15 @@ class NeedInterpreter:
         # any order, within a slightly wider window on either side: "payments by card" ~
         # "card payments" (the match then starts at the first of its words)
         if n > 1:
-            wide = range(max(0, position - n), min(len(stems), position + n + 1))
+            # (a number is no word apart: "books are 3 years behind" is "behind on books")
+            def reach(step: int) -> int:
+                at, words = position, 0
+                while 0 <= at + step < len(stems) and words < n:
+                    at += step
+                    words += not stems[at].isdigit()
+                return at
+
+            wide = range(reach(-1), reach(1) + 1)
             wanted = Counter(phrase.stems)  # "money in and money out" wants "money" twice
             where: dict[str, list[int]] = defaultdict(list)
             for i in wide:

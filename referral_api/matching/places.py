@@ -32,6 +32,9 @@ MIN_CITY_POPULATION = 15_000
 #: a city named without any cue must be at least this big to count (capitalised words at the
 #: start of a sentence are often names of small towns)
 BARE_CITY_POPULATION = 250_000
+#: a city this big is named so even in lower case, however common its name is as a word
+#: ("london, graphic designer": its name is frequent because the city is)
+WORLD_CITY_POPULATION = 2_000_000
 #: what another name of a city weighs, as a share of its population
 ALIAS_WEIGHT = 0.1
 #: cities at least this big are known by their other names too ("Munich", "München")

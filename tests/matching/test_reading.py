@@ -65,6 +65,10 @@ class TestPlaces:
             ("I'm a web developer in Raleigh, North Carolina, and need a CPA", "US"),
             ("Need a CPA to check my S-corp. Web developer in Raleigh, North Carolina.", "US"),
             ("payroll for our team in DE", "DE"),  # a country we serve stays a country
+            # "family" qualifying the business is no family of someone else's
+            ("Family bakery in Cork. The old till died, we need a new one.", "IE"),
+            # a world city is named so even in lower case, however common its name is
+            ("need sum1 to do my tax returns. london, graphic designer", "GB"),
         ],
     )
     def test_the_customer_is_where_they_say(self, engine: Engine, text: str, region: str) -> None:
@@ -81,6 +85,8 @@ class TestPlaces:
             ("US startup hiring one engineer in Poland, need an employer of record", "US"),
             ("Ontario daycare needs payroll. I know Ledgerly Payroll is US-only.", "CA"),
             ("Our customers are in Texas but we're a small agency in Cardiff, invoicing", "GB"),
+            ("My family lives in Spain; I need payroll for my shop in Leeds", "GB"),
+            ("Our family business in Lyon pays a supplier in Vietnam, invoicing", "FR"),
         ],
     )
     def test_other_parties_places_are_not_the_customers(
@@ -841,12 +847,38 @@ class TestEvidence:
 
     @pytest.mark.parametrize(
         ("text", "capability"),
-        [("payrol for 3 ppl in the uk pls", "payroll"), ("need invocing for my shop", "invoicing")],
+        [
+            ("payrol for 3 ppl in the uk pls", "payroll"),
+            ("need invocing for my shop", "invoicing"),
+            # a number between a phrase's words is no word apart
+            ("our books r like 3 yrs behnd. need help", "catch-up-bookkeeping"),
+        ],
     )
     def test_a_misspelt_word_is_read_as_the_word(
         self, engine: Engine, text: str, capability: str
     ) -> None:
         assert capability in {c.id for c in engine.interpret(Need(text)).capabilities}
+
+    def test_a_misspelt_word_counts_as_the_word_everywhere(self, engine: Engine) -> None:
+        """A misspelling no phrase holds still counts as the word it misspells where the
+        need's vocabulary is weighed: the same reading, the same fits as spelt right."""
+        spelt, misspelt = (
+            engine.recommend(Need(f"what app do people use for {word}? plumber, uk"))
+            for word in ("receipts", "reciepts")
+        )
+        assert spelt.results
+        assert [c.id for c in misspelt.interpretation.capabilities] == [
+            c.id for c in spelt.interpretation.capabilities
+        ]
+        assert [f.offering.id for f in misspelt.results] == [f.offering.id for f in spelt.results]
+
+    def test_a_name_is_no_misspelling(self, engine: Engine) -> None:
+        """A word capitalised inside its sentence is a name ("the Medici bank"), not a typo
+        of a word the catalogue uses."""
+        rec = engine.recommend(
+            Need("I need a good book about the history of the Medici bank for a book club.")
+        )
+        assert not rec.results
 
     @pytest.mark.parametrize(
         ("text", "asked", "qualifying"),
