@@ -89,5 +89,6 @@ def zipf(word: str, language: str) -> float:
 
 
 def is_function_word(word: str, language: str) -> bool:
-    """Whether a (folded) word is so common in ``language`` that it says nothing alone."""
-    return zipf(word, language) >= FUNCTION_WORD_ZIPF
+    """Whether a (folded) word is so common in ``language`` that it says nothing alone (an
+    elided article or preposition, "l'", "dell'", always is)."""
+    return word.endswith("'") or zipf(word, language) >= FUNCTION_WORD_ZIPF

@@ -15,8 +15,13 @@ import snowballstemmer
 
 # Words with inner apostrophes, dots and plus signs ("don't", "node.js", "c++", "c#"), and
 # currency symbols. Hyphens separate words, so "Python-based" holds "Python" and "self-hosted"
-# meets "self hosted".
-_TOKEN = re.compile(r"[^\W_]+(?:['’.+#][^\W_]+)*[+#]*|[$€£¥₹]", re.UNICODE)
+# meets "self hosted". An elided French or Italian article or preposition is a word of its own
+# ("l'IVA" is "l'" and "IVA", "d'impôt" is "d'" and "impôt"), so that the noun meets itself.
+_TOKEN = re.compile(
+    r"(?i:dell|dall|nell|sull|quell|all|col|qu|un|[ldjmtsnc])['’](?=[^\W\d_])"
+    r"|[^\W_]+(?:['’.+#][^\W_]+)*[+#]*|[$€£¥₹]",
+    re.UNICODE,
+)
 _STEMMER = snowballstemmer.stemmer("english")
 #: Snowball stemmers by ISO 639-1 code, for the languages needs may be written in
 STEMMER_NAMES = {

@@ -86,6 +86,13 @@ class TestPlaces:
             ("Ontario daycare needs payroll. I know Ledgerly Payroll is US-only.", "CA"),
             ("Our customers are in Texas but we're a small agency in Cardiff, invoicing", "GB"),
             ("My family lives in Spain; I need payroll for my shop in Leeds", "GB"),
+            # private customers are someone else, in every language
+            (
+                "Vendiamo olio online a privati in Germania e Francia dalla nostra azienda "
+                "in Puglia. Dobbiamo gestire l'IVA OSS.",
+                "IT",
+            ),
+            ("Wir verkaufen an Privatkunden in Frankreich, unsere Firma sitzt in Köln.", "DE"),
             ("Our family business in Lyon pays a supplier in Vietnam, invoicing", "FR"),
         ],
     )
@@ -317,6 +324,9 @@ class TestLanguages:
             ("Precisamos de um sistema de folha de pagamento em Lisboa", "pt", "payroll"),
             ("Cerchiamo un programma per le buste paga a Torino", "it", "payroll"),
             ("Wij zoeken software voor de salarisadministratie in Utrecht", "nl", "payroll"),
+            # an elided article is a word of its own: "l'IVA" holds "IVA"
+            ("Dobbiamo gestire l'IVA OSS per ogni paese. Azienda a Bari.", "it", "vat-returns"),
+            ("Qui peut s'occuper de l'IVA? Nous vendons en Espagne.", "fr", "vat-returns"),
         ],
     )
     def test_reads_the_language_and_its_words(
