@@ -164,6 +164,8 @@ FOREIGN_OBJECT_ZIPF = 4.0
 #: in a need written all in lower case, a word rarer than this may be a name ("ontario",
 #: "chicago"); a commoner one is an everyday word ("march", "nice", "reading")
 LOWER_CASE_NAME_ZIPF = 5.1
+#: at most this many words ("small", "two-partner") between "we're a" and what they are
+IDENTITY_GAP = 2
 #: a word of no English this long or longer may be another language's term ("pix" is too
 #: short to tell from a typo; "boleto", "Kassensystem" are not)
 LOANWORD_MIN_LETTERS = 4
@@ -348,6 +350,7 @@ class NeedInterpreter:
         capabilities = tuple(c for c in capabilities if c.id not in broader or c.must_have)
         constraints, stated = self._merge(reading, need.constraints)
         capabilities = self._primary(reading, self._must_haves(capabilities, constraints))
+        capabilities = self._who_they_are(reading, capabilities)
         capabilities = self._promoted(reading, capabilities)
         capabilities = self._done_for_them(reading, capabilities)
         not_understood, understood, ask_understood = self._not_understood(reading, capabilities)
@@ -2344,6 +2347,30 @@ class NeedInterpreter:
         return any(
             tuple(gap[: len(cue)]) == cue
             for cue in reading.cues[1].get(CueKind.FEATURE, {}).get(gap[0], ())
+        )
+
+    def _who_they_are(
+        self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]
+    ) -> tuple[RequestedCapability, ...]:
+        """A capability whose words say what the customer is ("we're a small accountancy
+        practice", "I'm a bookkeeper"), right after "we're a" or "I'm a" in its clause, is
+        who is asking, not what they ask for: their context."""
+        return tuple(
+            replace(c, central=False)
+            if c.central and not c.must_have and self._is_what_they_are(reading, c)
+            else c
+            for c in capabilities
+        )
+
+    def _is_what_they_are(self, reading: _Reading, cap: RequestedCapability) -> bool:
+        words = _within(reading, cap)
+        if not words:
+            return False
+        first, end = words[0].index, words[-1].index + 1
+        # (the cue ends at most IDENTITY_GAP words before, in the same clause)
+        return (
+            self._cue(reading, CueKind.IDENTITY, first, end, before=IDENTITY_GAP + 1, after=0)
+            is not None
         )
 
     def _identity(self, reading: _Reading, cap: RequestedCapability) -> bool:

@@ -739,6 +739,21 @@ class TestEvidence:
         rec = engine.recommend(Need("payroll for my 5 staff in Texas - [email], [phone]"))
         assert rec.interpretation.not_understood == ()
 
+    def test_what_the_customer_is_is_not_what_they_ask(self, engine: Engine) -> None:
+        """Right after "we're a" or "I'm a", a capability's words say who asks: an
+        accountancy practice asking about its espresso machine is asking for no accountant."""
+        rec = engine.recommend(
+            Need(
+                "Hi, we're a small accountancy practice in Derby and our espresso machine "
+                "leaks all over the kitchen. Who services La Marzocco machines locally?"
+            )
+        )
+        assert not rec.results
+        assert not rec.interpretation.ask_understood
+        assert all(not c.central for c in rec.interpretation.capabilities)
+        asked = engine.interpret(Need("I'm a bookkeeper looking for payroll software for 3 staff"))
+        assert {c.id for c in asked.capabilities if c.central} == {"payroll"}
+
     def test_need_booking_is_not_bookkeeping(self, engine: Engine) -> None:
         assert "bookkeeping" not in {
             c.id for c in engine.interpret(Need("need booking")).capabilities
