@@ -1793,7 +1793,17 @@ class NeedInterpreter:
         cap_id = index.capabilities.ids[int(first)]
         if cap_id in negated:
             return None
-        return self._documented(reading, words, int(first))
+        # …and not in everyday words alone: "find cheap stock photos" matches "find an
+        # accountant" and "cheap accountant" strongly, yet names nothing of theirs
+        position = int(first)
+        if not any(
+            zipf(t.text.lower(), reading.language) < SPECIFIC_ZIPF
+            and bool((hit[0] == position).any())
+            for t in words
+            if (hit := index.capabilities.documents.terms.get(reading.english[t.index])) is not None
+        ):
+            return None
+        return self._documented(reading, words, position)
 
     def _described_at_length(
         self,

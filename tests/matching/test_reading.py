@@ -549,6 +549,9 @@ class TestEvidence:
             "Our accounting firm's office has a leaking roof. Who do we call to fix the leak?",
             # what they want done ("to repaint") is nothing the catalogue offers
             "We'd like to repaint the front of our bookkeeping office. Any decorators nearby?",
+            # everyday words that a capability's customer phrasings use ("find an accountant",
+            # "cheap accountant") are no description of it
+            "Where can I find cheap stock photos of tractors and hay bales for our farm brochure?",
         ],
     )
     def test_out_of_domain_claims_no_fit(self, engine: Engine, text: str) -> None:
