@@ -525,11 +525,18 @@ class Lexicon:
 def build_lexicon(rules: Rules, facts: OfferingFacts) -> Lexicon:
     """The lexicon, from the rules and the offerings' names (after the facts)."""
     entries: list[VocabularyEntry] = []
-    coded = (ConstraintKind.REGION, ConstraintKind.LANGUAGE, ConstraintKind.CURRENCY)
+    # people write "Italy" or "Italian", not "it"; codes are read separately. A price
+    # model's name is an everyday word ("I need to quote jobs", "usage reports"): only the
+    # ways of saying it that the rules list ("request a quote", "pay as you go") name it
+    by_alias_only = (
+        ConstraintKind.REGION,
+        ConstraintKind.LANGUAGE,
+        ConstraintKind.CURRENCY,
+        ConstraintKind.PRICE_MODEL,
+    )
     for kind, values in rules.vocabularies.items():
         for canonical, aliases in values.items():
-            # people write "Italy" or "Italian", not "it"; codes are read separately
-            spellings = aliases if kind in coded else (canonical, *aliases)
+            spellings = aliases if kind in by_alias_only else (canonical, *aliases)
             for alias in spellings:
                 words = phrase_folds(alias) or (fold(alias),)
                 entries.append(VocabularyEntry(words, kind, canonical))

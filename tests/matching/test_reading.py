@@ -279,6 +279,16 @@ class TestNegation:
         constraints = engine.interpret(Need(text)).constraints
         assert PriceModel.USAGE in constraints.excluded_price_models
 
+    def test_a_price_model_s_name_is_an_everyday_word(self, engine: Engine) -> None:
+        """ "Quote jobs" asks for quoting, not for offerings priced on quote; a price model
+        is named only by the rules' aliases ("request a quote")."""
+        rec = engine.recommend(Need("I need to quote jobs and invoice them. Plumber in Leeds."))
+        assert rec.interpretation.constraints.price_models == ()
+        assert "estimates-quotes" in {c.id for c in rec.interpretation.capabilities}
+        assert rec.results
+        priced = engine.interpret(Need("an accountant, we'd rather request a quote"))
+        assert [m.value for m in priced.constraints.price_models] == ["quote"]
+
     def test_skipping_is_refusing(self, engine: Engine) -> None:
         interpretation = engine.interpret(
             Need("We're Canadian so please skip the 1099 stuff, we need payroll")
