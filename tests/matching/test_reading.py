@@ -524,6 +524,12 @@ class TestLanguages:
                 {"business-checking", "card-payments"},
             ),
             ("need sum1 2 do my books, im in canada", {"accounting-services"}),
+            # "how 2 let" asks as "how to let" does, beside a later "want"
+            (
+                "cant figure out how 2 let ppl pay w bitcoin on my webstore, im in berlin. "
+                "want euros in the end not coins",
+                {"crypto-payments"},
+            ),
         ],
     )
     def test_digits_for_words_before_what_nobody_counts(
