@@ -1088,6 +1088,11 @@ def test_a_phrase_s_small_words_are_part_of_it(
         # "sum1 to …" refers back to what the need named, as "someone to …" does
         ("my books r a total mess, 2 yrs behind. need sum1 to clean it all up. canada", None),
         ("dont want new accounts software, just need my vat return done, im in the uk", None),
+        # "tht" is "that": no unknown word to make the need look like something else
+        (
+            "r there apps tht show my sales, margin n cash on 1 screen?? small biz in ireland",
+            "kpi-dashboards",
+        ),
     ],
 )
 def test_txt_speak_is_read_as_what_it_stands_for(
