@@ -1623,6 +1623,18 @@ class NeedInterpreter:
         ):
             asked = False  # "off my bank account": a means the customer has
             reading.means.add(cap.id)
+        elif (
+            cap.id in self.index.capabilities.services
+            and first is last
+            and 0 < first.index < len(reading.folded) - 1
+            and reading.folded[first.index - 1] in _POSSESSIVES
+            and reading.folded[first.index + 1] in _REPORTING
+        ):
+            # "Our accountant says every invoice must go through Peppol. What can we use?":
+            # a service they have (one word: who does it) tells them what they need; it is
+            # not what they ask for
+            asked = False
+            reading.means.add(cap.id)
         central = asked or bool(
             reading.speaks_of_self
             and (
@@ -2685,6 +2697,13 @@ _LIVING = frozenset({"living", "lives", "live"})
 
 #: words before a noun that say whose it is
 _POSSESSIVES = frozenset({"my", "our", "their", "his", "her", "your"})
+#: what someone is said to say ("our accountant says", "my bookkeeper told me")
+_REPORTING = frozenset(
+    {
+        "says", "said", "tells", "told", "recommends", "recommended", "suggests", "suggested",
+        "advises", "advised", "mentioned", "insists", "reckons", "thinks", "wants",
+    }
+)  # fmt: skip
 
 #: languages that write every noun with a capital
 _CAPITALISED_NOUNS = frozenset({"de"})

@@ -773,6 +773,22 @@ class TestEvidence:
         asked = engine.interpret(Need("I'm a bookkeeper looking for payroll software for 3 staff"))
         assert {c.id for c in asked.capabilities if c.central} == {"payroll"}
 
+    def test_the_accountant_who_tells_them_is_not_the_ask(self, engine: Engine) -> None:
+        """ "Our accountant says …" names who told them what they need, not what they ask;
+        "my accountant retired, I need a new one" still asks for one."""
+        told = engine.recommend(
+            Need(
+                "Architecture practice in Antwerp. Our accountant says every invoice to another "
+                "business has to be a structured Peppol one. What can we use for those?"
+            )
+        )
+        central = {c.id for c in told.interpretation.capabilities if c.central}
+        assert "accounting-services" not in central
+        assert "e-invoicing" in central
+        assert told.results
+        again = engine.interpret(Need("my accountant retired, I need a new one. Bakery in Leeds."))
+        assert "accounting-services" in {c.id for c in again.capabilities if c.central}
+
     def test_need_booking_is_not_bookkeeping(self, engine: Engine) -> None:
         assert "bookkeeping" not in {
             c.id for c in engine.interpret(Need("need booking")).capabilities
