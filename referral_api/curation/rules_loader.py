@@ -259,6 +259,19 @@ def _read_word_list(name: str) -> SectionReader:
     return read
 
 
+def _read_cross_border(ctx: _Context, node: Any) -> dict[str, Any]:
+    reader = ctx.reader(ctx.mapping(node, "cross_border"), "cross_border")
+    reader.warn_unknown({"paying", "international"})
+    paying = tuple(word.lower() for word in reader.strings("paying"))
+    international = reader.string("international")
+    if paying and international is None:
+        reader.error("international", "the capability paying abroad asks for is missing")
+    return {
+        "cross_border_paying": paying,
+        "cross_border_international": international.lower() if international else None,
+    }
+
+
 def _read_exchange_rates(ctx: _Context, node: Any) -> dict[str, Any]:
     reader = ctx.reader(ctx.mapping(node, "exchange_rates"), "exchange_rates")
     reader.warn_unknown({"base", "rates"})
@@ -431,6 +444,10 @@ SECTIONS: Mapping[str, Section] = MappingProxyType(
         "service_capabilities": Section(
             "Capabilities that are services done for the customer (with their narrower ones).",
             _read_word_list("service_capabilities"),
+        ),
+        "cross_border": Section(
+            "Paying someone abroad: the capability that asks for besides paying.",
+            _read_cross_border,
         ),
         "recurring_charges": Section(
             "Words for a charge paid every month: refused, the monthly budget is zero.",

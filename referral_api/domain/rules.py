@@ -174,6 +174,11 @@ class Rules:
     #: capabilities that are services done for the customer (and every narrower one): asked
     #: for "someone to do my books", the service related to bookkeeping is what is asked
     service_capabilities: tuple[str, ...] = ()
+    #: paying someone in another country: a need asking for one of ``cross_border_paying``
+    #: that names another party's place abroad, or pays "in" a currency not the customer's,
+    #: asks for ``cross_border_international`` too ("pay our suppliers in Shenzhen in USD")
+    cross_border_paying: tuple[str, ...] = ()
+    cross_border_international: str | None = None
     #: a charge paid every month ("monthly fee"): refused, nothing is to be paid each month
     #: (a zero monthly budget, which free plans and paying per use meet); wanted, a subscription
     recurring_charges: tuple[str, ...] = ()

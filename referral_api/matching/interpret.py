@@ -57,6 +57,7 @@ from referral_api.matching.places import (
     Mention,
     Place,
     PlaceKind,
+    best_candidate,
     country_currencies,
     country_languages,
     language_countries,
@@ -223,6 +224,8 @@ class _Reading:
     weak: list[RequestedCapability] = field(default_factory=list)  # too little evidence
     lower_case: bool = False  # written all in lower case: capitals tell no names
     means: set[str] = field(default_factory=set)  # capabilities named as a means they have
+    #: other parties' places: (country, first token, end token)
+    elsewhere: list[tuple[str, int, int]] = field(default_factory=list)
     #: word spans of names written in several words ("livres sterling"): a capability phrase
     #: takes all of one or none of it
     names: list[tuple[int, int]] = field(default_factory=list)
@@ -351,6 +354,7 @@ class NeedInterpreter:
         constraints, stated = self._merge(reading, need.constraints)
         capabilities = self._primary(reading, self._must_haves(capabilities, constraints))
         capabilities = self._who_they_are(reading, capabilities)
+        capabilities = self._cross_border(reading, capabilities, constraints.region)
         capabilities = self._promoted(reading, capabilities)
         capabilities = self._done_for_them(reading, capabilities)
         not_understood, understood, ask_understood = self._not_understood(reading, capabilities)
@@ -1022,6 +1026,10 @@ class NeedInterpreter:
                 own.append(number)
             elif other is not None:
                 others.add(number)
+        for number in sorted(others):
+            place = best_candidate(mentions[number].candidates)
+            if place is not None:
+                reading.elsewhere.append((place.country, *extent[number]))
         mine = [mentions[n] for n in own]
         position = {n: k for k, n in enumerate(own)}
         adjacent = [(position[a], position[b]) for a, b in pairs if a in position and b in position]
@@ -2370,6 +2378,50 @@ class NeedInterpreter:
             tuple(gap[: len(cue)]) == cue
             for cue in reading.cues[1].get(CueKind.FEATURE, {}).get(gap[0], ())
         )
+
+    def _cross_border(
+        self,
+        reading: _Reading,
+        capabilities: tuple[RequestedCapability, ...],
+        home: str | None,
+    ) -> tuple[RequestedCapability, ...]:
+        """Paying someone abroad asks for an international payment too: a need asking for a
+        capability of ``rules.cross_border_paying`` that names another party's place in
+        another country than the customer's ("our supplier in Istanbul", from the US) or pays
+        "in" a currency not theirs ("in USD", from France) asks for
+        ``rules.cross_border_international`` as surely as for the paying."""
+        target = self.rules.cross_border_international
+        if (
+            home is None
+            or target is None
+            or target not in self.index.catalog.capabilities
+            or any(c.id == target for c in capabilities)
+        ):
+            return capabilities
+        paying = [c for c in capabilities if c.central and c.id in self.rules.cross_border_paying]
+        if not paying:
+            return capabilities
+        abroad = [(start, end) for country, start, end in reading.elsewhere if country != home]
+        own_currency = country_currencies().get(home)
+        words = reading.folded
+        for i in range(1, len(words)):
+            if words[i - 1] != "in" or not words[i].isalpha():
+                continue
+            for entry in self.index.lexicon.vocabulary_by_first.get(words[i], ()):
+                if (
+                    entry.kind is ConstraintKind.CURRENCY
+                    and entry.value != own_currency
+                    and tuple(words[i : i + len(entry.words)]) == entry.words
+                ):
+                    abroad.append((i - 1, i + len(entry.words)))
+        if not abroad:
+            return capabilities
+        start, end = min(abroad)
+        span, matched = self._span(reading, start, end)
+        cap = self.index.catalog.capabilities[target]
+        confidence = max(c.confidence for c in paying)
+        international = RequestedCapability(target, cap.label, matched, confidence, "trigger", span)
+        return (*capabilities, international)
 
     def _who_they_are(
         self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]

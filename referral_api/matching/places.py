@@ -222,7 +222,7 @@ def resolve(
         if shared:
             for mention in (first, second):
                 kept = [p for p in mention.candidates if p.country in shared]
-                mention.chosen = _best(kept)
+                mention.chosen = best_candidate(kept)
     stated = {
         m.candidates[0].country
         for m in mentions
@@ -242,10 +242,11 @@ def resolve(
             ]
         agreeing = [p for p in candidates if p.country in stated]
         served = [p for p in candidates if p.country in markets]
-        mention.chosen = _best(agreeing or served or candidates)
+        mention.chosen = best_candidate(agreeing or served or candidates)
 
 
-def _best(candidates: Sequence[Place]) -> Place | None:
+def best_candidate(candidates: Sequence[Place]) -> Place | None:
+    """The place a name most likely means, with no context to choose by."""
     if not candidates:
         return None
     countries = [p for p in candidates if p.kind is PlaceKind.COUNTRY]

@@ -181,7 +181,8 @@ def ranking_public(rules: Rules, catalog_version_id: int) -> RankingPublic:
             f"0.3; words only in the context you describe × {reading.CONTEXT_CONFIDENCE:g}; "
             f"minimum confidence {t.min_confidence:g}; with no phrase, the asked words' match "
             f"with one capability's vocabulary at least {reading.STRONG_DOCUMENT_SCORE:g} (BM25) "
-            f"and {reading.STRONG_DOCUMENT_MARGIN:g}× the next",
+            f"and {reading.STRONG_DOCUMENT_MARGIN:g}× the next, through at least one word rarer "
+            f"than wordfreq Zipf {reading.SPECIFIC_ZIPF:g}",
             explanation="A capability is read from a phrase that names it, or from several "
             "specific words the catalogue knows — never from one stray word. The name of an "
             "offering is read as what you use today, not as a need.",
@@ -201,6 +202,17 @@ def ranking_public(rules: Rules, catalog_version_id: int) -> RankingPublic:
             "compliance you must meet, a budget and 'no subscription' are must-haves unless "
             "you hedge them ('ideally'); someone else's places, and amounts that are not a "
             "budget (a loan, revenue, what you pay today), are not.",
+        ),
+        RankingParameter(
+            name="paying abroad",
+            value=(
+                f"{', '.join(rules.cross_border_paying)} → also {rules.cross_border_international}"
+                if rules.cross_border_international
+                else "none"
+            ),
+            explanation="Asked to pay someone whose place is in another country than yours "
+            "('our supplier in Istanbul'), or to pay in a currency not yours ('in USD', from "
+            "the UK), the international payment is asked for as well as the paying.",
         ),
         RankingParameter(
             name="minimum score",

@@ -198,6 +198,7 @@ class TestTransparency:
         said = {p["name"]: p["value"] + " " + p["explanation"] for p in body["parameters"]}
         assert "where that language is a main language" in said["languages"]
         assert "a feature named within" in said["the central ask"]
+        assert "also international-payments" in said["paying abroad"]
 
 
 class TestOperations:

@@ -108,6 +108,11 @@ BROKEN = [
         id="digit-shorthand-of-a-word",
     ),
     pytest.param(
+        {"a": "cross_border:\n  paying: [bill-pay]\n"},
+        "a.yaml:2: cross_border.international: the capability paying abroad asks for is missing",
+        id="cross-border-without-its-capability",
+    ),
+    pytest.param(
         {"a": "segment_sizes:\n  small: [50, 2]\n"},
         "a.yaml:2: segment_sizes.small: must be [smallest, largest] team size (largest may be null)",
         id="inverted-segment-size",

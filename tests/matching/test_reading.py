@@ -789,6 +789,40 @@ class TestEvidence:
         again = engine.interpret(Need("my accountant retired, I need a new one. Bakery in Leeds."))
         assert "accounting-services" in {c.id for c in again.capabilities if c.central}
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            # another party's place in another country than the customer's
+            "Our fabric supplier in Istanbul wants settling each month and sending it from our "
+            "American account loses a painful amount. Looking for a cheaper route.",
+            # paid "in" a currency not the customer's
+            "UK homeware shop, we need to pay our suppliers in USD without losing 3% each time.",
+        ],
+    )
+    def test_paying_someone_abroad_asks_for_an_international_payment(
+        self, engine: Engine, text: str
+    ) -> None:
+        rec = engine.recommend(Need(text))
+        central = {c.id for c in rec.interpretation.capabilities if c.central}
+        assert "international-payments" in central
+        assert any(
+            c.capability == "international-payments" and c.credit > 0
+            for fit in rec.results[:3]
+            for c in fit.coverage
+        )
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "UK shop, we need to pay our suppliers in Leeds on time",  # at home
+            "We need to pay our suppliers in GBP on time. Shop in Leeds.",  # their currency
+            "We need to pay our supplier in Vietnam on time.",  # the customer's country unknown
+        ],
+    )
+    def test_paying_at_home_is_no_international_payment(self, engine: Engine, text: str) -> None:
+        interpretation = engine.interpret(Need(text))
+        assert "international-payments" not in {c.id for c in interpretation.capabilities}
+
     def test_need_booking_is_not_bookkeeping(self, engine: Engine) -> None:
         assert "bookkeeping" not in {
             c.id for c in engine.interpret(Need("need booking")).capabilities
