@@ -54,6 +54,7 @@ class CueKind(StrEnum):
     FEATURE = "feature"  # "with", "that": what follows right after the thing is one of its features
     SERVICE = "service"  # "someone to", "outsourced": done for them, by a person
     IDENTITY = "identity"  # "I'm a partner at", "we're a": what follows is who they are
+    RECEIVED = "received"  # "give us a quote": a document someone gives them, not one they make
 
 
 class TieBreak(StrEnum):

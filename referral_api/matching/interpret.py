@@ -165,6 +165,8 @@ FOREIGN_OBJECT_ZIPF = 4.0
 #: in a need written all in lower case, a word rarer than this may be a name ("ontario",
 #: "chicago"); a commoner one is an everyday word ("march", "nice", "reading")
 LOWER_CASE_NAME_ZIPF = 5.1
+#: how many words before a capability's words a ``received`` cue holding them may start
+RECEIVED_REACH = 4
 #: at most this many words ("small", "two-partner") between "we're a" and what they are
 IDENTITY_GAP = 2
 #: a word of no English this long or longer may be another language's term ("pix" is too
@@ -1618,6 +1620,12 @@ class NeedInterpreter:
             )
             reading.used.update(t.index for t in content[start:end])
             return
+        received = self._received(reading, first.index, last.index + 1)
+        if received is not None:
+            # "who can give us a quote for the roof?": a quote they receive, no quoting tool
+            reading.used.update(t.index for t in content[start:end])
+            self._mark(reading, *received)
+            return
         if self._cue(reading, CueKind.HEDGE, first.index, last.index + 1, before=4, after=3):
             confidence *= HEDGED_CAPABILITY
         reading.used.update(t.index for t in content[start:end])
@@ -2422,6 +2430,16 @@ class NeedInterpreter:
         confidence = max(c.confidence for c in paying)
         international = RequestedCapability(target, cap.label, matched, confidence, "trigger", span)
         return (*capabilities, international)
+
+    @staticmethod
+    def _received(reading: _Reading, start: int, end: int) -> tuple[int, int] | None:
+        """The ``received`` cue that tokens ``start:end`` lie inside ("give us a quote", "send
+        me an invoice": a document someone gives the customer), as a token span, if any."""
+        for at in range(max(0, start - RECEIVED_REACH), start + 1):
+            cue = _cue_at(reading, CueKind.RECEIVED, at)
+            if cue is not None and at + len(cue) >= end:
+                return at, at + len(cue)
+        return None
 
     def _who_they_are(
         self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]

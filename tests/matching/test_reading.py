@@ -568,6 +568,8 @@ class TestEvidence:
             # everyday words that a capability's customer phrasings use ("find an accountant",
             # "cheap accountant") are no description of it
             "Where can I find cheap stock photos of tractors and hay bales for our farm brochure?",
+            # a quote someone gives them asks for no quoting tool
+            "The roof of our barn needs replacing before winter - who can give us a quote?",
         ],
     )
     def test_out_of_domain_claims_no_fit(self, engine: Engine, text: str) -> None:
