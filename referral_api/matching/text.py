@@ -15,13 +15,44 @@ import snowballstemmer
 
 # Words with inner apostrophes, dots and plus signs ("don't", "node.js", "c++", "c#"), and
 # currency symbols. Hyphens separate words, so "Python-based" holds "Python" and "self-hosted"
-# meets "self hosted". An elided French or Italian article or preposition is a word of its own
+# meets "self hosted".
+_TOKEN = re.compile(r"[^\W_]+(?:['’.+#][^\W_]+)*[+#]*|[$€£¥₹]", re.UNICODE)
+# An elided French or Italian article or preposition opening a word is a word of its own
 # ("l'IVA" is "l'" and "IVA", "d'impôt" is "d'" and "impôt"), so that the noun meets itself.
-_TOKEN = re.compile(
-    r"(?i:dell|dall|nell|sull|quell|all|col|qu|un|[ldjmtsnc])['’](?=[^\W\d_])"
-    r"|[^\W_]+(?:['’.+#][^\W_]+)*[+#]*|[$€£¥₹]",
-    re.UNICODE,
-)
+# (Split after matching: the few words with an apostrophe pay for it, not every word.)
+_ELISION = re.compile(r"(?i:dell|dall|nell|sull|quell|all|col|qu|un|[ldjmtsnc])['’](?=[^\W\d_])")
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Where :data:`_TOKEN`'s words are, an elided article split off its word."""
+    spans = []
+    for match in _TOKEN.finditer(text):
+        start, end = match.span()
+        word = match.group()
+        if "'" in word or "’" in word:
+            elided = _ELISION.match(word)
+            if elided is not None:
+                spans.append((start, start + elided.end()))
+                start += elided.end()
+        spans.append((start, end))
+    return spans
+
+
+def _words(text: str) -> list[str]:
+    """:data:`_TOKEN`'s words of ``text``, an elided article split off its word."""
+    words = _TOKEN.findall(text)
+    if "'" not in text and "’" not in text:
+        return words
+    split = []
+    for word in words:
+        elided = _ELISION.match(word) if ("'" in word or "’" in word) else None
+        if elided is not None:
+            split += [word[: elided.end()], word[elided.end() :]]
+        else:
+            split.append(word)
+    return split
+
+
 _STEMMER = snowballstemmer.stemmer("english")
 #: Snowball stemmers by ISO 639-1 code, for the languages needs may be written in
 STEMMER_NAMES = {
@@ -74,25 +105,17 @@ def stem(word: str, language: str = "en") -> str:
 def tokenize(text: str, language: str = "en") -> list[Token]:
     """The words of ``text`` with folded forms, stems (in ``language``) and spans."""
     tokens = []
-    for index, match in enumerate(_TOKEN.finditer(text)):
-        folded = fold(match.group())
-        tokens.append(
-            Token(
-                match.group(),
-                folded,
-                stem(folded, language),
-                match.start(),
-                match.end(),
-                index,
-            )
-        )
+    for index, (start, end) in enumerate(_spans(text)):
+        word = text[start:end]
+        folded = fold(word)
+        tokens.append(Token(word, folded, stem(folded, language), start, end, index))
     return tokens
 
 
 def folded_words(text: str) -> list[str]:
     """The folded words of ``text`` (what :func:`tokenize` folds, without building tokens)."""
     if text.isascii():  # folding plain ASCII is case-folding; no accents to strip
-        return _TOKEN.findall(text.casefold())
+        return _words(text.casefold())
     return [t.folded for t in tokenize(text)]
 
 
@@ -100,7 +123,7 @@ def content_stems(text: str, stopwords: frozenset[str]) -> list[str]:
     """The stems of ``text``'s words that are not stopwords (the same as :func:`tokenize` gives,
     without building tokens: used for every offering when an index is built)."""
     if text.isascii():  # folding plain ASCII is case-folding; no accents to strip
-        return [stem(word) for word in _TOKEN.findall(text.casefold()) if word not in stopwords]
+        return [stem(word) for word in _words(text.casefold()) if word not in stopwords]
     return [t.stem for t in tokenize(text) if t.folded not in stopwords]
 
 
