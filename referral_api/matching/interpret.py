@@ -333,6 +333,7 @@ class NeedInterpreter:
         reading.speaks_of_self = (
             any((word,) in selves.get(word, ()) for word in reading.folded)
             or self._names_a_country(reading)
+            or self._in_a_town(reading)  # "Biergarten in Munich needs a till"
             or _TEAM.search(reading.text) is not None  # "for 40 people", "3 staff"
             or (self._money is not None and self._money.search(reading.text) is not None)
             # a product's description asks nothing: a question, or a need that opens with an
@@ -486,6 +487,23 @@ class NeedInterpreter:
             previous_end = token.end
         reading.clause = clause
         reading.sentence = sentence
+
+    def _in_a_town(self, reading: _Reading) -> bool:
+        """Whether the need opens by placing a business in a town, state or province ("Biergarten
+        in Munich needs…", "Florist in Edinburgh - …"): what a customer writes of themselves,
+        in their first sentence: "in" before a capitalised name the gazetteer knows."""
+        for i in range(1, len(reading.tokens)):
+            if reading.sentence[i]:
+                break
+            token = reading.tokens[i]
+            if (
+                reading.folded[i - 1] == "in"
+                and token.text[:1].isupper()
+                and not token.text.isupper()  # ("in AJAX style")
+                and self.places.at(reading.folded, i)[0]
+            ):
+                return True
+        return False
 
     def _names_a_country(self, reading: _Reading) -> bool:
         """Whether the need names a country (or a region alias such as "UK")."""
@@ -1007,6 +1025,8 @@ class NeedInterpreter:
             negation = self._cue(
                 reading, CueKind.NEGATION, start, end, before=NEGATION_SCOPE, after=0
             )
+            if negation is not None and _in_compound(reading, negation.end):
+                negation = None  # "a non-profit daycare in Canada" is in Canada
             other = self._cue(
                 reading, CueKind.OTHER_PARTY, start, end, before=OTHER_PARTY_REACH, after=0
             )

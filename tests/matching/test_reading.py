@@ -69,6 +69,8 @@ class TestPlaces:
             ("Family bakery in Cork. The old till died, we need a new one.", "IE"),
             # a world city is named so even in lower case, however common its name is
             ("need sum1 to do my tax returns. london, graphic designer", "GB"),
+            # a hyphenated "non-" negates no place
+            ("I manage a non-profit daycare in Canada with nine educators. We need payroll.", "CA"),
         ],
     )
     def test_the_customer_is_where_they_say(self, engine: Engine, text: str, region: str) -> None:
@@ -812,6 +814,20 @@ class TestEvidence:
             for fit in rec.results[:3]
             for c in fit.coverage
         )
+
+    def test_a_business_placed_in_a_town_states_facts_about_itself(self, engine: Engine) -> None:
+        """ "Biergarten in Munich needs …" is a customer speaking of their business: the
+        handhelds they name are a must-have, as after "we"; nothing fits, and the answer says
+        so rather than offering tills that do not run on Android."""
+        rec = engine.recommend(
+            Need(
+                "Biergarten in Munich needs a restaurant till with table plans and orders "
+                "going straight to the kitchen, on Android handhelds for the waiters."
+            )
+        )
+        assert rec.interpretation.constraints.platforms == ("android",)
+        assert "platforms=android" not in rec.interpretation.constraints.soft
+        assert all(fit.meets_hard_constraints for fit in rec.results)
 
     @pytest.mark.parametrize(
         "text",
