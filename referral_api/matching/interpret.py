@@ -226,6 +226,8 @@ class _Reading:
     weak: list[RequestedCapability] = field(default_factory=list)  # too little evidence
     lower_case: bool = False  # written all in lower case: capitals tell no names
     means: set[str] = field(default_factory=set)  # capabilities named as a means they have
+    #: misspelt stems → the phrase stem each is closest to, and how close (looked up once)
+    corrections: dict[str, tuple[str, float] | None] = field(default_factory=dict)
     #: other parties' places: (country, first token, end token)
     elsewhere: list[tuple[str, int, int]] = field(default_factory=list)
     #: word spans of names written in several words ("livres sterling"): a capability phrase
@@ -831,7 +833,6 @@ class NeedInterpreter:
         wherever the need's vocabulary counts: inferring capabilities, the similarity with
         descriptions, "did you mean". A misspelling is a word of no language that the
         catalogue does not use either and no name (capitalised inside its sentence)."""
-        capabilities = self.index.capabilities
         for token in reading.tokens:
             word_stem = reading.english[token.index]
             if (
@@ -840,9 +841,15 @@ class NeedInterpreter:
                 or self._a_name(reading, token)  # ("the Medici bank")
             ):
                 continue
-            fix = capabilities.correct(word_stem)
+            fix = self._correction(reading, word_stem)
             if fix is not None:
                 reading.english[token.index] = fix[0]
+
+    def _correction(self, reading: _Reading, word_stem: str) -> tuple[str, float] | None:
+        """:meth:`CapabilityIndex.correct`, once per stem and need."""
+        if word_stem not in reading.corrections:
+            reading.corrections[word_stem] = self.index.capabilities.correct(word_stem)
+        return reading.corrections[word_stem]
 
     def _place_at(self, reading: _Reading, i: int) -> int:
         """A place named at token ``i`` (kept as a mention, resolved later): its length."""
@@ -1312,7 +1319,7 @@ class NeedInterpreter:
                     ):
                         # a typo is a word of no language ("invocing"), never a real one
                         # ("booking" is not "bookkeeping")
-                        fix = self.index.capabilities.correct(word_stem)
+                        fix = self._correction(reading, word_stem)
                         if fix is not None:
                             corrected[position] = fix
             for position in range(len(content)):
@@ -2217,7 +2224,7 @@ class NeedInterpreter:
             ):
                 continue
             word_stem = reading.english[i]
-            corrected = self.index.capabilities.correct(word_stem)
+            corrected = self._correction(reading, word_stem)
             if self.index.offers_word(token, word_stem, language) or (
                 _misspelt(token, language)
                 and corrected is not None
@@ -2247,7 +2254,7 @@ class NeedInterpreter:
         word_stem = reading.english[i]
         if self.index.offers_word(token, word_stem, reading.language):
             return False
-        corrected = self.index.capabilities.correct(word_stem)
+        corrected = self._correction(reading, word_stem)
         return not (_misspelt(token, reading.language) and corrected is not None)
 
     def _promoted(
