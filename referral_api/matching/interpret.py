@@ -165,6 +165,8 @@ FOREIGN_OBJECT_ZIPF = 4.0
 #: in a need written all in lower case, a word rarer than this may be a name ("ontario",
 #: "chicago"); a commoner one is an everyday word ("march", "nice", "reading")
 LOWER_CASE_NAME_ZIPF = 5.1
+#: how far a ``refusal`` cue ("nothing Android") reaches: only the very next word
+REFUSAL_REACH = 1
 #: how many words before a capability's words a ``received`` cue holding them may start
 RECEIVED_REACH = 4
 #: at most this many words ("small", "two-partner") between "we're a" and what they are
@@ -1223,9 +1225,11 @@ class NeedInterpreter:
 
     def _record(self, reading: _Reading, entry: VocabularyEntry, start: int, end: int) -> bool:
         span, matched = self._span(reading, start, end)
-        negation = self._cue(
-            reading, CueKind.NEGATION, start, end, before=NEGATION_SCOPE, after=0
-        ) or self._cue(reading, CueKind.NEGATION_AFTER, start, end, before=0, after=3)
+        negation = (
+            self._cue(reading, CueKind.NEGATION, start, end, before=NEGATION_SCOPE, after=0)
+            or self._cue(reading, CueKind.NEGATION_AFTER, start, end, before=0, after=3)
+            or self._cue(reading, CueKind.REFUSAL, start, end, before=REFUSAL_REACH, after=0)
+        )
         hedge = self._cue(reading, CueKind.HEDGE, start, end, before=5, after=4)
         requirement = self._cue(
             reading, CueKind.REQUIREMENT, start, end, before=4, after=0

@@ -309,6 +309,23 @@ class TestNegation:
         interpretation = engine.interpret(Need("Android haben wir nicht. Wir brauchen eine Kasse."))
         assert "android" in interpretation.constraints.excluded_platforms
 
+    @pytest.mark.parametrize(
+        "need",
+        [
+            "We have three iPads and want a till on them. Nothing Android, please.",
+            "Tenemos iPads y buscamos un TPV para la tienda, nada Android.",
+        ],
+    )
+    def test_nothing_refuses_the_very_next_thing(self, engine: Engine, need: str) -> None:
+        """ "Nothing Android" refuses Android; "nothing" reaches no further ("nothing on
+        Android does this" says nothing against Android)."""
+        constraints = engine.interpret(Need(need)).constraints
+        assert constraints.excluded_platforms == ("android",)
+        assert "android" not in constraints.platforms
+        assert "ios" in constraints.platforms
+        wider = engine.interpret(Need("I found nothing on Android that does my invoicing"))
+        assert "android" not in wider.constraints.excluded_platforms
+
     def test_negation_reaches_the_rest_of_its_clause(self, engine: Engine) -> None:
         """ "no accountant or bookkeeping service": both are excluded, not only the first."""
         interpretation = engine.interpret(
