@@ -2409,14 +2409,21 @@ class NeedInterpreter:
         if pair is None:
             return False
         first, after = pair
-        gap = reading.folded[first[-1].index + 1 : after[0].index]
-        if not gap or len(gap) > FEATURE_GAP:
+        begin = first[-1].index + 1
+        gap = reading.folded[begin : after[0].index]
+        if not gap:
             return False
         assert reading.cues is not None
-        return any(
-            tuple(gap[: len(cue)]) == cue
-            for cue in reading.cues[1].get(CueKind.FEATURE, {}).get(gap[0], ())
-        )
+        features = reading.cues[1].get(CueKind.FEATURE, {})
+        function_words = self.index.text.function_words
+        for at, word in enumerate(gap):
+            # the cue may follow where the thing runs ("a till on our iPads with …") and open
+            # a list of features ("… with stock and card payments")
+            if any(tuple(gap[at : at + len(cue)]) == cue for cue in features.get(word, ())):
+                return len(gap) - at <= FEATURE_GAP
+            if word not in function_words and begin + at not in reading.used:
+                return False
+        return False
 
     def _cross_border(
         self,
