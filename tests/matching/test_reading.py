@@ -67,6 +67,10 @@ class TestPlaces:
             ("payroll for our team in DE", "DE"),  # a country we serve stays a country
             # "family" qualifying the business is no family of someone else's
             ("Family bakery in Cork. The old till died, we need a new one.", "IE"),
+            ("Hi all, we're a family pub in Ireland with four part-time staff", "IE"),
+            # a country's name in its own language, in any case
+            ("bookkeping for my AB here in sverige, any1?", "SE"),
+            ("we're a shop in Polska and need invoicing", "PL"),
             # a world city is named so even in lower case, however common its name is
             ("need sum1 to do my tax returns. london, graphic designer", "GB"),
             # a hyphenated "non-" negates no place
@@ -204,6 +208,8 @@ class TestMoney:
             "Sawmill in Quebec. We need to lease a new debarker, roughly C$400k of machinery.",
             "we have $3k in unpaid invoices and want invoicing that chases them",
             "Nail salon in the US, about $40k a month on cards. Need a cash advance.",
+            # what the team spends is no budget for the tool
+            "We want company cards with per-person limits. Monthly team spend is around $25k.",
         ],
     )
     def test_other_amounts_are_not_budgets(self, engine: Engine, text: str) -> None:
@@ -228,6 +234,14 @@ class TestNegation:
     def test_subscription_is_excluded(self, engine: Engine, text: str) -> None:
         constraints = engine.interpret(Need(text)).constraints
         assert PriceModel.SUBSCRIPTION in constraints.excluded_price_models
+
+    def test_what_is_not_possible_is_refused(self, engine: Engine) -> None:
+        """ "a monthly charge just isn't possible" leaves nothing to pay each month."""
+        constraints = engine.interpret(
+            Need("I want an iPad till, and a monthly charge just isn't possible for me")
+        ).constraints
+        assert constraints.budget_monthly == 0
+        assert PriceModel.SUBSCRIPTION not in constraints.price_models
         assert PriceModel.SUBSCRIPTION not in constraints.price_models
 
     @pytest.mark.parametrize(
@@ -712,6 +726,13 @@ class TestEvidence:
                 "Wir suchen eine Lohnabrechnung mit Zeiterfassung für unsere Bäckerei in Köln",
                 "payroll",
                 "time-tracking",
+            ),
+            (
+                # where it runs may come first, and "with" may open a list of features
+                "Bakery in Bristol. We want a proper till on our iPads with stock and card "
+                "payments.",
+                "point-of-sale",
+                "card-payments",
             ),
         ],
     )
