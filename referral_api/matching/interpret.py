@@ -1009,7 +1009,10 @@ class NeedInterpreter:
         if not mentions:
             return
         pairs = [
-            (a, a + 1) for a in range(len(mentions) - 1) if mentions[a].end == mentions[a + 1].start
+            (a, a + 1)
+            for a in range(len(mentions) - 1)
+            if mentions[a].end == mentions[a + 1].start
+            and self._touching(reading, mentions[a + 1].start)
         ]
         extent: dict[int, tuple[int, int]] = {n: (m.start, m.end) for n, m in enumerate(mentions)}
         for a, b in pairs:  # "Portland, Maine": one place, read as one
@@ -1019,14 +1022,22 @@ class NeedInterpreter:
         for number in range(len(mentions)):
             start, end = extent[number]
             previous = number - 1
+            joined = end < len(reading.folded) and reading.folded[end] in _CONJUNCTIONS
             if (
                 previous in others
                 and start - mentions[previous].end <= 2
                 # (within its clause, or right after a comma: "India every month, US company"
-                # starts anew)
+                # starts anew, but "from Germany, the UK and the States" goes on listing)
                 and (
-                    start == mentions[previous].end
+                    (start == mentions[previous].end and self._touching(reading, start))
                     or reading.clause[start] == reading.clause[mentions[previous].end - 1]
+                    or (
+                        joined
+                        and all(
+                            w in self.index.text.function_words
+                            for w in reading.folded[mentions[previous].end : start]
+                        )
+                    )
                 )
             ):
                 others.add(number)  # "from China and Portugal": a list of someone else's places
@@ -1048,7 +1059,6 @@ class NeedInterpreter:
                 or self._modifies_a_noun(reading, other)
             ):
                 other = None  # "a ski-hire shop in Nelson" hires nobody out of Nelson
-            joined = end < len(reading.folded) and reading.folded[end] in _CONJUNCTIONS
             if not joined:  # "in Australia and customers keep asking": a new subject
                 after = self._cue(reading, CueKind.OTHER_PARTY_AFTER, start, end, before=0, after=2)
                 if after is not None and not self._describes_self(reading, after):
@@ -1085,6 +1095,12 @@ class NeedInterpreter:
                     rank=(int(place.kind), mention.start),
                 )
             )
+
+    @staticmethod
+    def _touching(reading: _Reading, i: int) -> bool:
+        """Whether token ``i`` goes on the sentence of the one before ("Portland, Maine"),
+        rather than starting the next ("… from China. US company here")."""
+        return i > 0 and reading.sentence[i - 1] == reading.sentence[i]
 
     def _names_a_currency(self, reading: _Reading, i: int) -> bool:
         """Whether word ``i`` is a currency's name, so the country before it names the

@@ -100,6 +100,14 @@ class TestPlaces:
             ),
             ("Wir verkaufen an Privatkunden in Frankreich, unsere Firma sitzt in Köln.", "DE"),
             ("Our family business in Lyon pays a supplier in Vietnam, invoicing", "FR"),
+            # a list of someone else's places goes on past a comma
+            (
+                "Olá from Porto! Most of our students are tourists from Germany, the UK and "
+                "the States. We want them paying by card on the website.",
+                "PT",
+            ),
+            # a sentence's end ends the list, and two places in two sentences are not one
+            ("We import from China. US company here, need AP software", "US"),
         ],
     )
     def test_other_parties_places_are_not_the_customers(
@@ -234,6 +242,20 @@ class TestNegation:
     def test_subscription_is_excluded(self, engine: Engine, text: str) -> None:
         constraints = engine.interpret(Need(text)).constraints
         assert PriceModel.SUBSCRIPTION in constraints.excluded_price_models
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Payroll software must be installed on servers we run in-house; cloud vendors "
+            "are banned.",
+            "Nothing cloud-hosted please, everything lives on the server in our office. "
+            "We send 40 invoices a month.",
+        ],
+    )
+    def test_servers_of_their_own_and_no_cloud(self, engine: Engine, text: str) -> None:
+        constraints = engine.interpret(Need(text)).constraints
+        assert constraints.platforms == ("self_hosted",)
+        assert constraints.excluded_platforms == ("web",)
 
     def test_what_is_not_possible_is_refused(self, engine: Engine) -> None:
         """ "a monthly charge just isn't possible" leaves nothing to pay each month."""
