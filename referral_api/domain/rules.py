@@ -56,6 +56,7 @@ class CueKind(StrEnum):
     SERVICE = "service"  # "someone to", "outsourced": done for them, by a person
     IDENTITY = "identity"  # "I'm a partner at", "we're a": what follows is who they are
     RECEIVED = "received"  # "give us a quote": a document someone gives them, not one they make
+    REFERENCE = "reference"  # "who does that", "I need it done": the ask points back at the context
 
 
 class TieBreak(StrEnum):

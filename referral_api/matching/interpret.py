@@ -2301,9 +2301,11 @@ class NeedInterpreter:
         language = reading.language
         assert reading.cues is not None
         cue_words = reading.cues[1].values()
+        pointing = self._pointing_back(reading)
         for token in reading.tokens:
             if (
                 token.index not in reading.ask
+                or token.index in pointing
                 or token.index in reading.used
                 or token.folded in self.stopwords
                 or not token.folded.isalpha()
@@ -2326,6 +2328,25 @@ class NeedInterpreter:
             else c
             for c in capabilities
         )
+
+    @staticmethod
+    def _pointing_back(reading: _Reading) -> set[int]:
+        """The tokens of each stretch of the ask that opens on a word pointing back at what
+        was named before ("Who does that for a small outfit?", "I need it calculated at
+        checkout and filed"): what they add says how, not what else, is asked."""
+        assert reading.cues is not None
+        ask = reading.ask
+        pointing: set[int] = set()
+        for first in sorted(ask):
+            if first - 1 in ask:
+                continue  # not the start of a stretch
+            if _cue_at(reading, CueKind.REFERENCE, first) is None:
+                continue
+            stop = first
+            while stop in ask and reading.sentence[stop] == reading.sentence[first]:
+                stop += 1
+            pointing.update(range(first, stop))
+        return pointing
 
     def _done_for_them(
         self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]

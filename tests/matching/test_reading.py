@@ -1414,6 +1414,41 @@ def test_who_the_customer_is_is_not_what_a_vague_ask_wants(engine: Engine) -> No
 
 
 @pytest.mark.parametrize(
+    ("text", "capability"),
+    [
+        (
+            "Bakery in Leeds with two vans. VAT has been a mess since we grew. Who does that "
+            "for a tiny outfit like ours?",
+            "vat-returns",
+        ),
+        (
+            "Online shop in Manitoba and the GST/HST/PST side is beyond me. I need it worked "
+            "out at checkout and remitted for me.",
+            "sales-tax",
+        ),
+    ],
+)
+def test_an_ask_pointing_back_asks_for_what_was_named(
+    engine: Engine, text: str, capability: str
+) -> None:
+    """ "Who does that for a tiny outfit?": the ask points back at what was named before;
+    what it adds ("outfit", "remitted") says how, not that something else is asked."""
+    rec = engine.recommend(Need(text))
+    assert rec.interpretation.ask_understood
+    assert capability in {c.id for c in rec.interpretation.capabilities if c.central}
+    assert rec.results
+
+
+def test_an_ask_naming_something_else_still_is_not_understood(engine: Engine) -> None:
+    """A word pointing back opens the ask only at its start: "a DJ that plays our accounting
+    firm's party" names a DJ."""
+    rec = engine.recommend(
+        Need("We're an accounting firm. Looking for a DJ that plays 80s music at our party.")
+    )
+    assert rec.results == ()
+
+
+@pytest.mark.parametrize(
     ("text", "asked"),
     [
         ("Wir suchen jemanden, der unsere Buchhaltung macht. Kleine Firma in Köln.", True),
