@@ -893,7 +893,9 @@ class NeedInterpreter:
             self._mark(reading, i, i + 1)
             return 1
         n, candidates = self.places.at(reading.folded, i)
-        if not n or any(j in reading.used for j in range(i, i + n)):
+        if not n:
+            return self._misspelt_place_at(reading, i)
+        if any(j in reading.used for j in range(i, i + n)):
             return 0
         if self._longer_name(reading, i + n):
             return 0  # "West Yorkshire", "Victoria Street": part of a longer name
@@ -904,6 +906,26 @@ class NeedInterpreter:
         reading.places.append(Mention(i, i + n, candidates))
         self._mark(reading, i, i + n)
         return n
+
+    def _misspelt_place_at(self, reading: _Reading, i: int) -> int:
+        """A big place's name misspelt right after a place cue ("my cafe in melborne"): a
+        word of no language one slip away from only one such name. Its length (1) or 0."""
+        token = reading.tokens[i]
+        word = token.folded
+        if (
+            i in reading.used
+            or not word.isalpha()
+            or zipf(word, reading.language) > 0
+            or zipf(word, "en") > 0
+            or self._cue(reading, CueKind.PLACE, i, i + 1, before=1, after=0) is None
+        ):
+            return 0
+        candidates = self.places.near(word)
+        if not candidates:
+            return 0
+        reading.places.append(Mention(i, i + 1, candidates))
+        self._mark(reading, i, i + 1)
+        return 1
 
     @staticmethod
     def _lives_there(reading: _Reading, cue: _Cue) -> bool:

@@ -36,6 +36,10 @@ BARE_CITY_POPULATION = 250_000
 #: a city this big is named so even in lower case, however common its name is as a word
 #: ("london, graphic designer": its name is frequent because the city is)
 WORLD_CITY_POPULATION = 2_000_000
+#: a misspelt name is looked up among countries and places at least this big, of at least
+#: this many letters (a slip in a shorter word makes another word too easily)
+MISSPELT_PLACE_POPULATION = 1_000_000
+MISSPELT_PLACE_LETTERS = 6
 #: what another name of a city weighs, as a share of its population
 ALIAS_WEIGHT = 0.1
 #: cities at least this big are known by their other names too ("Munich", "München")
@@ -101,6 +105,37 @@ class Gazetteer:
         self.codes: dict[str, list[Place]] = defaultdict(list)
         for code, place in codes:
             self.codes[code].append(place)
+        self._big: list[str] | None = None  # one-word names of big places, for misspellings
+
+    def near(self, word: str) -> list[Place]:
+        """The places a misspelt one-word name most likely means ("melborne", "sydeny"): one
+        slip (two letters swapped included) from the name of a big place, when only one name
+        is that near; none otherwise."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        if len(word) < MISSPELT_PLACE_LETTERS:
+            return []
+        if self._big is None:
+            self._big = sorted(
+                {
+                    p.words[0]
+                    for places in self.by_first.values()
+                    for p in places
+                    if len(p.words) == 1
+                    and len(p.words[0]) >= MISSPELT_PLACE_LETTERS
+                    and (p.kind is PlaceKind.COUNTRY or p.weight >= MISSPELT_PLACE_POPULATION)
+                }
+            )
+        close = [
+            name
+            for name, _, _ in process.extract(
+                word, self._big, scorer=OSA.distance, score_cutoff=1, limit=2
+            )
+        ]
+        if len(close) != 1:
+            return []
+        return [p for p in self.by_first[close[0]] if p.words == (close[0],)]
 
     def at(self, words: Sequence[str], i: int) -> tuple[int, list[Place]]:
         """The longest place name starting at word ``i``: its length and every candidate."""

@@ -71,6 +71,9 @@ class TestPlaces:
             # a country's name in its own language, in any case
             ("bookkeping for my AB here in sverige, any1?", "SE"),
             ("we're a shop in Polska and need invoicing", "PL"),
+            # a big place's name misspelt right after a place cue
+            ("gst retrun for my cafe in melborne due soon plz help", "AU"),
+            ("payroll for my barbershop in sydeny", "AU"),
             # a world city is named so even in lower case, however common its name is
             ("need sum1 to do my tax returns. london, graphic designer", "GB"),
             # a hyphenated "non-" negates no place
@@ -79,6 +82,16 @@ class TestPlaces:
     )
     def test_the_customer_is_where_they_say(self, engine: Engine, text: str, region: str) -> None:
         assert engine.interpret(Need(text)).constraints.region == region
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "payroll for my shop in qwzrtx",  # near no place's name
+            "sydeny bakery needs payroll",  # no place cue before it: a slip of something else
+        ],
+    )
+    def test_a_word_near_no_single_place_names_none(self, engine: Engine, text: str) -> None:
+        assert engine.interpret(Need(text)).constraints.region is None
 
     @pytest.mark.parametrize(
         ("text", "region"),
