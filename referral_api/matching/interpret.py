@@ -63,7 +63,7 @@ from referral_api.matching.places import (
     language_countries,
     resolve,
 )
-from referral_api.matching.text import Token, phrase_folds, stem, tokenize
+from referral_api.matching.text import Token, fold, folded_words, phrase_folds, stem, tokenize
 
 _BOUNDARY = re.compile(r"[.;:!?,()\[\]\n]|\s[-–—]\s|\bbut\b|\bhowever\b|\bwhereas\b", re.IGNORECASE)
 _NUMBER = (
@@ -2168,9 +2168,27 @@ class NeedInterpreter:
                 or side
                 or self._purpose_of(reading, head, cap)
                 or self._feature_of(reading, head, cap)
+                or self._named_within(cap, central)
             ):
                 demoted.add(cap.id)
         return tuple(replace(c, central=False) if c.id in demoted else c for c in capabilities)
+
+    def _named_within(self, cap: RequestedCapability, central: list[RequestedCapability]) -> bool:
+        """Whether ``cap`` was read from one word that another capability asked for is named
+        by ("the invoices" beside "invoice financing", "cards" beside "card payments"): that
+        capability is about the word's thing; the word alone asks for nothing more."""
+        words = cap.matched.split()
+        if len(words) != 1 or cap.source == "vocabulary":
+            return False
+        word = stem(words[0].lower())
+        capabilities = self.index.catalog.capabilities
+        return any(
+            other.id != cap.id
+            and other.source != "vocabulary"
+            and len(other.matched.split()) > 1
+            and word in {stem(w) for w in folded_words(fold(capabilities[other.id].label))}
+            for other in central
+        )
 
     def _about_something_else(
         self, reading: _Reading, capabilities: tuple[RequestedCapability, ...]

@@ -270,6 +270,17 @@ class TestNegation:
         assert constraints.platforms == ("self_hosted",)
         assert constraints.excluded_platforms == ("web",)
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "I'd like cash now repaid from card takings, rather than a normal bank loan.",
+            "We want invoice financing instead of a business loan. Agency in Dublin.",
+        ],
+    )
+    def test_what_they_want_rather_than_is_refused(self, engine: Engine, text: str) -> None:
+        asked = {c.id for c in engine.interpret(Need(text)).capabilities}
+        assert "business-loans" not in asked
+
     def test_what_is_not_possible_is_refused(self, engine: Engine) -> None:
         """ "a monthly charge just isn't possible" leaves nothing to pay each month."""
         constraints = engine.interpret(
@@ -1411,6 +1422,23 @@ def test_what_should_happen_is_asked(engine: Engine) -> None:
     assert "direct-debit" in {c.id for c in rec.interpretation.capabilities if c.central}
     assert rec.results
     assert any("waitlist" in words for words in rec.interpretation.not_understood)
+
+
+def test_a_word_that_names_the_thing_asked_asks_for_nothing_more(engine: Engine) -> None:
+    """ "Someone who will buy our outstanding invoices … based on the invoices themselves":
+    invoice financing is about invoices; "the invoices" alone asks for no invoicing tool."""
+    rec = engine.recommend(
+        Need(
+            "Haulage firm in Leeds, our customers settle after 90 days. Is there someone who "
+            "will buy those outstanding invoices or advance money against them? It has to be "
+            "based on the invoices themselves."
+        )
+    )
+    central = {c.id for c in rec.interpretation.capabilities if c.central}
+    assert "invoice-financing" in central
+    assert "invoicing" not in central
+    for fit in rec.results:
+        assert "invoice-financing" in fit.offering.capabilities, fit.offering.id
 
 
 def test_who_the_customer_is_is_not_what_a_vague_ask_wants(engine: Engine) -> None:
