@@ -143,7 +143,16 @@ def test_leave_one_out_ranks_without_the_excluded_offering(
 
 @pytest.mark.parametrize(
     "name",
-    ["customer_needs", "check_needs", "fresh_needs", "blind_needs", "blind2_needs", "blind3_needs"],
+    [
+        "customer_needs",
+        "check_needs",
+        "fresh_needs",
+        "blind_needs",
+        "blind2_needs",
+        "blind3_needs",
+        "blind4_needs",
+        "blind5_needs",
+    ],
 )
 def test_labelled_needs_are_valid_cases(demo_catalog: Catalog, rules: Rules, name: str) -> None:
     """The labelled needs in tests/data: every relevant offering exists and meets the
