@@ -74,6 +74,11 @@ _TEAM = re.compile(
     r"(?:team|staff|crew|company|office|business|firm)\s+of\s+(?P<a>\d{1,6})"
     r"|(?P<b>\d{1,6})\s*(?:-|\s)?\s*(?:person|people|employees?|staff|members?|workers?|"
     r"users?|seats?|strong|folks|heads?|engineers?|colleagues|agents|"
+    # the people a small business employs, by trade ("15 consultants who travel a lot")
+    r"ppl|guys|consultants|drivers|nurses|cleaners|chefs|cooks|waiters|waitresses|"
+    r"stylists|carers|caregivers|technicians|techs|mechanics|electricians|plumbers|"
+    r"developers|devs|designers|teachers|educators|therapists|instructors|coaches|"
+    r"baristas|bartenders|cashiers|couriers|labourers|laborers|installers|"
     # the same in the other supported languages
     r"empleados?|trabajadores?|personas|employés|salariés|personnes|mitarbeiter(?:innen|nde)?|"
     r"angestellte|leute|funcionários|empregados|pessoas|dipendenti|persone|medewerkers|"

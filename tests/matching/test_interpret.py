@@ -189,6 +189,9 @@ class TestOtherConstraints:
             ("we're a 300-person company", "mid"),
             ("enterprise with 5000 employees", "enterprise"),
             ("I'm a freelancer", "individual"),
+            # the people a small business employs, counted by their trade
+            ("15 consultants who travel a lot", "small"),
+            ("8 drivers and 2 mechanics", "small"),
         ],
     )
     def test_segment_is_a_preference(self, engine: Engine, text: str, segment: str) -> None:
