@@ -1441,6 +1441,18 @@ def test_a_word_that_names_the_thing_asked_asks_for_nothing_more(engine: Engine)
         assert "invoice-financing" in fit.offering.capabilities, fit.offering.id
 
 
+def test_who_is_good_for_asks_for_what_follows(engine: Engine) -> None:
+    """ "Who's good for X?" asks for X: a quote named in the context around it is no ask."""
+    other = engine.recommend(
+        Need("Who's good for public liability insurance for our cake stall? Our quote doubled.")
+    )
+    assert other.results == ()
+    assert not other.interpretation.ask_understood
+    ours = engine.recommend(Need("Who's good for payroll? Cafe in Leeds, 6 staff."))
+    assert "payroll" in {c.id for c in ours.interpretation.capabilities if c.central}
+    assert ours.results
+
+
 def test_who_the_customer_is_is_not_what_a_vague_ask_wants(engine: Engine) -> None:
     """ "I'm a partner at a small accounting firm … can you suggest a cleaning company?": the
     firm is who they are, not what they ask for."""
