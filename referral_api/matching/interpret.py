@@ -2352,6 +2352,17 @@ class NeedInterpreter:
                 token.index not in reading.ask
                 or token.index in pointing
                 or token.index in reading.used
+                # what the ask refuses is not what it asks ("rather than typing them in
+                # from PDFs")
+                or self._cue(
+                    reading,
+                    CueKind.NEGATION,
+                    token.index,
+                    token.index + 1,
+                    before=NEGATION_SCOPE,
+                    after=0,
+                )
+                is not None
                 or token.folded in self.stopwords
                 or not token.folded.isalpha()
                 or (language != "en" and is_function_word(token.text.lower(), language))

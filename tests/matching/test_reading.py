@@ -365,9 +365,29 @@ class TestNegation:
         )
         assert "lending" not in {c.id for c in interpretation.capabilities}
 
-    def test_negation_can_follow(self, engine: Engine) -> None:
-        interpretation = engine.interpret(Need("Android haben wir nicht. Wir brauchen eine Kasse."))
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Android haben wir nicht. Wir brauchen eine Kasse.",
+            "Wir brauchen eine Kasse fürs iPad. Android kommt für uns nicht in Frage.",
+        ],
+    )
+    def test_negation_can_follow(self, engine: Engine, text: str) -> None:
+        interpretation = engine.interpret(Need(text))
         assert "android" in interpretation.constraints.excluded_platforms
+        assert "android" not in interpretation.constraints.platforms
+
+    def test_what_the_ask_refuses_is_not_what_it_asks(self, engine: Engine) -> None:
+        """ "I want them in my books rather than typing them in from PDFs": the refused words
+        ("PDFs") are not something else the ask names, so the books are asked for."""
+        rec = engine.recommend(
+            Need(
+                "I just want the transactions to flow into my books automatically rather "
+                "than typing them in from PDFs. Dog walker in England."
+            )
+        )
+        assert rec.interpretation.ask_understood
+        assert rec.results
 
     @pytest.mark.parametrize(
         "need",
