@@ -2352,6 +2352,9 @@ class NeedInterpreter:
                 token.index not in reading.ask
                 or token.index in pointing
                 or token.index in reading.used
+                or token.folded in self.stopwords
+                or not token.folded.isalpha()
+                or (language != "en" and is_function_word(token.text.lower(), language))
                 # what the ask refuses is not what it asks ("rather than typing them in
                 # from PDFs")
                 or self._cue(
@@ -2363,9 +2366,6 @@ class NeedInterpreter:
                     after=0,
                 )
                 is not None
-                or token.folded in self.stopwords
-                or not token.folded.isalpha()
-                or (language != "en" and is_function_word(token.text.lower(), language))
             ):
                 continue
             everyday = zipf(token.text.lower(), language) >= (
