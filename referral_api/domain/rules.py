@@ -28,6 +28,7 @@ class CueKind(StrEnum):
     NEGATION = "negation"  # "no subscription", "without PHP"
     NEGATION_AFTER = "negation_after"  # "Android haben wir nicht", "is not an option"
     REFUSAL = "refusal"  # "nothing Android", "rien sous Windows": refuses the very next thing
+    COMPLAINT = "complaint"  # "tired of", "sick of": refuses a constraint, asks for a capability
     REQUIREMENT = "requirement"  # "must run on", "we only use": makes what follows hard
     REQUIREMENT_AFTER = (
         "requirement_after"  # "Docker only", "HIPAA is a must": makes what precedes hard

@@ -1272,6 +1272,8 @@ class NeedInterpreter:
             self._cue(reading, CueKind.NEGATION, start, end, before=NEGATION_SCOPE, after=0)
             or self._cue(reading, CueKind.NEGATION_AFTER, start, end, before=0, after=3)
             or self._cue(reading, CueKind.REFUSAL, start, end, before=REFUSAL_REACH, after=0)
+            # "sick of Windows", "no more subscriptions"
+            or self._cue(reading, CueKind.COMPLAINT, start, end, before=NEGATION_SCOPE, after=0)
         )
         hedge = self._cue(reading, CueKind.HEDGE, start, end, before=5, after=4)
         requirement = self._cue(
@@ -2446,16 +2448,9 @@ class NeedInterpreter:
         """Whether a ``service`` cue stands in the need, not refused."""
         for first in range(len(reading.folded)):
             cue = _cue_at(reading, CueKind.SERVICE, first)
-            if cue is not None and (
-                self._cue(
-                    reading,
-                    CueKind.NEGATION,
-                    first,
-                    first + len(cue),
-                    before=NEGATION_SCOPE,
-                    after=0,
-                )
-                is None
+            if cue is not None and not any(
+                self._cue(reading, kind, first, first + len(cue), before=NEGATION_SCOPE, after=0)
+                for kind in (CueKind.NEGATION, CueKind.COMPLAINT)  # ("fed up paying someone")
             ):
                 return True
         return False

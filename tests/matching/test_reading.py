@@ -377,6 +377,29 @@ class TestNegation:
         assert "android" in interpretation.constraints.excluded_platforms
         assert "android" not in interpretation.constraints.platforms
 
+    @pytest.mark.parametrize(
+        ("text", "capability"),
+        [
+            ("I'm tired of doing payroll by hand. Cafe in Leeds, 6 staff.", "payroll"),
+            ("sick of chasing late invoices, design studio in Bristol", "payment-reminders"),
+            ("Estamos hartos de hacer las nóminas a mano. Bar en Sevilla.", "payroll"),
+        ],
+    )
+    def test_a_complaint_asks_for_what_it_complains_of(
+        self, engine: Engine, text: str, capability: str
+    ) -> None:
+        """ "Tired of doing payroll by hand" is a pain to take away: payroll is asked for."""
+        rec = engine.recommend(Need(text))
+        assert capability in {c.id for c in rec.interpretation.capabilities if c.central}
+        assert rec.results
+
+    def test_a_complaint_refuses_a_constraint(self, engine: Engine) -> None:
+        constraints = engine.interpret(
+            Need("sick of Windows and no more subscriptions, invoicing on my Mac")
+        ).constraints
+        assert constraints.excluded_platforms == ("windows",)
+        assert PriceModel.SUBSCRIPTION in constraints.excluded_price_models
+
     def test_what_the_ask_refuses_is_not_what_it_asks(self, engine: Engine) -> None:
         """ "I want them in my books rather than typing them in from PDFs": the refused words
         ("PDFs") are not something else the ask names, so the books are asked for."""
