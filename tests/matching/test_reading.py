@@ -393,6 +393,20 @@ class TestNegation:
         assert capability in {c.id for c in rec.interpretation.capabilities if c.central}
         assert rec.results
 
+    def test_what_is_already_handled_is_not_asked(self, engine: Engine) -> None:
+        """ "Payroll is fine already; what we need is benefits administration"."""
+        asked = {
+            c.id
+            for c in engine.interpret(
+                Need(
+                    "Brewery in Ontario, 14 staff. Payroll is fine already; what we need is "
+                    "group health benefits administration."
+                )
+            ).capabilities
+        }
+        assert "payroll" not in asked
+        assert "benefits-administration" in asked
+
     def test_a_complaint_refuses_a_constraint(self, engine: Engine) -> None:
         constraints = engine.interpret(
             Need("sick of Windows and no more subscriptions, invoicing on my Mac")
