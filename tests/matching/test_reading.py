@@ -406,6 +406,13 @@ class TestNegation:
         }
         assert "payroll" not in asked
         assert "benefits-administration" in asked
+        # what they have already is theirs, not refused
+        had = engine.interpret(
+            Need(
+                "Ice-cream parlour in Galway, we'd like a till on the Android tablets we already have"
+            )
+        ).constraints
+        assert "android" in had.platforms
 
     def test_a_complaint_refuses_a_constraint(self, engine: Engine) -> None:
         constraints = engine.interpret(
