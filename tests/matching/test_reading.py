@@ -1556,6 +1556,23 @@ def test_an_ask_pointing_back_asks_for_what_was_named(
     assert rec.results
 
 
+def test_something_new_is_no_pointing_back(engine: Engine) -> None:
+    """ "I need something to clean the ovens": "something" points at nothing named before,
+    so the payroll they run today is not what they ask for."""
+    rec = engine.recommend(
+        Need("Our bakery runs payroll on Ledgerly. I need something to clean the ovens every week.")
+    )
+    assert rec.results == ()
+
+
+def test_servers_at_a_restaurant_are_people(engine: Engine) -> None:
+    """ "our servers" in a restaurant wait on tables: no self-hosting is asked for."""
+    constraints = engine.interpret(
+        Need("our servers need their tips split fairly, restaurant in Leeds")
+    ).constraints
+    assert constraints.platforms == ()
+
+
 def test_an_ask_naming_something_else_still_is_not_understood(engine: Engine) -> None:
     """A word pointing back opens the ask only at its start: "a DJ that plays our accounting
     firm's party" names a DJ."""
