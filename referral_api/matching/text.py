@@ -40,17 +40,9 @@ def _spans(text: str) -> list[tuple[int, int]]:
 
 def _words(text: str) -> list[str]:
     """:data:`_TOKEN`'s words of ``text``, an elided article split off its word."""
-    words = _TOKEN.findall(text)
     if "'" not in text and "’" not in text:
-        return words
-    split = []
-    for word in words:
-        elided = _ELISION.match(word) if ("'" in word or "’" in word) else None
-        if elided is not None:
-            split += [word[: elided.end()], word[elided.end() :]]
-        else:
-            split.append(word)
-    return split
+        return _TOKEN.findall(text)
+    return [text[start:end] for start, end in _spans(text)]
 
 
 _STEMMER = snowballstemmer.stemmer("english")

@@ -288,7 +288,6 @@ class TestNegation:
         ).constraints
         assert constraints.budget_monthly == 0
         assert PriceModel.SUBSCRIPTION not in constraints.price_models
-        assert PriceModel.SUBSCRIPTION not in constraints.price_models
 
     @pytest.mark.parametrize(
         ("text", "capability"),
